@@ -1,0 +1,1281 @@
+/*
+ * conf.c — libyaml -> struct conf, driven by one key table.
+ *
+ * Every key is one row of conf_keys[]: its dotted name, how its text is
+ * read, where it lands in struct conf, its default (written as it would be
+ * in the file, and read by the same code) and its bounds. The file is loaded
+ * as a libyaml document, walked mapping by mapping, and each error is logged
+ * as "FILE:LINE: KEY: message" before moving on, so an operator sees every
+ * mistake in one run rather than one per restart.
+ */
+#include "conf.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <yaml.h>
+
+#ifndef KA_DATADIR
+#define KA_DATADIR "/usr/share/kubernetes-auth"
+#endif
+#ifndef KA_SYSCONFDIR
+#define KA_SYSCONFDIR "/etc/kubernetes-auth"
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define MS_SECOND	1000LL
+#define MS_MINUTE	(60 * MS_SECOND)
+#define MS_HOUR		(60 * MS_MINUTE)
+#define KIB		1024LL
+#define MIB		(1024 * KIB)
+
+enum key_type {
+	KEY_BOOL,       /* bool: true or false, nothing else */
+	KEY_INT,        /* int: a decimal integer */
+	KEY_LONG,       /* long: a decimal integer */
+	KEY_MODE,       /* unsigned: octal digits, "0660" or 0660 alike */
+	KEY_SIZE,       /* size_t: bytes, or a whole number of KiB or MiB */
+	KEY_DURATION,   /* int64_t milliseconds from a Go-style duration */
+	KEY_STRING,     /* char * */
+	KEY_LIST,       /* struct conf_list */
+	KEY_ENUM,       /* an int-sized enum: the index of the word in values[] */
+	KEY_BITS,       /* unsigned: 1 << index of each listed word in values[] */
+};
+
+#define KEY_REQUIRED	0x01    /* must appear in the file */
+#define KEY_NONEMPTY	0x02    /* "" or [] is refused */
+#define KEY_SECRET	0x04    /* a *_file holding a secret: see unknown_key() */
+
+struct conf_key {
+	const char *name;               /* dotted: "database.port" */
+	enum key_type type;
+	size_t offset;                  /* into struct conf */
+	const char *def;                /* as written in the file; NULL = "" or [] */
+	long long min, max;             /* ms for durations, bytes for sizes */
+	const char *const *values;      /* KEY_ENUM and KEY_BITS words */
+	unsigned flags;
+	/* Further rules for a string or each list item; fills why on error. */
+	int (*check)(const char *text, char *why, size_t whylen);
+};
+
+static int check_listen(const char *, char *, size_t);
+static int check_url(const char *, char *, size_t);
+static int check_ldap_url(const char *, char *, size_t);
+static int check_user_filter(const char *, char *, size_t);
+
+static const char *const group_method_words[] = { "member", "memberUid", "memberOf", NULL };
+static const char *const group_name_words[] = { "cn", "dn", NULL };
+static const char *const authz_default_words[] = { "no-opinion", "deny", NULL };
+static const char *const log_target_words[] = { "stderr", "syslog", NULL };
+
+/* The words above are stored as their index (or 1 << index): keep the enums
+ * in conf.h in the same order. */
+_Static_assert(CONF_GROUPS_MEMBER == 1 << 0 && CONF_GROUPS_MEMBER_UID == 1 << 1 &&
+    CONF_GROUPS_MEMBER_OF == 1 << 2, "group_method_words order");
+_Static_assert(CONF_GROUP_NAME_CN == 0 && CONF_GROUP_NAME_DN == 1, "group_name_words order");
+_Static_assert(CONF_AUTHZ_NO_OPINION == 0 && CONF_AUTHZ_DENY == 1, "authz_default_words order");
+_Static_assert(CONF_LOG_STDERR == 0 && CONF_LOG_SYSLOG == 1, "log_target_words order");
+_Static_assert(sizeof(enum conf_group_name) == sizeof(int) &&
+    sizeof(enum conf_authz_default) == sizeof(int) &&
+    sizeof(enum conf_log_target) == sizeof(int), "KEY_ENUM stores an int");
+
+#define OFF(field) offsetof(struct conf, field)
+
+static const struct conf_key conf_keys[] = {
+	{ "listen", KEY_STRING, OFF(listen), "/run/kubernetes-auth/kubernetes-auth.sock",
+	    0, 0, NULL, KEY_NONEMPTY, check_listen },
+	{ "listen_allow_remote", KEY_BOOL, OFF(listen_allow_remote), "false", 0, 0, NULL, 0, NULL },
+	{ "listen_mode", KEY_MODE, OFF(listen_mode), "0660", 0, 0777, NULL, 0, NULL },
+	{ "listen_group", KEY_STRING, OFF(listen_group), "www-data", 0, 0, NULL, 0, NULL },
+	{ "listen_backlog", KEY_INT, OFF(listen_backlog), "1024", 1, 65535, NULL, 0, NULL },
+	{ "user", KEY_STRING, OFF(user), "", 0, 0, NULL, 0, NULL },
+	{ "group", KEY_STRING, OFF(group), "", 0, 0, NULL, 0, NULL },
+	{ "workers", KEY_INT, OFF(workers), "4", 1, 1024, NULL, 0, NULL },
+	{ "max_requests", KEY_LONG, OFF(max_requests), "0", 0, 1000000000, NULL, 0, NULL },
+	{ "max_body", KEY_SIZE, OFF(max_body), "1MiB", KIB, 64 * MIB, NULL, 0, NULL },
+	{ "request_timeout", KEY_DURATION, OFF(request_timeout_ms), "10s",
+	    MS_SECOND, 10 * MS_MINUTE, NULL, 0, NULL },
+	{ "shutdown_timeout", KEY_DURATION, OFF(shutdown_timeout_ms), "30s",
+	    0, 10 * MS_MINUTE, NULL, 0, NULL },
+	{ "public_url", KEY_STRING, OFF(public_url), "", 0, 0, NULL, 0, check_url },
+	{ "admin_token_file", KEY_STRING, OFF(admin_token_file), "", 0, 0, NULL, KEY_SECRET, NULL },
+	{ "metrics_token_file", KEY_STRING, OFF(metrics_token_file), "", 0, 0, NULL, KEY_SECRET, NULL },
+	{ "migrations_dir", KEY_STRING, OFF(migrations_dir), KA_DATADIR "/sql",
+	    0, 0, NULL, KEY_NONEMPTY, NULL },
+	{ "policy_file", KEY_STRING, OFF(policy_file), "", 0, 0, NULL, 0, NULL },
+
+	{ "database.host", KEY_STRING, OFF(database.host), "localhost", 0, 0, NULL, KEY_NONEMPTY, NULL },
+	{ "database.port", KEY_INT, OFF(database.port), "3306", 1, 65535, NULL, 0, NULL },
+	{ "database.socket", KEY_STRING, OFF(database.socket), "", 0, 0, NULL, 0, NULL },
+	{ "database.name", KEY_STRING, OFF(database.name), "kubernetes_auth", 0, 0, NULL, KEY_NONEMPTY, NULL },
+	{ "database.user", KEY_STRING, OFF(database.user), "kubernetes-auth", 0, 0, NULL, KEY_NONEMPTY, NULL },
+	{ "database.password_file", KEY_STRING, OFF(database.password_file), "",
+	    0, 0, NULL, KEY_SECRET, NULL },
+	{ "database.tls_ca_file", KEY_STRING, OFF(database.tls_ca_file), "", 0, 0, NULL, 0, NULL },
+	{ "database.connect_timeout", KEY_DURATION, OFF(database.connect_timeout_ms), "5s",
+	    100, 60 * MS_SECOND, NULL, 0, NULL },
+	{ "database.read_timeout", KEY_DURATION, OFF(database.read_timeout_ms), "5s",
+	    100, 5 * MS_MINUTE, NULL, 0, NULL },
+	{ "database.migrate_on_start", KEY_BOOL, OFF(database.migrate_on_start), "true", 0, 0, NULL, 0, NULL },
+
+	{ "ldap.urls", KEY_LIST, OFF(ldap.urls), NULL, 0, 0, NULL,
+	    KEY_REQUIRED | KEY_NONEMPTY, check_ldap_url },
+	{ "ldap.start_tls", KEY_BOOL, OFF(ldap.start_tls), "false", 0, 0, NULL, 0, NULL },
+	{ "ldap.ca_file", KEY_STRING, OFF(ldap.ca_file), "", 0, 0, NULL, 0, NULL },
+	{ "ldap.bind_dn", KEY_STRING, OFF(ldap.bind_dn), "", 0, 0, NULL, 0, NULL },
+	{ "ldap.bind_password_file", KEY_STRING, OFF(ldap.bind_password_file), "",
+	    0, 0, NULL, KEY_SECRET, NULL },
+	{ "ldap.base_dn", KEY_STRING, OFF(ldap.base_dn), NULL, 0, 0, NULL, KEY_REQUIRED | KEY_NONEMPTY, NULL },
+	{ "ldap.user_filter", KEY_STRING, OFF(ldap.user_filter), "(uid=%s)",
+	    0, 0, NULL, KEY_NONEMPTY, check_user_filter },
+	{ "ldap.id_attribute", KEY_STRING, OFF(ldap.id_attribute), "uid", 0, 0, NULL, KEY_NONEMPTY, NULL },
+	{ "ldap.username_attribute", KEY_STRING, OFF(ldap.username_attribute), "uid",
+	    0, 0, NULL, KEY_NONEMPTY, NULL },
+	{ "ldap.uid_attribute", KEY_STRING, OFF(ldap.uid_attribute), "uidNumber",
+	    0, 0, NULL, KEY_NONEMPTY, NULL },
+	{ "ldap.extra_attributes", KEY_LIST, OFF(ldap.extra_attributes), NULL, 0, 0, NULL, 0, NULL },
+	{ "ldap.group_methods", KEY_BITS, OFF(ldap.group_methods), "member",
+	    0, 0, group_method_words, KEY_NONEMPTY, NULL },
+	{ "ldap.group_base_dn", KEY_STRING, OFF(ldap.group_base_dn), "", 0, 0, NULL, 0, NULL },
+	{ "ldap.group_name", KEY_ENUM, OFF(ldap.group_name), "cn", 0, 0, group_name_words, 0, NULL },
+	{ "ldap.nested_depth", KEY_INT, OFF(ldap.nested_depth), "0", 0, 10, NULL, 0, NULL },
+	{ "ldap.network_timeout", KEY_DURATION, OFF(ldap.network_timeout_ms), "5s",
+	    100, 60 * MS_SECOND, NULL, 0, NULL },
+	{ "ldap.timeout", KEY_DURATION, OFF(ldap.timeout_ms), "5s", 100, 60 * MS_SECOND, NULL, 0, NULL },
+	{ "ldap.cache_ttl", KEY_DURATION, OFF(ldap.cache_ttl_ms), "0", 0, 24 * MS_HOUR, NULL, 0, NULL },
+
+	{ "tokens.key_file", KEY_STRING, OFF(tokens.key_file), KA_SYSCONFDIR "/token.key",
+	    0, 0, NULL, KEY_SECRET | KEY_NONEMPTY, NULL },
+	{ "tokens.reveal", KEY_BOOL, OFF(tokens.reveal), "true", 0, 0, NULL, 0, NULL },
+	{ "tokens.ttl", KEY_DURATION, OFF(tokens.ttl_ms), "8760h", MS_MINUTE, 87600 * MS_HOUR, NULL, 0, NULL },
+	/* When absent, max_ttl follows ttl: see conf_check_relations(). */
+	{ "tokens.max_ttl", KEY_DURATION, OFF(tokens.max_ttl_ms), "8760h",
+	    MS_MINUTE, 87600 * MS_HOUR, NULL, 0, NULL },
+	{ "tokens.keep_expired", KEY_DURATION, OFF(tokens.keep_expired_ms), "720h",
+	    0, 87600 * MS_HOUR, NULL, 0, NULL },
+
+	{ "authentication.default_groups", KEY_LIST, OFF(authentication.default_groups), NULL,
+	    0, 0, NULL, 0, NULL },
+	{ "authentication.username_prefix", KEY_STRING, OFF(authentication.username_prefix), "",
+	    0, 0, NULL, 0, NULL },
+	{ "authentication.group_prefix", KEY_STRING, OFF(authentication.group_prefix), "",
+	    0, 0, NULL, 0, NULL },
+
+	{ "authorization.default", KEY_ENUM, OFF(authorization.default_decision), "no-opinion",
+	    0, 0, authz_default_words, 0, NULL },
+	{ "authorization.refresh", KEY_DURATION, OFF(authorization.refresh_ms), "5s",
+	    100, MS_HOUR, NULL, 0, NULL },
+
+	{ "login.enabled", KEY_BOOL, OFF(login.enabled), "true", 0, 0, NULL, 0, NULL },
+	{ "login.auto_create", KEY_BOOL, OFF(login.auto_create), "false", 0, 0, NULL, 0, NULL },
+	{ "login.allowed_groups", KEY_LIST, OFF(login.allowed_groups), NULL, 0, 0, NULL, 0, NULL },
+	{ "login.ttl", KEY_DURATION, OFF(login.ttl_ms), "24h", MS_MINUTE, 87600 * MS_HOUR, NULL, 0, NULL },
+	{ "login.max_tokens", KEY_INT, OFF(login.max_tokens), "10", 1, 1000, NULL, 0, NULL },
+
+	{ "logging.level", KEY_INT, OFF(logging.level), "4", 1, 9, NULL, 0, NULL },
+	{ "logging.target", KEY_ENUM, OFF(logging.target), "stderr", 0, 0, log_target_words, 0, NULL },
+};
+
+#define NKEYS ARRAY_SIZE(conf_keys)
+
+/* What the walk learned about one key of the table. */
+struct key_state {
+	int line;               /* where it was set; 0 = absent (default) */
+	int section_line;       /* where its section was opened; 0 = absent */
+	bool bad;               /* set with an error: relations are not checked */
+};
+
+struct loader {
+	const char *path;
+	struct conf *conf;
+	yaml_document_t *doc;
+	struct key_state state[NKEYS];
+	int root_line;
+	int errors;
+};
+
+static void *
+field(struct conf *conf, const struct conf_key *k)
+{
+	return (char *)conf + k->offset;
+}
+
+static const struct conf_key *
+key_find(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(conf_keys[i].name, name) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+static size_t
+key_index(const struct conf_key *k)
+{
+	return (size_t)(k - conf_keys);
+}
+
+/* True when NAME is a section ("database"): some key lives below it. */
+static bool
+is_section(const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strncmp(conf_keys[i].name, name, len) == 0 && conf_keys[i].name[len] == '.')
+			return true;
+	return false;
+}
+
+static void
+list_free(struct conf_list *list)
+{
+	for (size_t i = 0; i < list->n; i++)
+		free(list->v[i]);
+	free(list->v);
+	list->v = NULL;
+	list->n = 0;
+}
+
+void
+conf_free(struct conf *conf)
+{
+	if (conf == NULL)
+		return;
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		if (k->type == KEY_STRING)
+			free(*(char **)field(conf, k));
+		else if (k->type == KEY_LIST)
+			list_free(field(conf, k));
+	}
+	free(conf->path);
+	free(conf);
+}
+
+/*
+ * Messages
+ */
+
+/* TEXT as a double-quoted, one-line, bounded string for a log line. */
+static const char *
+quote(const char *text, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+
+	buf[o++] = '"';
+	for (i = 0; text[i] != '\0' && o + 8 < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	if (text[i] != '\0') {
+		/* Do not cut a UTF-8 character in half. */
+		while (o > 1 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
+			o--;
+		if (o > 1 && ((unsigned char)buf[o - 1] & 0xc0) == 0xc0)
+			o--;
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+/* "90s", "1h30m", "100ms": the shortest Go-style spelling of MS. */
+static const char *
+fmt_duration(long long ms, char *buf, size_t len)
+{
+	static const struct { const char *unit; long long ms; } parts[] = {
+		{ "h", MS_HOUR }, { "m", MS_MINUTE }, { "s", MS_SECOND }, { "ms", 1 },
+	};
+	size_t o = 0;
+
+	if (ms == 0) {
+		snprintf(buf, len, "0s");
+		return buf;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(parts) && o < len; i++) {
+		if (ms >= parts[i].ms) {
+			int n = snprintf(buf + o, len - o, "%lld%s", ms / parts[i].ms, parts[i].unit);
+			if (n < 0)
+				break;
+			o += (size_t)n;
+			ms %= parts[i].ms;
+		}
+	}
+	return buf;
+}
+
+static const char *
+fmt_size(long long bytes, char *buf, size_t len)
+{
+	if (bytes != 0 && bytes % MIB == 0)
+		snprintf(buf, len, "%lldMiB", bytes / MIB);
+	else if (bytes != 0 && bytes % KIB == 0)
+		snprintf(buf, len, "%lldKiB", bytes / KIB);
+	else
+		snprintf(buf, len, "%lld bytes", bytes);
+	return buf;
+}
+
+/* "a, b or c" */
+static const char *
+fmt_words(const char *const *words, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; words[i] != NULL && o < len; i++) {
+		const char *sep = i == 0 ? "" : words[i + 1] == NULL ? " or " : ", ";
+		int n = snprintf(buf + o, len - o, "%s%s", sep, words[i]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	return buf;
+}
+
+static void load_error(struct loader *ld, int line, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+load_error(struct loader *ld, int line, const char *key, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s:%d: %s: %s", ld->path, line, key, msg);
+	ld->errors++;
+}
+
+static int
+node_line(const yaml_node_t *node)
+{
+	return (int)node->start_mark.line + 1;
+}
+
+static const char *
+node_kind(const yaml_node_t *node)
+{
+	switch (node->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	default:
+		return "a single value";
+	}
+}
+
+/* YAML's null (an empty value, "~" or "null" unquoted): what is left of a
+ * section or a list whose items are all commented out. */
+static bool
+is_null(const yaml_node_t *node)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+
+	if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
+		if (strcmp((const char *)node->data.scalar.value, nulls[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The text of a scalar, or NULL when it hides a NUL byte (as "\0" can)
+ * that C strings would silently cut. */
+static const char *
+scalar_text(const yaml_node_t *node)
+{
+	const char *text = (const char *)node->data.scalar.value;
+
+	if (strlen(text) != node->data.scalar.length)
+		return NULL;
+	return text;
+}
+
+/*
+ * Scalars
+ */
+
+/* A decimal integer with an optional '-', no more than 18 digits. */
+static int
+parse_decimal(const char *text, long long *value)
+{
+	const char *p = text;
+	long long v = 0;
+	bool neg = false;
+
+	if (*p == '-') {
+		neg = true;
+		p++;
+	}
+	if (*p == '\0' || strlen(p) > 18)
+		return -1;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	*value = neg ? -v : v;
+	return 0;
+}
+
+static int
+parse_octal(const char *text, long long *value)
+{
+	long long v = 0;
+
+	if (*text == '\0' || strlen(text) > 12)
+		return -1;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p < '0' || *p > '7')
+			return -1;
+		v = v * 8 + (*p - '0');
+	}
+	*value = v;
+	return 0;
+}
+
+/* "65536", "64KiB", "1MiB" */
+static int
+parse_size(const char *text, long long *value)
+{
+	static const struct { const char *suffix; long long scale; } suffixes[] = {
+		{ "", 1 }, { "KiB", KIB }, { "MiB", MIB },
+	};
+	const char *p = text;
+	long long v = 0;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (p - text >= 15)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		if (strcmp(p, suffixes[i].suffix) == 0) {
+			*value = v * suffixes[i].scale;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+parse_word(const char *const *words, const char *text)
+{
+	for (int i = 0; words[i] != NULL; i++)
+		if (strcmp(words[i], text) == 0)
+			return i;
+	return -1;
+}
+
+/* What key K accepts, for "expected X, got Y". */
+static const char *
+describe(const struct conf_key *k, char *buf, size_t len)
+{
+	char lo[32], hi[32], words[128];
+
+	switch (k->type) {
+	case KEY_BOOL:
+		snprintf(buf, len, "true or false");
+		break;
+	case KEY_INT:
+	case KEY_LONG:
+		snprintf(buf, len, "an integer between %lld and %lld", k->min, k->max);
+		break;
+	case KEY_MODE:
+		snprintf(buf, len, "an octal file mode up to %04llo (e.g. \"0660\")", k->max);
+		break;
+	case KEY_SIZE:
+		snprintf(buf, len, "a size between %s and %s (a number of bytes, or of KiB "
+		    "or MiB: \"64KiB\")", fmt_size(k->min, lo, sizeof(lo)),
+		    fmt_size(k->max, hi, sizeof(hi)));
+		break;
+	case KEY_DURATION:
+		snprintf(buf, len, "a duration between %s and %s (e.g. \"90s\", \"1h30m\")",
+		    fmt_duration(k->min, lo, sizeof(lo)), fmt_duration(k->max, hi, sizeof(hi)));
+		break;
+	case KEY_STRING:
+		snprintf(buf, len, "a string");
+		break;
+	case KEY_ENUM:
+		snprintf(buf, len, "%s", fmt_words(k->values, words, sizeof(words)));
+		break;
+	case KEY_LIST:
+		snprintf(buf, len, "a list of strings");
+		break;
+	case KEY_BITS:
+		snprintf(buf, len, "a list of %s", fmt_words(k->values, words, sizeof(words)));
+		break;
+	}
+	return buf;
+}
+
+/* Read TEXT as key K into CONF; on error, explain in WHY and leave CONF as
+ * it was. Used for the defaults too, so they obey the same rules. */
+static int
+parse_scalar(const struct conf_key *k, const char *text, struct conf *conf, char *why, size_t whylen)
+{
+	char got[96], expected[256];
+	void *dst = field(conf, k);
+	long long v;
+	int64_t ms;
+	int i;
+
+	switch (k->type) {
+	case KEY_BOOL:
+		if (strcmp(text, "true") == 0)
+			*(bool *)dst = true;
+		else if (strcmp(text, "false") == 0)
+			*(bool *)dst = false;
+		else
+			break;
+		return 0;
+	case KEY_INT:
+	case KEY_LONG:
+		if (parse_decimal(text, &v) == -1 || v < k->min || v > k->max)
+			break;
+		if (k->type == KEY_INT)
+			*(int *)dst = (int)v;
+		else
+			*(long *)dst = (long)v;
+		return 0;
+	case KEY_MODE:
+		if (parse_octal(text, &v) == -1 || v < k->min || v > k->max)
+			break;
+		*(unsigned *)dst = (unsigned)v;
+		return 0;
+	case KEY_SIZE:
+		if (parse_size(text, &v) == -1 || v < k->min || v > k->max)
+			break;
+		*(size_t *)dst = (size_t)v;
+		return 0;
+	case KEY_DURATION:
+		if (conf_parse_duration(text, &ms) == -1 || ms < k->min || ms > k->max)
+			break;
+		*(int64_t *)dst = ms;
+		return 0;
+	case KEY_STRING: {
+		char *copy;
+		if ((k->flags & KEY_NONEMPTY) && *text == '\0') {
+			snprintf(why, whylen, "must not be empty");
+			return -1;
+		}
+		if (*text != '\0' && k->check != NULL && k->check(text, why, whylen) == -1)
+			return -1;
+		if ((copy = strdup(text)) == NULL) {
+			snprintf(why, whylen, "%s", strerror(errno));
+			return -1;
+		}
+		free(*(char **)dst);
+		*(char **)dst = copy;
+		return 0;
+	}
+	case KEY_ENUM:
+		if ((i = parse_word(k->values, text)) == -1)
+			break;
+		*(int *)dst = i;
+		return 0;
+	case KEY_BITS:
+		/* Only a default comes here: a file must write a list. */
+		if ((i = parse_word(k->values, text)) == -1)
+			break;
+		*(unsigned *)dst = 1u << i;
+		return 0;
+	case KEY_LIST:
+		break;
+	}
+	snprintf(why, whylen, "expected %s, got %s", describe(k, expected, sizeof(expected)),
+	    quote(text, got, sizeof(got)));
+	return -1;
+}
+
+/*
+ * Checks of particular strings
+ */
+
+static int
+check_listen(const char *text, char *why, size_t whylen)
+{
+	const char *colon, *port;
+	long long v;
+
+	if (text[0] == '/') {
+		if (strlen(text) >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+			snprintf(why, whylen, "a unix socket path must be shorter than %zu bytes",
+			    sizeof(((struct sockaddr_un *)NULL)->sun_path));
+			return -1;
+		}
+		return 0;
+	}
+	colon = strrchr(text, ':');
+	port = colon != NULL ? colon + 1 : NULL;
+	if (colon == NULL || colon == text || parse_decimal(port, &v) == -1 || v < 1 || v > 65535 ||
+	    (text[0] == '[' && colon[-1] != ']')) {
+		char got[96];
+		snprintf(why, whylen, "expected an absolute unix socket path or host:port "
+		    "(\"127.0.0.1:9000\", \"[::1]:9000\"), got %s", quote(text, got, sizeof(got)));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_url(const char *text, char *why, size_t whylen)
+{
+	char got[96];
+
+	if (strncmp(text, "https://", 8) == 0 || strncmp(text, "http://", 7) == 0)
+		return 0;
+	snprintf(why, whylen, "expected an http:// or https:// URL, got %s", quote(text, got, sizeof(got)));
+	return -1;
+}
+
+static int
+check_ldap_url(const char *text, char *why, size_t whylen)
+{
+	char got[96];
+
+	if (strncmp(text, "ldap://", 7) == 0 || strncmp(text, "ldaps://", 8) == 0)
+		return 0;
+	snprintf(why, whylen, "expected URLs starting with ldap:// or ldaps://, got %s",
+	    quote(text, got, sizeof(got)));
+	return -1;
+}
+
+/* The filter is filled with snprintf-like substitution of the escaped
+ * login name, so every '%' must be "%s" or "%%". Parentheses inside values
+ * are escaped (\28, \29) by RFC 4515, so the raw ones must balance. */
+static int
+check_user_filter(const char *text, char *why, size_t whylen)
+{
+	char got[96];
+	size_t len = strlen(text);
+	int depth = 0;
+	bool has_s = false;
+
+	quote(text, got, sizeof(got));
+	if (text[0] != '(' || text[len - 1] != ')') {
+		snprintf(why, whylen, "expected an LDAP filter in parentheses, e.g. \"(uid=%%s)\", got %s", got);
+		return -1;
+	}
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth < 0)
+			break;
+		else if (*p == '%') {
+			if (p[1] == 's')
+				has_s = true;
+			else if (p[1] != '%') {
+				snprintf(why, whylen, "only %%s (the login name) and %%%% (a literal %%) "
+				    "may follow a %%, got %s", got);
+				return -1;
+			}
+			p++;
+		}
+	}
+	if (depth != 0) {
+		snprintf(why, whylen, "unbalanced parentheses in %s", got);
+		return -1;
+	}
+	if (!has_s) {
+		snprintf(why, whylen, "must contain %%s (replaced by the login name), got %s", got);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The walk
+ */
+
+/* Record a value for K at LINE, and remember if it was refused. */
+static void
+mark_set(struct loader *ld, const struct conf_key *k, int line, bool bad)
+{
+	struct key_state *st = &ld->state[key_index(k)];
+
+	st->line = line;
+	st->bad = st->bad || bad;
+}
+
+static void
+load_list(struct loader *ld, const struct conf_key *k, const yaml_node_t *value, int line)
+{
+	struct conf_list list = { 0, NULL };
+	unsigned bits = 0;
+	char why[512], got[96], words[128];
+	bool bad = false;
+	size_t n = 0;
+
+	if (is_null(value)) {
+		/* an empty list */
+	} else if (value->type == YAML_SCALAR_NODE) {
+		const char *text = scalar_text(value);
+		quote(text != NULL ? text : "", got, sizeof(got));
+		load_error(ld, line, k->name, "expected %s, got the single value %s; "
+		    "write it as [%s]", describe(k, why, sizeof(why)), got, got);
+		mark_set(ld, k, line, true);
+		return;
+	} else if (value->type != YAML_SEQUENCE_NODE) {
+		load_error(ld, line, k->name, "expected %s, got %s", describe(k, why, sizeof(why)),
+		    node_kind(value));
+		mark_set(ld, k, line, true);
+		return;
+	} else {
+		n = (size_t)(value->data.sequence.items.top - value->data.sequence.items.start);
+	}
+
+	if (k->type == KEY_LIST && n > 0 && (list.v = calloc(n, sizeof(*list.v))) == NULL) {
+		load_error(ld, line, k->name, "%s", strerror(errno));
+		mark_set(ld, k, line, true);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = yaml_document_get_node(ld->doc, value->data.sequence.items.start[i]);
+		int item_line = node_line(item);
+		const char *text;
+		int w;
+
+		if (item->type != YAML_SCALAR_NODE) {
+			load_error(ld, item_line, k->name, "expected a list of strings, "
+			    "got %s as item %zu", node_kind(item), i + 1);
+			bad = true;
+			continue;
+		}
+		if ((text = scalar_text(item)) == NULL) {
+			load_error(ld, item_line, k->name, "item %zu contains a NUL character", i + 1);
+			bad = true;
+			continue;
+		}
+		if (*text == '\0') {
+			load_error(ld, item_line, k->name, "item %zu is empty", i + 1);
+			bad = true;
+			continue;
+		}
+		if (k->type == KEY_BITS) {
+			quote(text, got, sizeof(got));
+			if ((w = parse_word(k->values, text)) == -1) {
+				load_error(ld, item_line, k->name, "expected each item to be %s, got %s",
+				    fmt_words(k->values, words, sizeof(words)), got);
+				bad = true;
+			} else if (bits & (1u << w)) {
+				load_error(ld, item_line, k->name, "%s is listed twice", got);
+				bad = true;
+			} else {
+				bits |= 1u << w;
+			}
+			continue;
+		}
+		if (k->check != NULL && k->check(text, why, sizeof(why)) == -1) {
+			load_error(ld, item_line, k->name, "%s", why);
+			bad = true;
+			continue;
+		}
+		if ((list.v[list.n] = strdup(text)) == NULL) {
+			load_error(ld, item_line, k->name, "%s", strerror(errno));
+			bad = true;
+			continue;
+		}
+		list.n++;
+	}
+	if (!bad && n == 0 && (k->flags & KEY_NONEMPTY)) {
+		if (k->values != NULL)
+			load_error(ld, line, k->name, "must list at least one of %s",
+			    fmt_words(k->values, words, sizeof(words)));
+		else
+			load_error(ld, line, k->name, "must list at least one item");
+		bad = true;
+	}
+	mark_set(ld, k, line, bad);
+	if (bad) {
+		list_free(&list);
+		return;
+	}
+	if (k->type == KEY_BITS) {
+		*(unsigned *)field(ld->conf, k) = bits;
+	} else {
+		list_free(field(ld->conf, k));
+		*(struct conf_list *)field(ld->conf, k) = list;
+	}
+}
+
+static void
+load_value(struct loader *ld, const struct conf_key *k, const yaml_node_t *value, int line)
+{
+	char why[512];
+	const char *text;
+
+	if (k->type == KEY_LIST || k->type == KEY_BITS) {
+		load_list(ld, k, value, line);
+		return;
+	}
+	if (value->type != YAML_SCALAR_NODE) {
+		char expected[256];
+		load_error(ld, line, k->name, "expected %s, got %s",
+		    describe(k, expected, sizeof(expected)), node_kind(value));
+		mark_set(ld, k, line, true);
+		return;
+	}
+	if ((text = scalar_text(value)) == NULL) {
+		load_error(ld, line, k->name, "the value contains a NUL character");
+		mark_set(ld, k, line, true);
+		return;
+	}
+	/* An unquoted "~" or "null" for a string means "" rather than a path
+	 * named "null". */
+	if (k->type == KEY_STRING && is_null(value))
+		text = "";
+	if (parse_scalar(k, text, ld->conf, why, sizeof(why)) == -1) {
+		load_error(ld, line, k->name, "%s", why);
+		mark_set(ld, k, line, true);
+		return;
+	}
+	mark_set(ld, k, line, false);
+}
+
+/* Classic edit distance, for "did you mean"; long names are not compared. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[65], cur[65];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(*prev));
+	}
+	return prev[lb];
+}
+
+/* Explain an unknown key: a secret written inline, a dotted name, a key of
+ * another section, or a misspelling. PREFIX is "" or "section.". */
+static void
+unknown_key(struct loader *ld, const char *prefix, const char *name, const char *dotted, int line)
+{
+	char file_key[256], best[128] = "";
+	size_t plen = strlen(prefix), best_dist = 3;
+	const struct conf_key *k;
+
+	snprintf(file_key, sizeof(file_key), "%s_file", dotted);
+	if ((k = key_find(file_key)) != NULL) {
+		if (k->flags & KEY_SECRET)
+			load_error(ld, line, dotted, "unknown key: secrets are read from files: "
+			    "use %s_file (a file readable only by the service)", name);
+		else
+			load_error(ld, line, dotted, "unknown key (did you mean %s?)", k->name);
+		return;
+	}
+	if (strchr(name, '.') != NULL) {
+		const char *dot = strrchr(name, '.');
+		if (key_find(name) != NULL)
+			load_error(ld, line, dotted, "unknown key: write \"%s:\" indented under "
+			    "\"%.*s:\"", dot + 1, (int)(dot - name), name);
+		else
+			load_error(ld, line, dotted, "unknown key");
+		return;
+	}
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *other = conf_keys[i].name, *leaf = strrchr(other, '.');
+		if (leaf == NULL || strcmp(leaf + 1, name) != 0)
+			continue;
+		if ((size_t)(leaf + 1 - other) != plen || strncmp(other, prefix, plen) != 0) {
+			load_error(ld, line, dotted, "unknown key (did you mean %s?)", other);
+			return;
+		}
+	}
+	/* Candidates are the names at this level: keys and sections. */
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *other = conf_keys[i].name;
+		char candidate[128];
+		size_t dist;
+
+		if (strncmp(other, prefix, plen) != 0)
+			continue;
+		snprintf(candidate, sizeof(candidate), "%s", other + plen);
+		candidate[strcspn(candidate, ".")] = '\0';
+		dist = edit_distance(name, candidate);
+		if (dist < best_dist && dist < strlen(name)) {
+			best_dist = dist;
+			snprintf(best, sizeof(best), "%s%s", prefix, candidate);
+		}
+	}
+	if (best[0] != '\0')
+		load_error(ld, line, dotted, "unknown key (did you mean %s?)", best);
+	else
+		load_error(ld, line, dotted, "unknown key");
+}
+
+static void load_mapping(struct loader *, const yaml_node_t *, const char *);
+
+static void
+load_section(struct loader *ld, const char *dotted, const yaml_node_t *value, int line)
+{
+	char prefix[260];
+	size_t plen;
+
+	snprintf(prefix, sizeof(prefix), "%s.", dotted);
+	plen = strlen(prefix);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strncmp(conf_keys[i].name, prefix, plen) == 0)
+			ld->state[i].section_line = line;
+	if (is_null(value))
+		return;
+	if (value->type != YAML_MAPPING_NODE) {
+		const char *text = value->type == YAML_SCALAR_NODE ? scalar_text(value) : NULL;
+		char got[96];
+		if (text != NULL)
+			load_error(ld, line, dotted, "expected a mapping of %s settings, got %s",
+			    dotted, quote(text, got, sizeof(got)));
+		else
+			load_error(ld, line, dotted, "expected a mapping of %s settings, got %s",
+			    dotted, node_kind(value));
+		return;
+	}
+	load_mapping(ld, value, prefix);
+}
+
+/* Walk one mapping whose keys are PREFIX + key. */
+static void
+load_mapping(struct loader *ld, const yaml_node_t *map, const char *prefix)
+{
+	yaml_node_pair_t *start = map->data.mapping.pairs.start;
+	yaml_node_pair_t *top = map->data.mapping.pairs.top;
+
+	for (yaml_node_pair_t *pair = start; pair < top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(ld->doc, pair->key);
+		yaml_node_t *value = yaml_document_get_node(ld->doc, pair->value);
+		int line = node_line(key), first = 0;
+		const char *name = key->type == YAML_SCALAR_NODE ? scalar_text(key) : NULL;
+		char dotted[256];
+
+		if (name == NULL || *name == '\0') {
+			char where[128];
+			snprintf(where, sizeof(where), "%.*s", (int)strcspn(prefix, "."), prefix);
+			load_error(ld, line, *where != '\0' ? where : "(top level)",
+			    "expected a key name, got %s", name == NULL ? node_kind(key) : "\"\"");
+			continue;
+		}
+		snprintf(dotted, sizeof(dotted), "%s%s", prefix, name);
+		for (yaml_node_pair_t *prev = start; prev < pair && first == 0; prev++) {
+			yaml_node_t *pk = yaml_document_get_node(ld->doc, prev->key);
+			if (pk->type == YAML_SCALAR_NODE && strcmp((const char *)pk->data.scalar.value, name) == 0)
+				first = node_line(pk);
+		}
+		if (first != 0) {
+			load_error(ld, line, dotted, "duplicate key (first set on line %d)", first);
+			continue;
+		}
+
+		const struct conf_key *k = strchr(name, '.') == NULL ? key_find(dotted) : NULL;
+		if (k != NULL)
+			load_value(ld, k, value, line);
+		else if (*prefix == '\0' && strchr(name, '.') == NULL && is_section(dotted))
+			load_section(ld, dotted, value, line);
+		else
+			unknown_key(ld, prefix, name, dotted, line);
+	}
+}
+
+/* Rules that tie keys together, and required keys; checked after the walk
+ * so that they see the final values. A key refused earlier is not
+ * complained about twice. */
+static void
+check_relations(struct loader *ld)
+{
+	struct conf *conf = ld->conf;
+	char a[32], b[32];
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key_state *st = &ld->state[i];
+		if ((conf_keys[i].flags & KEY_REQUIRED) && st->line == 0)
+			load_error(ld, st->section_line ? st->section_line : ld->root_line,
+			    conf_keys[i].name, "required key is missing");
+	}
+
+	const struct key_state *tls = &ld->state[key_index(key_find("ldap.start_tls"))];
+	const struct key_state *urls = &ld->state[key_index(key_find("ldap.urls"))];
+	if (conf->ldap.start_tls && !tls->bad && !urls->bad) {
+		for (size_t i = 0; i < conf->ldap.urls.n; i++) {
+			if (strncmp(conf->ldap.urls.v[i], "ldaps://", 8) == 0) {
+				load_error(ld, tls->line, "ldap.start_tls", "cannot be used with the ldaps:// "
+				    "URL %s: use ldap:// URLs with start_tls, or ldaps:// without it",
+				    conf->ldap.urls.v[i]);
+				break;
+			}
+		}
+	}
+
+	const struct key_state *ttl = &ld->state[key_index(key_find("tokens.ttl"))];
+	const struct key_state *max_ttl = &ld->state[key_index(key_find("tokens.max_ttl"))];
+	const struct key_state *login_ttl = &ld->state[key_index(key_find("login.ttl"))];
+	if (ttl->bad || max_ttl->bad)
+		return;
+	if (max_ttl->line == 0)
+		conf->tokens.max_ttl_ms = conf->tokens.ttl_ms;
+	else if (conf->tokens.max_ttl_ms < conf->tokens.ttl_ms) {
+		load_error(ld, max_ttl->line, "tokens.max_ttl", "must be at least tokens.ttl (%s), got %s",
+		    fmt_duration(conf->tokens.ttl_ms, a, sizeof(a)),
+		    fmt_duration(conf->tokens.max_ttl_ms, b, sizeof(b)));
+		return;
+	}
+	if (!login_ttl->bad && conf->login.ttl_ms > conf->tokens.max_ttl_ms) {
+		fmt_duration(conf->login.ttl_ms, a, sizeof(a));
+		fmt_duration(conf->tokens.max_ttl_ms, b, sizeof(b));
+		if (login_ttl->line != 0)
+			load_error(ld, login_ttl->line, "login.ttl", "must not exceed tokens.max_ttl (%s), "
+			    "got %s", b, a);
+		else
+			load_error(ld, max_ttl->line ? max_ttl->line : ttl->line,
+			    max_ttl->line ? "tokens.max_ttl" : "tokens.ttl",
+			    "must be at least login.ttl (%s, its default): lower login.ttl too", a);
+	}
+}
+
+static int
+apply_defaults(struct conf *conf)
+{
+	char why[512];
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		if (k->def == NULL) {
+			/* A required string: "" until the file sets it. */
+			if (k->type == KEY_STRING && (*(char **)field(conf, k) = strdup("")) == NULL) {
+				log_warn("%s", k->name);
+				return -1;
+			}
+			continue;
+		}
+		if (parse_scalar(k, k->def, conf, why, sizeof(why)) == -1) {
+			log_warnx("default of %s: %s", k->name, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+syntax_error(const char *path, const yaml_parser_t *parser)
+{
+	size_t line = parser->problem_mark.line + 1;
+	const char *problem = parser->problem != NULL ? parser->problem : "cannot parse";
+
+	if (parser->error == YAML_MEMORY_ERROR) {
+		log_warnx("%s: out of memory", path);
+		return;
+	}
+	if (parser->error == YAML_READER_ERROR) {
+		log_warnx("%s: invalid YAML: %s at byte %zu", path, problem, parser->problem_offset);
+		return;
+	}
+	if (parser->context != NULL)
+		log_warnx("%s:%zu: invalid YAML: %s (%s on line %zu)", path, line, problem,
+		    parser->context, parser->context_mark.line + 1);
+	else
+		log_warnx("%s:%zu: invalid YAML: %s", path, line, problem);
+}
+
+int
+conf_load(const char *path, struct conf **confp)
+{
+	struct loader ld = { .path = path, .root_line = 1 };
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+	yaml_node_t *root, *extra_root;
+	struct conf *conf;
+	FILE *f;
+	int rc = -1;
+
+	*confp = NULL;
+	if ((f = fopen(path, "rb")) == NULL) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if ((conf = calloc(1, sizeof(*conf))) == NULL || (conf->path = strdup(path)) == NULL) {
+		log_warn("%s", path);
+		goto out_file;
+	}
+	if (apply_defaults(conf) == -1)
+		goto out_file;
+	if (!yaml_parser_initialize(&parser)) {
+		log_warnx("%s: out of memory", path);
+		goto out_file;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		syntax_error(path, &parser);
+		goto out_parser;
+	}
+	/* A second document would be silently ignored: refuse it, and let the
+	 * parser reach the end so that trailing garbage is reported. */
+	if ((root = yaml_document_get_root_node(&doc)) != NULL) {
+		if (!yaml_parser_load(&parser, &extra)) {
+			syntax_error(path, &parser);
+			goto out_doc;
+		}
+		extra_root = yaml_document_get_root_node(&extra);
+		if (extra_root != NULL) {
+			log_warnx("%s:%d: only one YAML document is allowed", path, node_line(extra_root));
+			yaml_document_delete(&extra);
+			goto out_doc;
+		}
+		yaml_document_delete(&extra);
+	}
+
+	ld.conf = conf;
+	ld.doc = &doc;
+	if (root != NULL && !is_null(root)) {
+		ld.root_line = node_line(root);
+		if (root->type != YAML_MAPPING_NODE) {
+			log_warnx("%s:%d: expected a mapping of configuration keys (key: value), got %s",
+			    path, ld.root_line, node_kind(root));
+			goto out_doc;
+		}
+		load_mapping(&ld, root, "");
+	}
+	check_relations(&ld);
+	if (ld.errors == 0) {
+		*confp = conf;
+		conf = NULL;
+		rc = 0;
+	}
+out_doc:
+	yaml_document_delete(&doc);
+out_parser:
+	yaml_parser_delete(&parser);
+out_file:
+	conf_free(conf);
+	fclose(f);
+	return rc;
+}
+
+/*
+ * Durations, as Go's time.ParseDuration reads them (non-negative only):
+ * a sequence of decimal numbers, each with an optional fraction and a
+ * unit, e.g. "300ms", "1.5h", "2h45m"; "0" needs no unit. The result is
+ * computed in nanoseconds like Go, with Go's overflow rules, then truncated
+ * to whole milliseconds.
+ */
+int
+conf_parse_duration(const char *text, int64_t *ms)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "ns", 1ULL },
+		{ "us", 1000ULL },
+		{ "\xc2\xb5s", 1000ULL },       /* U+00B5 MICRO SIGN */
+		{ "\xce\xbcs", 1000ULL },       /* U+03BC GREEK SMALL LETTER MU */
+		{ "ms", 1000000ULL },
+		{ "s", 1000000000ULL },
+		{ "m", 60000000000ULL },
+		{ "h", 3600000000000ULL },
+	};
+	const uint64_t limit = 1ULL << 63;
+	const char *s = text;
+	uint64_t total = 0;
+
+	if (s == NULL)
+		return -1;
+	if (*s == '+')
+		s++;
+	if (strcmp(s, "0") == 0) {
+		*ms = 0;
+		return 0;
+	}
+	if (*s == '\0')
+		return -1;
+	while (*s != '\0') {
+		uint64_t whole = 0, frac = 0, unit = 0, v;
+		double scale = 1;
+		bool pre = false, post = false, frac_full = false;
+		size_t ulen = 0;
+
+		if (!(*s == '.' || (*s >= '0' && *s <= '9')))
+			return -1;
+		for (; *s >= '0' && *s <= '9'; s++) {
+			if (whole > limit / 10)
+				return -1;
+			whole = whole * 10 + (uint64_t)(*s - '0');
+			if (whole > limit)
+				return -1;
+			pre = true;
+		}
+		if (*s == '.') {
+			/* Digits past what fits are dropped, as Go does. */
+			for (s++; *s >= '0' && *s <= '9'; s++) {
+				post = true;
+				if (frac_full)
+					continue;
+				if (frac > (limit - 1) / 10) {
+					frac_full = true;
+					continue;
+				}
+				uint64_t next = frac * 10 + (uint64_t)(*s - '0');
+				if (next > limit) {
+					frac_full = true;
+					continue;
+				}
+				frac = next;
+				scale *= 10;
+			}
+		}
+		if (!pre && !post)
+			return -1;
+		while (s[ulen] != '\0' && s[ulen] != '.' && !(s[ulen] >= '0' && s[ulen] <= '9'))
+			ulen++;
+		for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+			if (strlen(units[i].unit) == ulen && memcmp(units[i].unit, s, ulen) == 0)
+				unit = units[i].ns;
+		if (unit == 0)
+			return -1;
+		s += ulen;
+		if (whole > limit / unit)
+			return -1;
+		v = whole * unit;
+		if (frac > 0) {
+			v += (uint64_t)((double)frac * ((double)unit / scale));
+			if (v > limit)
+				return -1;
+		}
+		total += v;
+		if (total > limit)
+			return -1;
+	}
+	if (total > limit - 1)
+		return -1;
+	*ms = (int64_t)(total / 1000000);
+	return 0;
+}

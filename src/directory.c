@@ -1,0 +1,514 @@
+/*
+ * directory.c — the worker's LDAP connection: failover, TLS, timeouts,
+ * the service bind, and RFC 4515 / RFC 4514 escaping.
+ */
+#include "directory.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <ldap.h>
+#include <openssl/crypto.h>
+
+#include "conf.h"
+#include "log.h"
+
+struct directory {
+	const struct conf *conf;        /* borrowed */
+	char *bind_password;            /* owned, wiped on free; "" = none */
+	size_t bind_password_len;
+	LDAP *ld;                       /* NULL = not connected */
+	const char *url;                /* the URL ld talks to (in conf) */
+	struct ldap_conncb conncb;      /* libldap keeps a pointer to it */
+};
+
+static int directory_conn_added(LDAP *, Sockbuf *, LDAPURLDesc *,
+    struct sockaddr *, struct ldap_conncb *);
+static void directory_conn_deleted(LDAP *, Sockbuf *, struct ldap_conncb *);
+
+int
+directory_new(const struct conf *conf, const char *bind_password,
+    struct directory **dirp)
+{
+	struct directory *dir;
+
+	*dirp = NULL;
+	if ((dir = calloc(1, sizeof(*dir))) == NULL) {
+		log_warn("directory_new");
+		return -1;
+	}
+	dir->conf = conf;
+	dir->conncb.lc_add = directory_conn_added;
+	dir->conncb.lc_del = directory_conn_deleted;
+	dir->conncb.lc_arg = (void *)conf;
+	dir->bind_password = strdup(bind_password != NULL ? bind_password : "");
+	if (dir->bind_password == NULL) {
+		log_warn("directory_new");
+		free(dir);
+		return -1;
+	}
+	dir->bind_password_len = strlen(dir->bind_password);
+	*dirp = dir;
+	return 0;
+}
+
+void
+directory_free(struct directory *dir)
+{
+	if (dir == NULL)
+		return;
+	directory_disconnect(dir);
+	OPENSSL_cleanse(dir->bind_password, dir->bind_password_len);
+	free(dir->bind_password);
+	free(dir);
+}
+
+void
+directory_disconnect(struct directory *dir)
+{
+	if (dir->ld == NULL)
+		return;
+	/* An unbind on a dead socket fails; there is nothing left to do then. */
+	ldap_unbind_ext_s(dir->ld, NULL, NULL);
+	dir->ld = NULL;
+	dir->url = NULL;
+}
+
+/* The result codes that mean "the connection is gone or never came up", as
+ * opposed to an answer from a live server: only these justify another
+ * server or a fresh connection. A failed TLS handshake is SERVER_DOWN over
+ * ldaps:// and CONNECT_ERROR after StartTLS. */
+static bool
+directory_is_dead(int rc)
+{
+	return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR ||
+	    rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE;
+}
+
+/* One line per failure: the URL, what was attempted, libldap's message and
+ * the server's (or GnuTLS's) diagnostic when there is one. HANDSHAKE says
+ * the operation carried the TLS handshake, so a diagnostic on a dead
+ * connection is GnuTLS's. A certificate that does not verify (untrusted,
+ * or not naming the host) reaches us only as "(unknown error code)" from
+ * libldap's GnuTLS glue; the line then says what to check instead. */
+static void
+directory_log_failure(LDAP *ld, const char *url, const char *what, int rc,
+    bool handshake)
+{
+	char *diag = NULL;
+
+	if (ld != NULL &&
+	    ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) !=
+	    LDAP_OPT_SUCCESS)
+		diag = NULL;
+	if (diag != NULL && handshake && directory_is_dead(rc) &&
+	    strcmp(diag, "(unknown error code)") == 0)
+		log_warnx("ldap %s: %s: %s (TLS: the server certificate does "
+		    "not verify: not signed by ldap.ca_file, or not naming the "
+		    "host in the URL)", url, what, ldap_err2string(rc));
+	else if (diag != NULL && *diag != '\0' && handshake &&
+	    directory_is_dead(rc))
+		log_warnx("ldap %s: %s: %s (TLS: %s)", url, what,
+		    ldap_err2string(rc), diag);
+	else if (diag != NULL && *diag != '\0')
+		log_warnx("ldap %s: %s: %s (%s)", url, what,
+		    ldap_err2string(rc), diag);
+	else
+		log_warnx("ldap %s: %s: %s", url, what, ldap_err2string(rc));
+	ldap_memfree(diag);
+}
+
+static struct timeval
+directory_timeval(int64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+/* libldap bounds connect() by NETWORK_TIMEOUT and every wait for an
+ * answer by TIMEOUT, but then puts the socket back into blocking mode, and
+ * the ldaps:// handshake reads it with no limit at all: a peer that
+ * accepts and never speaks would hold the worker forever. A socket-level
+ * receive and send timeout, set as soon as the TCP connection is up and
+ * before any TLS, turns such a read into EAGAIN, which the handshake
+ * treats as "wait for the socket", and that wait is bounded. */
+static int
+directory_conn_added(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv,
+    struct sockaddr *addr, struct ldap_conncb *ctx)
+{
+	const struct conf *conf = ctx->lc_arg;
+	struct timeval tv;
+	ber_socket_t fd;
+
+	if (conf->ldap.network_timeout_ms <= 0)
+		return 0;
+	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1 || fd < 0)
+		return 0;
+	tv = directory_timeval(conf->ldap.network_timeout_ms);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
+		log_warn("ldap: setsockopt SO_RCVTIMEO/SO_SNDTIMEO");
+	return 0;
+}
+
+static void
+directory_conn_deleted(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+}
+
+/* ldap_set_option() answers only LDAP_OPT_SUCCESS or LDAP_OPT_ERROR, which
+ * ldap_err2string() would render as "Can't contact LDAP server": the log
+ * line names the option instead. */
+static int
+directory_set_option(LDAP *ld, const char *url, int option, const void *value,
+    const char *name)
+{
+	if (ldap_set_option(ld, option, value) == LDAP_OPT_SUCCESS)
+		return 0;
+	log_warnx("ldap %s: cannot set %s", url, name);
+	return -1;
+}
+
+/* Every option goes on the handle before the first operation, because that
+ * operation is what connects. Returns 0 or -1 (logged). */
+static int
+directory_set_options(struct directory *dir, LDAP *ld, const char *url,
+    bool tls)
+{
+	const struct conf *conf = dir->conf;
+	const int version = LDAP_VERSION3;
+	const int demand = LDAP_OPT_X_TLS_DEMAND;
+	const int client_ctx = 0;
+	struct timeval network_tv, op_tv;
+	int seconds;
+
+	if (directory_set_option(ld, url, LDAP_OPT_PROTOCOL_VERSION, &version,
+	    "the protocol version") == -1)
+		return -1;
+	/* A referral would send the service credentials to a server nobody
+	 * configured. */
+	if (directory_set_option(ld, url, LDAP_OPT_REFERRALS, LDAP_OPT_OFF,
+	    "referrals off") == -1)
+		return -1;
+	/* NETWORK_TIMEOUT bounds connect(); TIMEOUT bounds the wait for each
+	 * answer of a synchronous call (a peer that accepts and never speaks);
+	 * TIMELIMIT asks the server to give up on its side too. A value of 0
+	 * would mean "poll", not "no limit", so it leaves libldap's default. */
+	if (conf->ldap.network_timeout_ms > 0) {
+		network_tv = directory_timeval(conf->ldap.network_timeout_ms);
+		if (directory_set_option(ld, url, LDAP_OPT_NETWORK_TIMEOUT,
+		    &network_tv, "the network timeout") == -1 ||
+		    directory_set_option(ld, url, LDAP_OPT_CONNECT_CB,
+		    &dir->conncb, "the connection callback") == -1)
+			return -1;
+	}
+	if (conf->ldap.timeout_ms > 0) {
+		op_tv = directory_timeval(conf->ldap.timeout_ms);
+		seconds = conf->ldap.timeout_ms / 1000 +
+		    (conf->ldap.timeout_ms % 1000 != 0);
+		if (directory_set_option(ld, url, LDAP_OPT_TIMEOUT, &op_tv,
+		    "the operation timeout") == -1 ||
+		    directory_set_option(ld, url, LDAP_OPT_TIMELIMIT, &seconds,
+		    "the time limit") == -1)
+			return -1;
+	}
+	if (!tls)
+		return 0;
+	if (directory_set_option(ld, url, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand,
+	    "TLS certificate checks") == -1)
+		return -1;
+	if (conf->ldap.ca_file != NULL && conf->ldap.ca_file[0] != '\0' &&
+	    directory_set_option(ld, url, LDAP_OPT_X_TLS_CACERTFILE,
+	    conf->ldap.ca_file, "the TLS CA file") == -1)
+		return -1;
+	/* With GnuTLS the handle keeps using the library-wide TLS context (the
+	 * one ldap.conf built) until it is given its own: without this, the
+	 * two options above are silently ignored. This is also where the CA
+	 * file is read, so an unreadable one fails here. */
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &client_ctx) !=
+	    LDAP_OPT_SUCCESS) {
+		log_warnx("ldap %s: cannot set up TLS with ldap.ca_file \"%s\" "
+		    "(missing, unreadable or not PEM?)", url,
+		    conf->ldap.ca_file != NULL ? conf->ldap.ca_file : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* Bind LD with the service credentials. Returns an LDAP result code; the
+ * caller logs, since only it knows whether this bind also connected. */
+static int
+directory_bind(struct directory *dir, LDAP *ld)
+{
+	const char *dn = dir->conf->ldap.bind_dn;
+	struct berval cred = { 0, NULL };
+
+	/* An empty DN with a password is an "unauthenticated" bind that
+	 * servers refuse: an anonymous bind sends neither. */
+	if (dn == NULL)
+		dn = "";
+	if (dn[0] != '\0') {
+		cred.bv_val = dir->bind_password;
+		cred.bv_len = dir->bind_password_len;
+	}
+	return ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL,
+	    NULL);
+}
+
+static const char *
+directory_bind_dn(const struct directory *dir)
+{
+	return dir->conf->ldap.bind_dn != NULL ? dir->conf->ldap.bind_dn : "";
+}
+
+/* A handle for URL with every option set and, with start_tls, TLS up: the
+ * transport is ready for a bind. Returns 0 and sets *ldp (caller unbinds),
+ * or -1 (logged). */
+static int
+directory_open(struct directory *dir, const char *url, LDAP **ldp)
+{
+	const struct conf *conf = dir->conf;
+	bool ldaps = ldap_is_ldaps_url(url) != 0;
+	LDAP *ld = NULL;
+	int rc;
+
+	*ldp = NULL;
+	if ((rc = ldap_initialize(&ld, url)) != LDAP_SUCCESS) {
+		directory_log_failure(NULL, url, "bad URL", rc, false);
+		return -1;
+	}
+	if (directory_set_options(dir, ld, url, ldaps || conf->ldap.start_tls)
+	    == -1)
+		goto fail;
+	if (conf->ldap.start_tls && !ldaps &&
+	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+		directory_log_failure(ld, url, "connect and StartTLS", rc, true);
+		goto fail;
+	}
+	*ldp = ld;
+	return 0;
+
+fail:
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return -1;
+}
+
+/* Walk the URL list in order. A server that cannot be reached, or talked
+ * to over TLS, hands over to the next; a server that answers the bind with
+ * a refusal ends the walk, since its peers hold the same credentials and
+ * asking each of them would only multiply the wait. */
+static int
+directory_connect(struct directory *dir)
+{
+	const struct conf_list *urls = &dir->conf->ldap.urls;
+	const char *url;
+	char what[512];
+	LDAP *ld;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < urls->n; i++) {
+		url = urls->v[i];
+		if (directory_open(dir, url, &ld) == -1)
+			continue;
+		if ((rc = directory_bind(dir, ld)) == LDAP_SUCCESS) {
+			dir->ld = ld;
+			dir->url = url;
+			log_debug("ldap %s: connected, bound as \"%s\"", url,
+			    directory_bind_dn(dir));
+			return 0;
+		}
+		/* Without StartTLS the bind is what connects (and, over
+		 * ldaps://, what carries the handshake). */
+		snprintf(what, sizeof(what), "%sbind as \"%s\"",
+		    dir->conf->ldap.start_tls ? "" : "connect and ",
+		    directory_bind_dn(dir));
+		directory_log_failure(ld, url, what, rc,
+		    !dir->conf->ldap.start_tls && ldap_is_ldaps_url(url));
+		ldap_unbind_ext_s(ld, NULL, NULL);
+		if (!directory_is_dead(rc))
+			return -1;
+	}
+	return -1;
+}
+
+int
+directory_service_bind(struct directory *dir)
+{
+	char what[512];
+	int rc;
+
+	if (dir->ld != NULL) {
+		if ((rc = directory_bind(dir, dir->ld)) == LDAP_SUCCESS)
+			return 0;
+		snprintf(what, sizeof(what), "bind as \"%s\"%s",
+		    directory_bind_dn(dir),
+		    directory_is_dead(rc) ? " (connection lost, reconnecting)" :
+		    "");
+		directory_log_failure(dir->ld, dir->url, what, rc, false);
+		/* Either way the handle is no longer bound as the service:
+		 * keeping it would let a caller search anonymously. */
+		directory_disconnect(dir);
+		if (!directory_is_dead(rc))
+			return -1;
+	}
+	return directory_connect(dir);
+}
+
+/*
+ * Escaping. Both functions grow the value by at most three bytes per byte,
+ * so the output is sized up front.
+ */
+
+static const char directory_hex[] = "0123456789abcdef";
+
+static char *
+directory_alloc_escaped(size_t len)
+{
+	char *out;
+
+	if (len > (SIZE_MAX - 1) / 3) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if ((out = malloc(len * 3 + 1)) == NULL)
+		return NULL;
+	return out;
+}
+
+static char *
+directory_put_hex(char *p, unsigned char c)
+{
+	*p++ = '\\';
+	*p++ = directory_hex[c >> 4];
+	*p++ = directory_hex[c & 0x0f];
+	return p;
+}
+
+char *
+directory_escape_filter(const char *value, size_t len)
+{
+	const unsigned char *in = (const unsigned char *)value;
+	char *out, *p;
+	size_t i;
+
+	if ((out = directory_alloc_escaped(len)) == NULL)
+		return NULL;
+	p = out;
+	for (i = 0; i < len; i++) {
+		switch (in[i]) {
+		case '*':
+		case '(':
+		case ')':
+		case '\\':
+		case '\0':
+			p = directory_put_hex(p, in[i]);
+			break;
+		default:
+			*p++ = in[i];
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+/* RFC 4514 section 2.4. '=' is not required there, but escaping it is
+ * allowed (it is a "special") and spares parsers that split naively. */
+char *
+directory_escape_dn(const char *value, size_t len)
+{
+	const unsigned char *in = (const unsigned char *)value;
+	char *out, *p;
+	size_t i;
+
+	if ((out = directory_alloc_escaped(len)) == NULL)
+		return NULL;
+	p = out;
+	for (i = 0; i < len; i++) {
+		switch (in[i]) {
+		case ',':
+		case '+':
+		case '"':
+		case '\\':
+		case '<':
+		case '>':
+		case ';':
+		case '=':
+			*p++ = '\\';
+			*p++ = in[i];
+			break;
+		case '\0':
+			p = directory_put_hex(p, in[i]);
+			break;
+		case '#':
+			if (i == 0)
+				*p++ = '\\';
+			*p++ = '#';
+			break;
+		case ' ':
+			if (i == 0 || i == len - 1)
+				*p++ = '\\';
+			*p++ = ' ';
+			break;
+		default:
+			*p++ = in[i];
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+/* A '%' followed by anything but 's' or '%' is copied as it stands, so a
+ * template never loses characters it did not mean to substitute. */
+char *
+directory_expand_filter(const char *tmpl, const char *value, size_t len)
+{
+	char *escaped, *out, *p;
+	const char *t;
+	size_t escaped_len, size, nsubst = 0;
+
+	if ((escaped = directory_escape_filter(value, len)) == NULL)
+		return NULL;
+	escaped_len = strlen(escaped);
+	for (t = tmpl; *t != '\0'; t++) {
+		if (t[0] == '%' && t[1] == 's') {
+			nsubst++;
+			t++;
+		} else if (t[0] == '%' && t[1] == '%')
+			t++;
+	}
+	size = strlen(tmpl) + 1;
+	if (escaped_len != 0 && nsubst > (SIZE_MAX - size) / escaped_len) {
+		free(escaped);
+		errno = ENOMEM;
+		return NULL;
+	}
+	size += nsubst * escaped_len;
+	if ((out = malloc(size)) == NULL) {
+		free(escaped);
+		return NULL;
+	}
+	p = out;
+	for (t = tmpl; *t != '\0'; t++) {
+		if (t[0] == '%' && t[1] == 's') {
+			memcpy(p, escaped, escaped_len);
+			p += escaped_len;
+			t++;
+		} else if (t[0] == '%' && t[1] == '%') {
+			*p++ = '%';
+			t++;
+		} else
+			*p++ = *t;
+	}
+	*p = '\0';
+	free(escaped);
+	return out;
+}

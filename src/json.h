@@ -1,0 +1,40 @@
+/*
+ * json.h — yajl parsing with limits, and small generator helpers.
+ *
+ * All JSON in and out goes through yajl. A body is parsed only after a
+ * streaming pass has checked what yajl_tree does not: nesting depth (its
+ * tree is freed recursively), NUL bytes (raw, or "\u0000" inside a string:
+ * no field of ours may hold one) and that it is a single value.
+ */
+#ifndef KA_JSON_H
+#define KA_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <yajl_gen.h>
+#include <yajl_tree.h>
+
+#define JSON_MAX_DEPTH 32
+
+/* Parse LEN bytes at TEXT (which must have a NUL at TEXT[LEN]). Returns 0
+ * and a tree in *valp (caller frees with yajl_tree_free), or -1 with a
+ * message for the client in ERR. */
+int json_parse(const char *text, size_t len, yajl_val *valp, char *err,
+    size_t errlen);
+
+/* Member KEY of object OBJ, or NULL when OBJ is not an object or has no
+ * such member. When a key repeats, the last one wins (as in Go). */
+yajl_val json_get(yajl_val obj, const char *key);
+
+/* String value of V, or NULL when V is not a string. */
+const char *json_string(yajl_val v);
+
+/* Generator helpers: each writes a key (when KEY is not NULL) and a value. */
+void json_gen_str(yajl_gen g, const char *key, const char *value);
+void json_gen_strn(yajl_gen g, const char *key, const char *value, size_t len);
+void json_gen_bool(yajl_gen g, const char *key, bool value);
+void json_gen_int(yajl_gen g, const char *key, long long value);
+void json_gen_key(yajl_gen g, const char *key);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * log.c — stderr or syslog, levels 1..9.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *log_ident = "kubernetes-auth";
+static int log_level = LOG_LVL_INFO;
+static bool log_syslog;
+
+void
+log_init(const char *ident, int level, bool use_syslog)
+{
+	log_ident = ident;
+	log_level = level;
+	if (log_syslog && !use_syslog)
+		closelog();
+	log_syslog = use_syslog;
+	if (log_syslog)
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_set_level(int level)
+{
+	log_level = level;
+}
+
+int
+log_get_level(void)
+{
+	return log_level;
+}
+
+bool
+log_enabled(int level)
+{
+	return level <= log_level;
+}
+
+void
+log_sanitize(char *buf, size_t size, const char *text)
+{
+	size_t i;
+
+	if (size == 0)
+		return;
+	for (i = 0; text[i] != '\0' && i + 1 < size; i++) {
+		unsigned char c = text[i];
+		buf[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	buf[i] = '\0';
+	if (text[i] != '\0' && size > 4)
+		memcpy(buf + size - 4, "...", 4);
+}
+
+void
+log_reopen(void)
+{
+	if (log_syslog) {
+		closelog();
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	}
+}
+
+static int
+log_priority(int level)
+{
+	if (level <= LOG_LVL_ERROR)
+		return LOG_ERR;
+	if (level <= LOG_LVL_WARN)
+		return LOG_WARNING;
+	if (level <= LOG_LVL_INFO)
+		return LOG_NOTICE;
+	if (level <= LOG_LVL_ACCESS)
+		return LOG_INFO;
+	return LOG_DEBUG;
+}
+
+static const char *
+log_label(int level)
+{
+	if (level <= LOG_LVL_ERROR)
+		return "error";
+	if (level <= LOG_LVL_WARN)
+		return "warning";
+	if (level <= LOG_LVL_INFO)
+		return "info";
+	if (level <= LOG_LVL_ACCESS)
+		return "access";
+	return "debug";
+}
+
+/* One line, one write(2): lines from several workers sharing stderr do not
+ * interleave. errnum >= 0 appends strerror(errnum). */
+static void
+log_vwrite(int level, int errnum, const char *fmt, va_list ap)
+{
+	char msg[2048];
+	int n;
+
+	if (level > log_level)
+		return;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return;
+	if (errnum >= 0 && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(errnum));
+	if (log_syslog) {
+		syslog(log_priority(level), "%s", msg);
+		return;
+	}
+
+	char line[2200], stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(line, sizeof(line), "%s.%03ldZ %s[%ld]: %s: %s\n", stamp,
+	    ts.tv_nsec / 1000000, log_ident, (long)getpid(), log_label(level), msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	/* Nothing sensible to do when stderr is gone. */
+	if (write(STDERR_FILENO, line, n) < 0)
+		return;
+}
+
+void
+log_at(int level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(level, -1, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_WARN, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_WARN, -1, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_INFO, -1, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_DEBUG, -1, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERROR, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERROR, -1, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

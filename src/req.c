@@ -1,0 +1,312 @@
+/*
+ * req.c — struct req over FCGX_Request: params, bounded body, answers.
+ */
+#include "req.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static char *
+req_strdup(const char *s)
+{
+	char *copy = strdup(s);
+	if (copy == NULL)
+		fatal("strdup");
+	return copy;
+}
+
+void
+req_init(struct req *r, FCGX_Request *fcgx, struct worker *w)
+{
+	memset(r, 0, sizeof(*r));
+	r->fcgx = fcgx;
+	r->worker = w;
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+
+	r->method = req_param(r, "REQUEST_METHOD");
+	if (r->method == NULL)
+		r->method = "";
+
+	/* REQUEST_URI is the raw target as the client sent it: nginx's
+	 * DOCUMENT_URI is already decoded and merged, which would let
+	 * "/users/%2F.." mean something else than what the client asked. */
+	const char *uri = req_param(r, "REQUEST_URI");
+	if (uri == NULL || uri[0] != '/') {
+		r->path = req_strdup("/");
+		r->query = req_strdup("");
+		req_fail(r, 400, "missing or malformed request URI");
+		return;
+	}
+	const char *q = strchr(uri, '?');
+	if (q != NULL) {
+		r->path = strndup(uri, q - uri);
+		r->query = req_strdup(q + 1);
+		if (r->path == NULL)
+			fatal("strndup");
+	} else {
+		r->path = req_strdup(uri);
+		r->query = req_strdup("");
+	}
+}
+
+void
+req_cleanup(struct req *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nparams; i++)
+		free(r->params[i]);
+	free(r->path);
+	free(r->query);
+	free(r->body);
+	free(r->error);
+	free(r->allow);
+	if (r->gen != NULL)
+		yajl_gen_free(r->gen);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *
+req_param(const struct req *r, const char *name)
+{
+	return FCGX_GetParam(name, r->fcgx->envp);
+}
+
+int
+req_read_body(struct req *r, size_t max_body)
+{
+	const char *cl = req_param(r, "CONTENT_LENGTH");
+	unsigned long long len = 0;
+
+	if (cl != NULL && cl[0] != '\0') {
+		char *end;
+		errno = 0;
+		len = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || cl[0] == '-')
+			return req_fail(r, 400, "invalid Content-Length");
+	}
+	if (len > max_body)
+		return req_fail(r, 413, "request body too large (limit %zu bytes)",
+		    max_body);
+
+	r->body = malloc(len + 1);
+	if (r->body == NULL)
+		fatal("malloc");
+	size_t got = 0;
+	while (got < len) {
+		int chunk = len - got > INT_MAX ? INT_MAX : (int)(len - got);
+		int n = FCGX_GetStr(r->body + got, chunk, r->fcgx->in);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	r->body[got] = '\0';
+	r->body_len = got;
+	if (got != len)
+		return req_fail(r, 400, "request body shorter than Content-Length");
+	return 0;
+}
+
+static int
+req_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+req_percent_decode(const char *s, size_t len, bool plus_is_space)
+{
+	char *out = malloc(len + 1), *o = out;
+	size_t i;
+
+	if (out == NULL)
+		fatal("malloc");
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+' && plus_is_space) {
+			*o++ = ' ';
+		} else if (s[i] == '%') {
+			int hi, lo;
+			if (i + 2 >= len)
+				goto bad;
+			hi = req_hexval((unsigned char)s[i + 1]);
+			lo = req_hexval((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			*o++ = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+char *
+req_query_get(const struct req *r, const char *name, bool *invalid)
+{
+	const char *p = r->query;
+
+	*invalid = false;
+	while (*p != '\0') {
+		size_t seg = strcspn(p, "&");
+		const char *eq = memchr(p, '=', seg);
+		size_t key_len = eq != NULL ? (size_t)(eq - p) : seg;
+		char *key = req_percent_decode(p, key_len, true);
+
+		if (key != NULL && strcmp(key, name) == 0) {
+			free(key);
+			if (eq == NULL)
+				return req_strdup("");
+			char *value = req_percent_decode(eq + 1, seg - key_len - 1, true);
+			if (value == NULL)
+				*invalid = true;
+			return value;
+		}
+		free(key);
+		p += seg;
+		if (*p == '&')
+			p++;
+	}
+	return NULL;
+}
+
+int
+req_fail(struct req *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->error != NULL || r->answered)
+		return -1;
+	r->status = status;
+	va_start(ap, fmt);
+	if (vasprintf(&r->error, fmt, ap) < 0)
+		fatal("vasprintf");
+	va_end(ap);
+	return -1;
+}
+
+yajl_gen
+req_json(struct req *r)
+{
+	if (r->gen == NULL) {
+		r->gen = yajl_gen_alloc(NULL);
+		if (r->gen == NULL)
+			fatal("yajl_gen_alloc");
+		/* Go's encoder escapes '/' nowhere; keep strings as they are. */
+		yajl_gen_config(r->gen, yajl_gen_validate_utf8, 1);
+	}
+	return r->gen;
+}
+
+const char *
+req_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default:  return "Unknown";
+	}
+}
+
+static void
+req_write(struct req *r, int status, const unsigned char *body, size_t len)
+{
+	FCGX_FPrintF(r->fcgx->out,
+	    "Status: %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n",
+	    status, req_status_text(status), len + 1);
+	if (r->allow != NULL)
+		FCGX_FPrintF(r->fcgx->out, "Allow: %s\r\n", r->allow);
+	FCGX_PutS("\r\n", r->fcgx->out);
+	FCGX_PutStr((const char *)body, (int)len, r->fcgx->out);
+	FCGX_PutChar('\n', r->fcgx->out);
+	r->status = status;
+	r->answered = true;
+}
+
+void
+req_send_json(struct req *r, int status)
+{
+	const unsigned char *buf;
+	size_t len;
+
+	if (r->answered)
+		return;
+	if (yajl_gen_get_buf(req_json(r), &buf, &len) != yajl_gen_status_ok) {
+		log_warnx("%s %s: the answer is not valid JSON", r->method, r->path);
+		req_fail(r, 500, "internal error");
+		return;
+	}
+	req_write(r, status, buf, len);
+}
+
+long
+req_elapsed_us(const struct req *r)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - r->started.tv_sec) * 1000000L +
+	    (now.tv_nsec - r->started.tv_nsec) / 1000;
+}
+
+void
+req_finish(struct req *r)
+{
+	if (!r->answered && r->error == NULL)
+		req_fail(r, 500, "internal error: no answer");
+	if (!r->answered) {
+		yajl_gen g = yajl_gen_alloc(NULL);
+		const unsigned char *buf;
+		size_t len;
+
+		if (g == NULL)
+			fatal("yajl_gen_alloc");
+		yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+		yajl_gen_map_open(g);
+		yajl_gen_string(g, (const unsigned char *)"error", 5);
+		if (yajl_gen_string(g, (const unsigned char *)r->error,
+		    strlen(r->error)) != yajl_gen_status_ok)
+			yajl_gen_string(g, (const unsigned char *)"invalid input", 13);
+		yajl_gen_map_close(g);
+		yajl_gen_get_buf(g, &buf, &len);
+		req_write(r, r->status, buf, len);
+		yajl_gen_free(g);
+	}
+	if (log_enabled(LOG_LVL_ACCESS)) {
+		char path[256];
+		log_sanitize(path, sizeof(path), r->path);
+		log_at(LOG_LVL_ACCESS, "%s %s %d %ldus", r->method, path,
+		    r->status, req_elapsed_us(r));
+	}
+}
