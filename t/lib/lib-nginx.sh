@@ -1,0 +1,108 @@
+# lib-nginx.sh — the real site file, nginx/kubernetes-auth.conf, in front of
+# the service under test.
+#
+#   nginx_setup        start nginx (as root; its workers run as
+#                      nobody:nogroup, the service's listen_group in tests)
+#                      on 127.0.0.1:$KA_NGINX_PORT (reserved by ka_config, or
+#                      here), forwarding to $KA_SOCK. Exports KA_URL
+#                      (https://localhost:PORT), KA_CACERT (the test CA that
+#                      signed nginx's certificate), KA_NGINX_PORT,
+#                      KA_NGINX_LOGS (access and error logs).
+#   nginx_stop         graceful stop (SIGQUIT)
+#
+# Server-level function, also used by contrib/quickstart.sh:
+#   nginx_server_start DIR PORT SOCKET   sets NGINX_PID; needs pki_setup
+#   nginx_server_stop DIR
+
+[ -n "${_KA_LIB_NGINX:-}" ] && return 0
+_KA_LIB_NGINX=1
+. "${BASH_SOURCE[0]%/*}/lib-daemon.sh"
+. "${BASH_SOURCE[0]%/*}/lib-pki.sh"
+
+PATH=$PATH:/usr/sbin
+KA_NGINX_GROUP=nogroup
+
+# The site file with its installed paths replaced by the test's.
+_nginx_site() {   # _nginx_site DIR PORT SOCKET > SITE
+	local d=$1 port=$2 sock=$3
+	sed -e "s|listen 443 |listen 127.0.0.1:$port |" \
+		-e '/listen \[::\]:443 /d' \
+		-e "s|/etc/kubernetes-auth/tls/server.crt|$PKI_DIR/server.pem|" \
+		-e "s|/etc/kubernetes-auth/tls/server.key|$PKI_DIR/server.key|" \
+		-e "s|/etc/kubernetes-auth/tls/apiserver-ca.crt|$PKI_DIR/apiserver-ca.pem|" \
+		-e "s|/run/kubernetes-auth/kubernetes-auth.sock|$sock|" \
+		-e "s|/var/log/nginx/kubernetes-auth\.|$d/logs/kubernetes-auth.|" \
+		-e 's|include fastcgi_params;|include /etc/nginx/fastcgi_params;|' \
+		"$KA_SRCDIR/nginx/kubernetes-auth.conf"
+}
+
+nginx_server_start() {   # nginx_server_start DIR PORT SOCKET
+	local d=$1 port=$2 sock=$3 left
+	: "${PKI_DIR:?nginx_server_start needs pki_setup}"
+	mkdir -p "$d/logs" "$d/tmp"
+	_nginx_site "$d" "$port" "$sock" >"$d/kubernetes-auth.conf" || return 1
+	# A path the substitutions missed means the site file changed under us.
+	if left=$(grep -nE '/etc/kubernetes-auth/|[ :]/run/kubernetes-auth/|/var/log/|listen +(443|\[::\])' \
+		"$d/kubernetes-auth.conf"); then
+		echo "nginx: site file not adapted for tests: $left" >&2
+		return 1
+	fi
+	cat >"$d/nginx.conf" <<-EOF
+	user nobody $KA_NGINX_GROUP;
+	worker_processes 2;
+	daemon off;
+	pid $d/nginx.pid;
+	error_log $d/logs/error.log warn;
+	events { worker_connections 1024; }
+	http {
+	    include /etc/nginx/mime.types;
+	    default_type application/octet-stream;
+	    sendfile on;
+	    tcp_nopush on;
+	    access_log off;
+	    client_body_temp_path $d/tmp/body;
+	    fastcgi_temp_path $d/tmp/fastcgi;
+	    proxy_temp_path $d/tmp/proxy;
+	    uwsgi_temp_path $d/tmp/uwsgi;
+	    scgi_temp_path $d/tmp/scgi;
+	    include $d/kubernetes-auth.conf;
+	}
+	EOF
+	nginx -q -t -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf" || return 1
+	spawn_daemon nginx "$d/logs/stdout.log" nginx -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf"
+	NGINX_PID=$SPAWNED_PID
+	echo "$NGINX_PID" >"$d/pid"
+	if ! waitfor "$NGINX_PID" 100 _nginx_answers "$port"; then
+		echo "nginx did not answer on port $port; its log:" >&2
+		tail -n 20 "$d/logs/error.log" >&2
+		stop_daemon "$NGINX_PID" KILL 0
+		return 1
+	fi
+}
+
+# Any path but the service's is answered by nginx itself: a 404.
+_nginx_answers() {   # _nginx_answers PORT
+	[ "$(curl -s -o /dev/null --cacert "$PKI_DIR/ca.pem" -w '%{http_code}' \
+		"https://localhost:$1/.harness-probe")" = 404 ]
+}
+
+nginx_server_stop() {   # nginx_server_stop DIR
+	local pid
+	pid=$(cat "$1/pid" 2>/dev/null) || return 0
+	stop_daemon "$pid" QUIT 100
+	rm -f "$1/pid"
+}
+
+nginx_setup() {
+	command -v nginx >/dev/null || skip_all "nginx not installed"
+	pki_setup || bail "pki_setup failed"
+	KA_SOCK=${KA_SOCK:-$T/run/ka.sock}
+	KA_NGINX_PORT=${KA_NGINX_PORT:-$(free_port)}
+	nginx_server_start "$T/nginx" "$KA_NGINX_PORT" "$KA_SOCK" || bail "could not start nginx"
+	KA_URL=https://localhost:$KA_NGINX_PORT
+	KA_CACERT=$PKI_DIR/ca.pem
+	KA_NGINX_LOGS=$T/nginx/logs
+	export KA_SOCK KA_NGINX_PORT KA_URL KA_CACERT KA_NGINX_LOGS KA_NGINX_GROUP
+}
+
+nginx_stop() { nginx_server_stop "$T/nginx"; }
