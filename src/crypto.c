@@ -3,10 +3,24 @@
  */
 #include "crypto.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
 
 #include "log.h"
+
+/* HKDF inputs: changing them changes every derived key, so never do. */
+#define CRYPTO_HKDF_SALT "kubernetes-auth token keys"
+#define CRYPTO_HKDF_INFO_MAC "kubernetes-auth v1 token hmac"
+#define CRYPTO_HKDF_INFO_ENC "kubernetes-auth v1 token aes-256-gcm"
 
 int
 crypto_sha256(const void *data, size_t len, unsigned char out[CRYPTO_SHA256_LEN])
@@ -25,4 +39,359 @@ bool
 crypto_equal(const void *a, const void *b, size_t len)
 {
 	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+int
+crypto_random(void *buf, size_t len)
+{
+	if (RAND_bytes(buf, (int)len) != 1) {
+		log_warnx("RAND_bytes failed");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+crypto_hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+crypto_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+crypto_token_new(char token[CRYPTO_TOKEN_LEN + 1])
+{
+	unsigned char raw[CRYPTO_TOKEN_BYTES];
+
+	if (crypto_random(raw, sizeof(raw)) < 0)
+		return -1;
+	crypto_hex(raw, sizeof(raw), token);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return 0;
+}
+
+bool
+crypto_token_wellformed(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != CRYPTO_TOKEN_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+int
+crypto_uuid_new(char uuid[CRYPTO_UUID_LEN + 1])
+{
+	unsigned char b[16];
+	char hex[33];
+
+	if (crypto_random(b, sizeof(b)) < 0)
+		return -1;
+	b[6] = (b[6] & 0x0f) | 0x40;            /* version 4 */
+	b[8] = (b[8] & 0x3f) | 0x80;            /* RFC 4122 variant */
+	crypto_hex(b, sizeof(b), hex);
+	snprintf(uuid, CRYPTO_UUID_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s",
+	    hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	return 0;
+}
+
+bool
+crypto_uuid_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < CRYPTO_UUID_LEN; i++) {
+		if (s[i] == '\0')
+			return false;
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return false;
+		}
+	}
+	return s[CRYPTO_UUID_LEN] == '\0';
+}
+
+/* HKDF-SHA256(salt, ikm = RAW, info = INFO) -> OUT (32 bytes). */
+static int
+crypto_hkdf(const unsigned char *raw, size_t raw_len, const char *info,
+    unsigned char out[CRYPTO_KEY_LEN])
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+	size_t out_len = CRYPTO_KEY_LEN;
+	int rc = -1;
+
+	if (ctx == NULL)
+		goto done;
+	if (EVP_PKEY_derive_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) <= 0 ||
+	    EVP_PKEY_CTX_set1_hkdf_salt(ctx, (const unsigned char *)CRYPTO_HKDF_SALT,
+	    (int)strlen(CRYPTO_HKDF_SALT)) <= 0 ||
+	    EVP_PKEY_CTX_set1_hkdf_key(ctx, raw, (int)raw_len) <= 0 ||
+	    EVP_PKEY_CTX_add1_hkdf_info(ctx, (const unsigned char *)info,
+	    (int)strlen(info)) <= 0 ||
+	    EVP_PKEY_derive(ctx, out, &out_len) <= 0 || out_len != CRYPTO_KEY_LEN)
+		goto done;
+	rc = 0;
+done:
+	if (rc < 0)
+		log_warnx("HKDF key derivation failed");
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
+}
+
+static int
+crypto_key_cmp(const void *a, const void *b)
+{
+	const struct crypto_key *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* One "ID:HEX" or "HEX" line into RING. */
+static int
+crypto_keyring_line(struct crypto_keyring *ring, const char *line, size_t len,
+    const char *where, int lineno)
+{
+	unsigned char raw[CRYPTO_KEY_LEN];
+	const char *hex = line, *colon = memchr(line, ':', len);
+	unsigned long id = 1;
+	size_t hex_len = len, i;
+	int rc = -1;
+
+	if (colon != NULL) {
+		char idbuf[16];
+		char *end;
+		size_t id_len = (size_t)(colon - line);
+		if (id_len == 0 || id_len >= sizeof(idbuf))
+			goto bad_id;
+		memcpy(idbuf, line, id_len);
+		idbuf[id_len] = '\0';
+		for (i = 0; i < id_len; i++)
+			if (!isdigit((unsigned char)idbuf[i]))
+				goto bad_id;
+		errno = 0;
+		id = strtoul(idbuf, &end, 10);
+		if (errno != 0 || id < 1 || id > 0x7fffffffUL)
+			goto bad_id;
+		hex = colon + 1;
+		hex_len = len - id_len - 1;
+	}
+	/* Never echo the line: it is a key. */
+	if (hex_len != 2 * CRYPTO_KEY_LEN) {
+		log_warnx("%s:%d: a key must be %d hex digits (32 bytes): make one "
+		    "with `openssl rand -hex 32`", where, lineno, 2 * CRYPTO_KEY_LEN);
+		return -1;
+	}
+	for (i = 0; i < CRYPTO_KEY_LEN; i++) {
+		int hi = crypto_hexval((unsigned char)hex[2 * i]);
+		int lo = crypto_hexval((unsigned char)hex[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			log_warnx("%s:%d: the key is not hexadecimal", where, lineno);
+			goto done;
+		}
+		raw[i] = (unsigned char)(hi << 4 | lo);
+	}
+	for (i = 0; i < ring->n; i++)
+		if (ring->v[i].id == id) {
+			log_warnx("%s:%d: key id %lu appears twice", where, lineno, id);
+			goto done;
+		}
+	if (ring->n == CRYPTO_KEYRING_MAX) {
+		log_warnx("%s:%d: more than %d keys", where, lineno, CRYPTO_KEYRING_MAX);
+		goto done;
+	}
+	struct crypto_key *k = &ring->v[ring->n];
+	k->id = (uint32_t)id;
+	if (crypto_hkdf(raw, sizeof(raw), CRYPTO_HKDF_INFO_MAC, k->mac) < 0 ||
+	    crypto_hkdf(raw, sizeof(raw), CRYPTO_HKDF_INFO_ENC, k->enc) < 0) {
+		OPENSSL_cleanse(k, sizeof(*k));
+		goto done;
+	}
+	ring->n++;
+	rc = 0;
+done:
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return rc;
+bad_id:
+	log_warnx("%s:%d: expected ID:KEY with ID a number from 1 to 2147483647",
+	    where, lineno);
+	return -1;
+}
+
+int
+crypto_keyring_parse(const char *text, const char *where,
+    struct crypto_keyring **ringp)
+{
+	struct crypto_keyring *ring = calloc(1, sizeof(*ring));
+	const char *line, *next;
+	int lineno = 0;
+
+	*ringp = NULL;
+	if (ring == NULL) {
+		log_warn("calloc");
+		return -1;
+	}
+	for (line = text; *line != '\0'; line = next) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		next = nl != NULL ? nl + 1 : line + len;
+		lineno++;
+		while (len > 0 && isspace((unsigned char)line[len - 1]))
+			len--;
+		while (len > 0 && isspace((unsigned char)*line)) {
+			line++;
+			len--;
+		}
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (crypto_keyring_line(ring, line, len, where, lineno) < 0)
+			goto fail;
+	}
+	if (ring->n == 0) {
+		log_warnx("%s: holds no key: make one with "
+		    "`(umask 077; openssl rand -hex 32 | sed 's/^/1:/' > FILE)`", where);
+		goto fail;
+	}
+	qsort(ring->v, ring->n, sizeof(ring->v[0]), crypto_key_cmp);
+	*ringp = ring;
+	return 0;
+fail:
+	crypto_keyring_free(ring);
+	return -1;
+}
+
+void
+crypto_keyring_free(struct crypto_keyring *ring)
+{
+	if (ring == NULL)
+		return;
+	OPENSSL_cleanse(ring, sizeof(*ring));
+	free(ring);
+}
+
+const struct crypto_key *
+crypto_keyring_newest(const struct crypto_keyring *ring)
+{
+	return ring != NULL && ring->n > 0 ? &ring->v[ring->n - 1] : NULL;
+}
+
+const struct crypto_key *
+crypto_keyring_find(const struct crypto_keyring *ring, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; ring != NULL && i < ring->n; i++)
+		if (ring->v[i].id == id)
+			return &ring->v[i];
+	return NULL;
+}
+
+int
+crypto_token_hmac(const struct crypto_key *key, const char *token,
+    size_t token_len, unsigned char out[CRYPTO_SHA256_LEN])
+{
+	unsigned int out_len = 0;
+
+	if (HMAC(EVP_sha256(), key->mac, sizeof(key->mac),
+	    (const unsigned char *)token, token_len, out, &out_len) == NULL ||
+	    out_len != CRYPTO_SHA256_LEN) {
+		log_warnx("HMAC-SHA256 failed");
+		return -1;
+	}
+	return 0;
+}
+
+int
+crypto_token_seal(const struct crypto_key *key, const char *token,
+    const char *aad, unsigned char out[CRYPTO_SEALED_LEN])
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	unsigned char *nonce = out, *ct = out + CRYPTO_GCM_NONCE_LEN;
+	unsigned char *tag = ct + CRYPTO_TOKEN_LEN;
+	int len = 0, fin = 0, rc = -1;
+
+	if (ctx == NULL || crypto_random(nonce, CRYPTO_GCM_NONCE_LEN) < 0)
+		goto done;
+	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, CRYPTO_GCM_NONCE_LEN,
+	    NULL) != 1 ||
+	    EVP_EncryptInit_ex(ctx, NULL, NULL, key->enc, nonce) != 1 ||
+	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad,
+	    (int)strlen(aad)) != 1 ||
+	    EVP_EncryptUpdate(ctx, ct, &len, (const unsigned char *)token,
+	    CRYPTO_TOKEN_LEN) != 1 || len != CRYPTO_TOKEN_LEN ||
+	    EVP_EncryptFinal_ex(ctx, ct + len, &fin) != 1 || fin != 0 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, CRYPTO_GCM_TAG_LEN,
+	    tag) != 1)
+		goto done;
+	rc = 0;
+done:
+	if (rc < 0)
+		log_warnx("AES-256-GCM encryption failed");
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
+}
+
+int
+crypto_token_open(const struct crypto_key *key, const unsigned char *sealed,
+    size_t sealed_len, const char *aad, char token[CRYPTO_TOKEN_LEN + 1])
+{
+	EVP_CIPHER_CTX *ctx;
+	const unsigned char *nonce = sealed, *ct = sealed + CRYPTO_GCM_NONCE_LEN;
+	unsigned char tag[CRYPTO_GCM_TAG_LEN];
+	int len = 0, fin = 0, rc = -1;
+
+	if (sealed_len != CRYPTO_SEALED_LEN)
+		return -1;
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return -1;
+	memcpy(tag, ct + CRYPTO_TOKEN_LEN, sizeof(tag));
+	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, CRYPTO_GCM_NONCE_LEN,
+	    NULL) != 1 ||
+	    EVP_DecryptInit_ex(ctx, NULL, NULL, key->enc, nonce) != 1 ||
+	    EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad,
+	    (int)strlen(aad)) != 1 ||
+	    EVP_DecryptUpdate(ctx, (unsigned char *)token, &len, ct,
+	    CRYPTO_TOKEN_LEN) != 1 || len != CRYPTO_TOKEN_LEN ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, CRYPTO_GCM_TAG_LEN,
+	    tag) != 1 ||
+	    EVP_DecryptFinal_ex(ctx, (unsigned char *)token + len, &fin) != 1)
+		goto done;
+	token[CRYPTO_TOKEN_LEN] = '\0';
+	rc = 0;
+done:
+	if (rc < 0)
+		OPENSSL_cleanse(token, CRYPTO_TOKEN_LEN + 1);
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
+}
+
+void
+crypto_fingerprint(const unsigned char hmac[CRYPTO_SHA256_LEN], char out[9])
+{
+	crypto_hex(hmac, 4, out);
 }

@@ -1,23 +1,53 @@
 /*
- * db.c — MariaDB Connector/C connection with timeouts and reconnects.
+ * db.c — MariaDB Connector/C connection with timeouts and reconnects, a
+ * registry of prepared statements, and binding without boilerplate.
  */
 #include "db.h"
 
-#include <stdbool.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <errmsg.h>
+#include <mysqld_error.h>
 #include <openssl/crypto.h>
 
 #include "conf.h"
 #include "log.h"
 
+#define DB_MAX_STMTS 64
+#define DB_MAX_PARAMS 16
+#define DB_MAX_COLS 16
+/* A connection idle longer than this is pinged before it is trusted with
+ * a statement that cannot be retried: the server may have restarted. */
+#define DB_IDLE_PING_NS 1000000000LL
+#define DB_DEADLOCK_RETRIES 3
+
+struct db_prepared {
+	const struct db_stmt_def *def;
+	MYSQL_STMT *stmt;
+};
+
 struct db {
 	const struct conf *conf;
 	char *password;
 	MYSQL *mysql;           /* NULL when not connected */
+	struct db_prepared stmts[DB_MAX_STMTS];
+	size_t nstmts;
+	bool in_txn;
+	long long last_ok_ns;   /* monotonic time of the last good answer */
+	enum db_error error;
 };
+
+static long long
+db_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 int
 db_new(const struct conf *conf, const char *password, struct db **dbp)
@@ -55,10 +85,24 @@ db_free(struct db *db)
 void
 db_disconnect(struct db *db)
 {
+	size_t i;
+
+	/* mysql_close() first: it detaches the statements, so closing them
+	 * afterwards only frees memory and sends nothing down a dead link. */
 	if (db->mysql != NULL) {
 		mysql_close(db->mysql);
 		db->mysql = NULL;
 	}
+	for (i = 0; i < db->nstmts; i++)
+		mysql_stmt_close(db->stmts[i].stmt);
+	db->nstmts = 0;
+	db->in_txn = false;
+}
+
+enum db_error
+db_error(const struct db *db)
+{
+	return db->error;
 }
 
 /* The connector takes whole seconds; round up so a 500ms setting is not 0
@@ -93,14 +137,18 @@ db_connect(struct db *db)
 	m = mysql_init(NULL);
 	if (m == NULL) {
 		log_warnx("mysql_init: out of memory");
+		db->error = DB_ERR_UNAVAILABLE;
 		return -1;
 	}
 	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
 	mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
 	mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &read_timeout);
 	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	/* Times are stored and compared in UTC whatever the server's zone. */
-	mysql_optionsv(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	/* Times are stored and compared in UTC whatever the server's zone;
+	 * strict mode: a value that does not fit is an error, never cut. */
+	mysql_optionsv(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00', "
+	    "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
+	    "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'");
 	if (c->database.tls_ca_file[0] != '\0') {
 		my_bool verify = 1;
 		mysql_optionsv(m, MYSQL_OPT_SSL_CA, c->database.tls_ca_file);
@@ -111,13 +159,15 @@ db_connect(struct db *db)
 	    c->database.user, db->password, c->database.name,
 	    c->database.socket[0] != '\0' ? 0 : (unsigned int)c->database.port,
 	    c->database.socket[0] != '\0' ? c->database.socket : NULL,
-	    0) == NULL) {
+	    CLIENT_FOUND_ROWS) == NULL) {
 		log_warnx("database %s: cannot connect: %s (%u)",
 		    db_where(db, where, sizeof(where)), mysql_error(m), mysql_errno(m));
 		mysql_close(m);
+		db->error = DB_ERR_UNAVAILABLE;
 		return -1;
 	}
 	db->mysql = m;
+	db->last_ok_ns = db_mono_ns();
 	log_debug("database %s: connected (server %s)",
 	    db_where(db, where, sizeof(where)), mysql_get_server_info(m));
 	return 0;
@@ -130,8 +180,10 @@ db_check(struct db *db)
 
 	if (db->mysql == NULL)
 		return db_connect(db);
-	if (mysql_ping(db->mysql) == 0)
+	if (mysql_ping(db->mysql) == 0) {
+		db->last_ok_ns = db_mono_ns();
 		return 0;
+	}
 	log_warnx("database %s: connection lost: %s (%u); reconnecting",
 	    db_where(db, where, sizeof(where)), mysql_error(db->mysql),
 	    mysql_errno(db->mysql));
@@ -142,4 +194,564 @@ MYSQL *
 db_mysql(struct db *db)
 {
 	return db->mysql;
+}
+
+/* Connected and, when idle for a while, known to answer. Inside a
+ * transaction the connection must still be the one it began on. */
+static int
+db_ready(struct db *db)
+{
+	if (db->in_txn) {
+		if (db->mysql != NULL)
+			return 0;
+		db->error = DB_ERR_UNAVAILABLE;
+		return -1;
+	}
+	if (db->mysql == NULL)
+		return db_connect(db);
+	if (db_mono_ns() - db->last_ok_ns > DB_IDLE_PING_NS)
+		return db_check(db);
+	return 0;
+}
+
+static bool
+db_errno_is_connection(unsigned int e)
+{
+	switch (e) {
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_COMMANDS_OUT_OF_SYNC:
+	case CR_SERVER_LOST_EXTENDED:
+	case ER_SERVER_SHUTDOWN:
+	case ER_CONNECTION_KILLED:
+	case 4031:              /* MySQL 8: disconnected by the server (idle) */
+		return true;
+	}
+	return false;
+}
+
+static enum db_error
+db_classify(unsigned int e)
+{
+	if (db_errno_is_connection(e))
+		return DB_ERR_UNAVAILABLE;
+	switch (e) {
+	case ER_DUP_ENTRY:
+	case ER_DUP_ENTRY_WITH_KEY_NAME:
+		return DB_ERR_DUPLICATE;
+	case ER_NO_REFERENCED_ROW:
+	case ER_NO_REFERENCED_ROW_2:
+		return DB_ERR_NO_PARENT;
+	case ER_ROW_IS_REFERENCED:
+	case ER_ROW_IS_REFERENCED_2:
+		return DB_ERR_REFERENCED;
+	case ER_LOCK_DEADLOCK:
+	case ER_LOCK_WAIT_TIMEOUT:
+		return DB_ERR_DEADLOCK;
+	}
+	return DB_ERR_OTHER;
+}
+
+static void
+db_forget_stmt(struct db *db, const struct db_stmt_def *def)
+{
+	size_t i;
+
+	for (i = 0; i < db->nstmts; i++)
+		if (db->stmts[i].def == def) {
+			mysql_stmt_close(db->stmts[i].stmt);
+			db->stmts[i] = db->stmts[--db->nstmts];
+			return;
+		}
+}
+
+/* DEF's statement on this connection, prepared now if it is not yet.
+ * On failure *err_no is the server's or client's error number. */
+static MYSQL_STMT *
+db_prepared(struct db *db, const struct db_stmt_def *def, unsigned int *err_no)
+{
+	MYSQL_STMT *stmt;
+	size_t i;
+
+	*err_no = 0;
+	for (i = 0; i < db->nstmts; i++)
+		if (db->stmts[i].def == def)
+			return db->stmts[i].stmt;
+	if (db->nstmts == DB_MAX_STMTS)
+		fatalx("db: more than %d statements: raise DB_MAX_STMTS", DB_MAX_STMTS);
+	stmt = mysql_stmt_init(db->mysql);
+	if (stmt == NULL) {
+		*err_no = mysql_errno(db->mysql);
+		log_warnx("database: mysql_stmt_init: %s", mysql_error(db->mysql));
+		return NULL;
+	}
+	if (mysql_stmt_prepare(stmt, def->sql, strlen(def->sql)) != 0) {
+		*err_no = mysql_stmt_errno(stmt);
+		if (!db_errno_is_connection(*err_no))
+			log_warnx("database: cannot prepare %s: %s (%u)", def->name,
+			    mysql_stmt_error(stmt), *err_no);
+		mysql_stmt_close(stmt);
+		return NULL;
+	}
+	db->stmts[db->nstmts].def = def;
+	db->stmts[db->nstmts].stmt = stmt;
+	db->nstmts++;
+	return stmt;
+}
+
+static void
+db_time_to_mysql(int64_t us, MYSQL_TIME *t)
+{
+	time_t secs = (time_t)(us / 1000000);
+	long frac = (long)(us % 1000000);
+	struct tm tm;
+
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	gmtime_r(&secs, &tm);
+	memset(t, 0, sizeof(*t));
+	t->year = tm.tm_year + 1900;
+	t->month = tm.tm_mon + 1;
+	t->day = tm.tm_mday;
+	t->hour = tm.tm_hour;
+	t->minute = tm.tm_min;
+	t->second = tm.tm_sec;
+	t->second_part = frac;
+	t->time_type = MYSQL_TIMESTAMP_DATETIME;
+}
+
+static int64_t
+db_time_from_mysql(const MYSQL_TIME *t)
+{
+	struct tm tm = {
+		.tm_year = (int)t->year - 1900, .tm_mon = (int)t->month - 1,
+		.tm_mday = (int)t->day, .tm_hour = (int)t->hour,
+		.tm_min = (int)t->minute, .tm_sec = (int)t->second,
+	};
+	return (int64_t)timegm(&tm) * 1000000 + (int64_t)t->second_part;
+}
+
+/* Everything one execution needs, kept off the heap for params. */
+struct db_exec {
+	MYSQL_BIND bind[DB_MAX_PARAMS];
+	MYSQL_TIME times[DB_MAX_PARAMS];
+	my_bool nulls[DB_MAX_PARAMS];
+	unsigned long lengths[DB_MAX_PARAMS];
+};
+
+static void
+db_bind_params(struct db_exec *x, const struct db_val *params, size_t n)
+{
+	size_t i;
+
+	memset(x, 0, sizeof(*x));
+	for (i = 0; i < n; i++) {
+		MYSQL_BIND *b = &x->bind[i];
+		const struct db_val *p = &params[i];
+
+		x->nulls[i] = p->null;
+		b->is_null = &x->nulls[i];
+		switch (p->type) {
+		case DB_T_STR:
+		case DB_T_BIN:
+			b->buffer_type = p->type == DB_T_STR ? MYSQL_TYPE_STRING :
+			    MYSQL_TYPE_BLOB;
+			b->buffer = (void *)(p->null ? "" : p->str);
+			x->lengths[i] = p->null ? 0 : p->len;
+			b->buffer_length = x->lengths[i];
+			b->length = &x->lengths[i];
+			break;
+		case DB_T_INT:
+			b->buffer_type = MYSQL_TYPE_LONGLONG;
+			b->buffer = (void *)&p->num;
+			break;
+		case DB_T_TIME:
+			db_time_to_mysql(p->num, &x->times[i]);
+			b->buffer_type = MYSQL_TYPE_DATETIME;
+			b->buffer = &x->times[i];
+			break;
+		}
+	}
+}
+
+/* Fetch every row of STMT's stored result into FN. */
+static int
+db_fetch(struct db *db, const struct db_stmt_def *def, MYSQL_STMT *stmt,
+    const enum db_type *cols, size_t ncols, db_row_fn fn, void *ctx)
+{
+	MYSQL_BIND bind[DB_MAX_COLS];
+	MYSQL_TIME times[DB_MAX_COLS];
+	long long nums[DB_MAX_COLS];
+	my_bool nulls[DB_MAX_COLS];
+	unsigned long lengths[DB_MAX_COLS];
+	char *bufs[DB_MAX_COLS] = { 0 };
+	struct db_val vals[DB_MAX_COLS];
+	MYSQL_RES *meta = mysql_stmt_result_metadata(stmt);
+	MYSQL_FIELD *fields;
+	size_t i;
+	int rc = -1, st;
+
+	if (meta == NULL || mysql_num_fields(meta) != ncols || ncols > DB_MAX_COLS) {
+		log_warnx("database: %s: expected %zu columns", def->name, ncols);
+		db->error = DB_ERR_OTHER;
+		goto done;
+	}
+	fields = mysql_fetch_fields(meta);
+	memset(bind, 0, sizeof(bind));
+	for (i = 0; i < ncols; i++) {
+		bind[i].is_null = &nulls[i];
+		bind[i].length = &lengths[i];
+		switch (cols[i]) {
+		case DB_T_STR:
+		case DB_T_BIN:
+			/* max_length is known: the result is stored and
+			 * STMT_ATTR_UPDATE_MAX_LENGTH is set. */
+			bufs[i] = malloc(fields[i].max_length + 1);
+			if (bufs[i] == NULL)
+				fatal("malloc");
+			bind[i].buffer_type = MYSQL_TYPE_BLOB;
+			bind[i].buffer = bufs[i];
+			bind[i].buffer_length = fields[i].max_length + 1;
+			break;
+		case DB_T_INT:
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = &nums[i];
+			break;
+		case DB_T_TIME:
+			bind[i].buffer_type = MYSQL_TYPE_DATETIME;
+			bind[i].buffer = &times[i];
+			break;
+		}
+	}
+	if (mysql_stmt_bind_result(stmt, bind) != 0) {
+		log_warnx("database: %s: bind result: %s", def->name,
+		    mysql_stmt_error(stmt));
+		db->error = DB_ERR_OTHER;
+		goto done;
+	}
+	while ((st = mysql_stmt_fetch(stmt)) == 0) {
+		for (i = 0; i < ncols; i++) {
+			vals[i] = (struct db_val){ .type = cols[i], .null = nulls[i] };
+			if (nulls[i])
+				continue;
+			switch (cols[i]) {
+			case DB_T_STR:
+			case DB_T_BIN:
+				bufs[i][lengths[i]] = '\0';
+				vals[i].str = bufs[i];
+				vals[i].len = lengths[i];
+				break;
+			case DB_T_INT:
+				vals[i].num = nums[i];
+				break;
+			case DB_T_TIME:
+				vals[i].num = db_time_from_mysql(&times[i]);
+				break;
+			}
+		}
+		if (fn != NULL && fn(ctx, vals, ncols) < 0) {
+			db->error = DB_ERR_OTHER;
+			goto done;
+		}
+	}
+	if (st != MYSQL_NO_DATA) {
+		log_warnx("database: %s: fetch: %s", def->name,
+		    st == MYSQL_DATA_TRUNCATED ? "data truncated" : mysql_stmt_error(stmt));
+		db->error = DB_ERR_OTHER;
+		goto done;
+	}
+	rc = 0;
+done:
+	for (i = 0; i < ncols && i < DB_MAX_COLS; i++)
+		free(bufs[i]);
+	if (meta != NULL)
+		mysql_free_result(meta);
+	mysql_stmt_free_result(stmt);
+	return rc;
+}
+
+int
+db_run(struct db *db, const struct db_stmt_def *def,
+    const struct db_val *params, size_t nparams,
+    const enum db_type *cols, size_t ncols, db_row_fn fn, void *ctx,
+    unsigned long long *affected)
+{
+	int reconnects = 0, reprepares = 0, deadlocks = 0;
+	struct db_exec x;
+
+	db->error = DB_OK;
+	if (nparams > DB_MAX_PARAMS)
+		fatalx("db: %s: more than %d parameters", def->name, DB_MAX_PARAMS);
+	for (;;) {
+		MYSQL_STMT *stmt;
+		unsigned int e;
+		bool sent = false;
+
+		if (db_ready(db) < 0)
+			return -1;
+		stmt = db_prepared(db, def, &e);
+		if (stmt != NULL) {
+			my_bool update_max = 1;
+			db_bind_params(&x, params, nparams);
+			sent = true;
+			if ((nparams == 0 || mysql_stmt_bind_param(stmt, x.bind) == 0) &&
+			    mysql_stmt_attr_set(stmt, STMT_ATTR_UPDATE_MAX_LENGTH,
+			    &update_max) == 0 &&
+			    mysql_stmt_execute(stmt) == 0 &&
+			    (ncols == 0 || mysql_stmt_store_result(stmt) == 0)) {
+				db->last_ok_ns = db_mono_ns();
+				if (affected != NULL)
+					*affected = mysql_stmt_affected_rows(stmt);
+				if (ncols == 0) {
+					mysql_stmt_free_result(stmt);
+					return 0;
+				}
+				return db_fetch(db, def, stmt, cols, ncols, fn, ctx);
+			}
+			e = mysql_stmt_errno(stmt);
+		}
+
+		if (e == ER_UNKNOWN_STMT_HANDLER || e == ER_NEED_REPREPARE) {
+			/* The server forgot the statement: nothing ran. */
+			db_forget_stmt(db, def);
+			if (++reprepares <= 2)
+				continue;
+		}
+		if (db_errno_is_connection(e) || (stmt == NULL && e == 0)) {
+			bool was_in_txn = db->in_txn;
+			log_warnx("database: %s: connection lost (%u)%s", def->name, e,
+			    was_in_txn ? " in a transaction" : "");
+			db_disconnect(db);
+			db->error = DB_ERR_UNAVAILABLE;
+			if (!was_in_txn && reconnects++ == 0 &&
+			    (!sent || def->idempotent))
+				continue;
+			return -1;
+		}
+		db->error = db_classify(e);
+		if (db->error == DB_ERR_DEADLOCK && !db->in_txn &&
+		    ++deadlocks <= DB_DEADLOCK_RETRIES) {
+			log_debug("database: %s: deadlock, retrying", def->name);
+			continue;
+		}
+		if (db->error == DB_ERR_OTHER || db->error == DB_ERR_DEADLOCK)
+			log_warnx("database: %s: %s (%u)", def->name,
+			    stmt != NULL ? mysql_stmt_error(stmt) : "prepare failed", e);
+		return -1;
+	}
+}
+
+int
+db_begin(struct db *db)
+{
+	int tries;
+
+	db->error = DB_OK;
+	if (db->in_txn)
+		fatalx("db_begin: a transaction is already open");
+	for (tries = 0; tries < 2; tries++) {
+		if (db_ready(db) < 0)
+			return -1;
+		if (mysql_autocommit(db->mysql, 0) == 0) {
+			db->in_txn = true;
+			return 0;
+		}
+		unsigned int e = mysql_errno(db->mysql);
+		if (!db_errno_is_connection(e)) {
+			log_warnx("database: begin: %s (%u)", mysql_error(db->mysql), e);
+			db->error = DB_ERR_OTHER;
+			return -1;
+		}
+		db_disconnect(db);
+	}
+	log_warnx("database: begin: connection lost");
+	db->error = DB_ERR_UNAVAILABLE;
+	return -1;
+}
+
+int
+db_commit(struct db *db)
+{
+	unsigned int e;
+
+	db->error = DB_OK;
+	if (!db->in_txn || db->mysql == NULL) {
+		db->in_txn = false;
+		db->error = DB_ERR_UNAVAILABLE;
+		return -1;
+	}
+	if (mysql_commit(db->mysql) == 0 && mysql_autocommit(db->mysql, 1) == 0) {
+		db->in_txn = false;
+		db->last_ok_ns = db_mono_ns();
+		return 0;
+	}
+	e = mysql_errno(db->mysql);
+	db->error = db_classify(e);
+	log_warnx("database: commit: %s (%u)", mysql_error(db->mysql), e);
+	db_rollback(db);
+	return -1;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db->mysql != NULL && db->in_txn) {
+		if (mysql_rollback(db->mysql) != 0 ||
+		    mysql_autocommit(db->mysql, 1) != 0) {
+			/* Cannot tell the state of the session: start afresh. */
+			db_disconnect(db);
+		}
+	}
+	db->in_txn = false;
+}
+
+int
+db_exec_script(struct db *db, const char *sql, const char *what)
+{
+	MYSQL *m;
+	int st;
+
+	db->error = DB_OK;
+	if (db_ready(db) < 0)
+		return -1;
+	m = db->mysql;
+	if (mysql_set_server_option(m, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0)
+		goto fail;
+	if (mysql_real_query(m, sql, strlen(sql)) != 0)
+		goto fail;
+	do {
+		MYSQL_RES *res = mysql_store_result(m);
+		if (res != NULL)
+			mysql_free_result(res);
+		else if (mysql_field_count(m) != 0)
+			goto fail;
+		st = mysql_next_result(m);
+		if (st > 0)
+			goto fail;
+	} while (st == 0);
+	mysql_set_server_option(m, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
+	db->last_ok_ns = db_mono_ns();
+	return 0;
+fail:
+	log_warnx("%s: %s (%u)", what, mysql_error(m), mysql_errno(m));
+	db->error = db_classify(mysql_errno(m));
+	/* The rest of a multi-statement answer may be pending: start afresh. */
+	db_disconnect(db);
+	return -1;
+}
+
+/* --- times -------------------------------------------------------------- */
+
+void
+db_time_format(int64_t us, char out[32])
+{
+	time_t secs = (time_t)(us / 1000000);
+	long frac = (long)(us % 1000000);
+	struct tm tm;
+	size_t n;
+
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	gmtime_r(&secs, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (frac != 0) {
+		char digits[8];
+		int len = 6;
+		snprintf(digits, sizeof(digits), "%06ld", frac);
+		while (len > 0 && digits[len - 1] == '0')
+			len--;
+		n += snprintf(out + n, 32 - n, ".%.*s", len, digits);
+	}
+	snprintf(out + n, 32 - n, "Z");
+}
+
+static int
+db_digits(const char **p, int n, int *value)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*value = v;
+	return 0;
+}
+
+int
+db_time_parse(const char *text, int64_t *us)
+{
+	const char *p = text;
+	int year, mon, day, hour, min, sec, frac = 0, fdigits = 0, off = 0;
+	struct tm tm = { 0 };
+
+	if (db_digits(&p, 4, &year) < 0 || *p++ != '-' ||
+	    db_digits(&p, 2, &mon) < 0 || *p++ != '-' ||
+	    db_digits(&p, 2, &day) < 0 || (*p != 'T' && *p != 't'))
+		return -1;
+	p++;
+	if (db_digits(&p, 2, &hour) < 0 || *p++ != ':' ||
+	    db_digits(&p, 2, &min) < 0 || *p++ != ':' ||
+	    db_digits(&p, 2, &sec) < 0)
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9') {
+			if (fdigits < 6) {
+				frac = frac * 10 + (*p - '0');
+				fdigits++;
+			} else if (++fdigits > 9) {
+				return -1;
+			}
+			p++;
+		}
+		for (int i = fdigits; i < 6; i++)
+			frac *= 10;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1, oh, om;
+		if (db_digits(&p, 2, &oh) < 0 || *p++ != ':' ||
+		    db_digits(&p, 2, &om) < 0 || oh > 23 || om > 59)
+			return -1;
+		off = sign * (oh * 3600 + om * 60);
+	} else {
+		return -1;
+	}
+	if (*p != '\0' || mon < 1 || mon > 12 || day < 1 || day > 31 ||
+	    hour > 23 || min > 59 || sec > 59 || year < 1000)
+		return -1;
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	time_t t = timegm(&tm);
+	/* timegm normalises Feb 30 to Mar 2: refuse dates that moved. */
+	struct tm check;
+	gmtime_r(&t, &check);
+	if (check.tm_mday != day || check.tm_mon != mon - 1)
+		return -1;
+	*us = ((int64_t)t - off) * 1000000 + frac;
+	return 0;
+}
+
+int64_t
+db_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

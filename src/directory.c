@@ -5,12 +5,16 @@
 #include "directory.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <ldap.h>
 #include <openssl/crypto.h>
@@ -25,6 +29,7 @@ struct directory {
 	LDAP *ld;                       /* NULL = not connected */
 	const char *url;                /* the URL ld talks to (in conf) */
 	struct ldap_conncb conncb;      /* libldap keeps a pointer to it */
+	bool io_timed_out;              /* set by the I/O layer below TLS */
 };
 
 static int directory_conn_added(LDAP *, Sockbuf *, LDAPURLDesc *,
@@ -45,7 +50,7 @@ directory_new(const struct conf *conf, const char *bind_password,
 	dir->conf = conf;
 	dir->conncb.lc_add = directory_conn_added;
 	dir->conncb.lc_del = directory_conn_deleted;
-	dir->conncb.lc_arg = (void *)conf;
+	dir->conncb.lc_arg = dir;
 	dir->bind_password = strdup(bind_password != NULL ? bind_password : "");
 	if (dir->bind_password == NULL) {
 		log_warn("directory_new");
@@ -73,7 +78,7 @@ directory_disconnect(struct directory *dir)
 {
 	if (dir->ld == NULL)
 		return;
-	/* An unbind on a dead socket fails; there is nothing left to do then. */
+	/* An unbind on a dead socket fails; nothing is left to do then. */
 	ldap_unbind_ext_s(dir->ld, NULL, NULL);
 	dir->ld = NULL;
 	dir->url = NULL;
@@ -97,8 +102,8 @@ directory_is_dead(int rc)
  * or not naming the host) reaches us only as "(unknown error code)" from
  * libldap's GnuTLS glue; the line then says what to check instead. */
 static void
-directory_log_failure(LDAP *ld, const char *url, const char *what, int rc,
-    bool handshake)
+directory_log_failure(struct directory *dir, LDAP *ld, const char *url,
+    const char *what, int rc, bool handshake)
 {
 	char *diag = NULL;
 
@@ -106,7 +111,11 @@ directory_log_failure(LDAP *ld, const char *url, const char *what, int rc,
 	    ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) !=
 	    LDAP_OPT_SUCCESS)
 		diag = NULL;
-	if (diag != NULL && handshake && directory_is_dead(rc) &&
+	if (dir->io_timed_out)
+		log_warnx("ldap %s: %s: %s (no answer within the network "
+		    "timeout, %lld ms)", url, what, ldap_err2string(rc),
+		    (long long)dir->conf->ldap.network_timeout_ms);
+	else if (diag != NULL && handshake && directory_is_dead(rc) &&
 	    strcmp(diag, "(unknown error code)") == 0)
 		log_warnx("ldap %s: %s: %s (TLS: the server certificate does "
 		    "not verify: not signed by ldap.ca_file, or not naming the "
@@ -121,6 +130,7 @@ directory_log_failure(LDAP *ld, const char *url, const char *what, int rc,
 	else
 		log_warnx("ldap %s: %s: %s", url, what, ldap_err2string(rc));
 	ldap_memfree(diag);
+	dir->io_timed_out = false;
 }
 
 static struct timeval
@@ -133,29 +143,168 @@ directory_timeval(int64_t ms)
 	return tv;
 }
 
-/* libldap bounds connect() by NETWORK_TIMEOUT and every wait for an
- * answer by TIMEOUT, but then puts the socket back into blocking mode, and
- * the ldaps:// handshake reads it with no limit at all: a peer that
- * accepts and never speaks would hold the worker forever. A socket-level
- * receive and send timeout, set as soon as the TCP connection is up and
- * before any TLS, turns such a read into EAGAIN, which the handshake
- * treats as "wait for the socket", and that wait is bounded. */
+/*
+ * An I/O layer of our own, between libldap's TCP layer and TLS, for what
+ * libldap leaves unbounded or fatal:
+ *
+ * - The ldaps:// handshake has no time limit. libldap makes the socket
+ *   non-blocking for it, and gnutls_handshake() then retries a read that
+ *   would block, in a loop, without waiting: against a peer that accepts
+ *   and never speaks, a busy loop that never ends (seen with libldap
+ *   2.5.13 and GnuTLS 3.7.9). Here "would block" becomes a wait of at most
+ *   the network timeout, then a hard ETIMEDOUT, which fails the handshake.
+ * - LDAP_OPT_TIMEOUT bounds the wait for the first byte of an answer, not
+ *   the rest: a server that stalls in the middle of a message leaves a
+ *   blocking read() waiting forever. SO_RCVTIMEO / SO_SNDTIMEO bound each
+ *   blocking read and write by the network timeout; when one expires the
+ *   layer turns its EAGAIN into ETIMEDOUT.
+ * - A write to a connection the server has closed raises SIGPIPE, which
+ *   kills the process unless somebody ignores it (GnuTLS's close_notify on
+ *   unbind does exactly that after a server restart). send() with
+ *   MSG_NOSIGNAL turns it into EPIPE, which libldap reports as
+ *   "Can't contact LDAP server", and the caller reconnects.
+ */
+
+static int64_t
+directory_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until the layer's socket is ready for EVENTS, at most the network
+ * timeout. Returns 0 when ready, or -1 with errno set (ETIMEDOUT). */
+static int
+directory_sbio_wait(Sockbuf_IO_Desc *sbiod, short events)
+{
+	struct directory *dir = sbiod->sbiod_pvt;
+	int64_t deadline, left;
+	struct pollfd pfd;
+	ber_socket_t fd;
+	int flags, n;
+
+	if (ber_sockbuf_ctrl(sbiod->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) != 1 ||
+	    fd < 0 || (flags = fcntl(fd, F_GETFL)) == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	/* On a blocking socket EAGAIN means SO_RCVTIMEO or SO_SNDTIMEO ran
+	 * out: the wait already happened. */
+	if (!(flags & O_NONBLOCK)) {
+		dir->io_timed_out = true;
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	pfd.fd = fd;
+	pfd.events = events;
+	if (dir->conf->ldap.network_timeout_ms <= 0) {
+		/* No limit configured: wait as a blocking socket would. */
+		while ((n = poll(&pfd, 1, -1)) == -1 && errno == EINTR)
+			;
+		return n == -1 ? -1 : 0;
+	}
+	deadline = directory_now_ms() + dir->conf->ldap.network_timeout_ms;
+	for (;;) {
+		left = deadline - directory_now_ms();
+		if (left <= 0) {
+			/* GnuTLS reports any read error as "Error in the pull
+			 * function": the flag lets the log say what it was. */
+			dir->io_timed_out = true;
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+static int
+directory_sbio_setup(Sockbuf_IO_Desc *sbiod, void *arg)
+{
+	sbiod->sbiod_pvt = arg;
+	return 0;
+}
+
+static int
+directory_sbio_ctrl(Sockbuf_IO_Desc *sbiod, int opt, void *arg)
+{
+	return LBER_SBIOD_CTRL_NEXT(sbiod, opt, arg);
+}
+
+static ber_slen_t
+directory_sbio_read(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
+{
+	ber_slen_t n;
+
+	for (;;) {
+		n = LBER_SBIOD_READ_NEXT(sbiod, buf, len);
+		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return n;
+		if (directory_sbio_wait(sbiod, POLLIN) == -1)
+			return -1;
+	}
+}
+
+static ber_slen_t
+directory_sbio_write(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
+{
+	ber_socket_t fd;
+	ber_slen_t n;
+
+	if (ber_sockbuf_ctrl(sbiod->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) != 1 ||
+	    fd < 0)
+		return LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
+	for (;;) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == ENOTSOCK)
+			return LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return n;
+		if (directory_sbio_wait(sbiod, POLLOUT) == -1)
+			return -1;
+	}
+}
+
+static Sockbuf_IO directory_sbio = {
+	directory_sbio_setup,
+	NULL,
+	directory_sbio_ctrl,
+	directory_sbio_read,
+	directory_sbio_write,
+	NULL,
+};
+
+/* Called by libldap once the TCP connection is up, before any TLS: the
+ * TLS layer, pushed later at the same level, sits on top of ours. */
 static int
 directory_conn_added(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv,
     struct sockaddr *addr, struct ldap_conncb *ctx)
 {
-	const struct conf *conf = ctx->lc_arg;
+	struct directory *dir = ctx->lc_arg;
 	struct timeval tv;
 	ber_socket_t fd;
 
-	if (conf->ldap.network_timeout_ms <= 0)
-		return 0;
-	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1 || fd < 0)
-		return 0;
-	tv = directory_timeval(conf->ldap.network_timeout_ms);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
-		log_warn("ldap: setsockopt SO_RCVTIMEO/SO_SNDTIMEO");
+	if (dir->conf->ldap.network_timeout_ms > 0 &&
+	    ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0) {
+		tv = directory_timeval(dir->conf->ldap.network_timeout_ms);
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+		    sizeof(tv)) == -1 ||
+		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+		    sizeof(tv)) == -1)
+			log_warn("ldap: setsockopt SO_RCVTIMEO/SO_SNDTIMEO");
+	}
+	if (ber_sockbuf_add_io(sb, &directory_sbio, LBER_SBIOD_LEVEL_TRANSPORT,
+	    dir) != 0) {
+		log_warnx("ldap: cannot add the timeout layer");
+		return -1;
+	}
 	return 0;
 }
 
@@ -191,7 +340,9 @@ directory_set_options(struct directory *dir, LDAP *ld, const char *url,
 	int seconds;
 
 	if (directory_set_option(ld, url, LDAP_OPT_PROTOCOL_VERSION, &version,
-	    "the protocol version") == -1)
+	    "the protocol version") == -1 ||
+	    directory_set_option(ld, url, LDAP_OPT_CONNECT_CB, &dir->conncb,
+	    "the connection callback") == -1)
 		return -1;
 	/* A referral would send the service credentials to a server nobody
 	 * configured. */
@@ -205,9 +356,7 @@ directory_set_options(struct directory *dir, LDAP *ld, const char *url,
 	if (conf->ldap.network_timeout_ms > 0) {
 		network_tv = directory_timeval(conf->ldap.network_timeout_ms);
 		if (directory_set_option(ld, url, LDAP_OPT_NETWORK_TIMEOUT,
-		    &network_tv, "the network timeout") == -1 ||
-		    directory_set_option(ld, url, LDAP_OPT_CONNECT_CB,
-		    &dir->conncb, "the connection callback") == -1)
+		    &network_tv, "the network timeout") == -1)
 			return -1;
 	}
 	if (conf->ldap.timeout_ms > 0) {
@@ -281,8 +430,9 @@ directory_open(struct directory *dir, const char *url, LDAP **ldp)
 	int rc;
 
 	*ldp = NULL;
+	dir->io_timed_out = false;
 	if ((rc = ldap_initialize(&ld, url)) != LDAP_SUCCESS) {
-		directory_log_failure(NULL, url, "bad URL", rc, false);
+		directory_log_failure(dir, NULL, url, "bad URL", rc, false);
 		return -1;
 	}
 	if (directory_set_options(dir, ld, url, ldaps || conf->ldap.start_tls)
@@ -290,7 +440,8 @@ directory_open(struct directory *dir, const char *url, LDAP **ldp)
 		goto fail;
 	if (conf->ldap.start_tls && !ldaps &&
 	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
-		directory_log_failure(ld, url, "connect and StartTLS", rc, true);
+		directory_log_failure(dir, ld, url, "connect and StartTLS", rc,
+		    true);
 		goto fail;
 	}
 	*ldp = ld;
@@ -315,6 +466,8 @@ directory_connect(struct directory *dir)
 	size_t i;
 	int rc;
 
+	if (urls->n == 0)
+		log_warnx("ldap: no URL configured");
 	for (i = 0; i < urls->n; i++) {
 		url = urls->v[i];
 		if (directory_open(dir, url, &ld) == -1)
@@ -331,7 +484,7 @@ directory_connect(struct directory *dir)
 		snprintf(what, sizeof(what), "%sbind as \"%s\"",
 		    dir->conf->ldap.start_tls ? "" : "connect and ",
 		    directory_bind_dn(dir));
-		directory_log_failure(ld, url, what, rc,
+		directory_log_failure(dir, ld, url, what, rc,
 		    !dir->conf->ldap.start_tls && ldap_is_ldaps_url(url));
 		ldap_unbind_ext_s(ld, NULL, NULL);
 		if (!directory_is_dead(rc))
@@ -353,7 +506,7 @@ directory_service_bind(struct directory *dir)
 		    directory_bind_dn(dir),
 		    directory_is_dead(rc) ? " (connection lost, reconnecting)" :
 		    "");
-		directory_log_failure(dir->ld, dir->url, what, rc, false);
+		directory_log_failure(dir, dir->ld, dir->url, what, rc, false);
 		/* Either way the handle is no longer bound as the service:
 		 * keeping it would let a caller search anonymously. */
 		directory_disconnect(dir);

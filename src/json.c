@@ -90,6 +90,7 @@ json_check(const char *text, size_t len, char *err, size_t errlen)
 		 * input itself: a body may hold a token. */
 		snprintf(err, errlen, "invalid JSON: %s",
 		    msg != NULL ? (const char *)msg : "syntax error");
+		err[strcspn(err, "\r\n")] = '\0';   /* yajl ends it with \n */
 		if (msg != NULL)
 			yajl_free_error(h, msg);
 		rc = -1;

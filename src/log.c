@@ -14,12 +14,13 @@
 static const char *log_ident = "kubernetes-auth";
 static int log_level = LOG_LVL_INFO;
 static bool log_syslog;
+static int log_pinned;
 
 void
 log_init(const char *ident, int level, bool use_syslog)
 {
 	log_ident = ident;
-	log_level = level;
+	log_level = log_pinned != 0 ? log_pinned : level;
 	if (log_syslog && !use_syslog)
 		closelog();
 	log_syslog = use_syslog;
@@ -31,6 +32,14 @@ void
 log_set_level(int level)
 {
 	log_level = level;
+}
+
+void
+log_pin_level(int level)
+{
+	log_pinned = level;
+	if (level != 0)
+		log_level = level;
 }
 
 int
@@ -100,6 +109,9 @@ log_label(int level)
 
 /* One line, one write(2): lines from several workers sharing stderr do not
  * interleave. errnum >= 0 appends strerror(errnum). */
+static void log_vwrite(int, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 log_vwrite(int level, int errnum, const char *fmt, va_list ap)
 {
@@ -192,7 +204,9 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite(LOG_LVL_ERROR, saved, fmt, ap);
 	va_end(ap);
-	exit(1);
+	/* _exit: a fatal error is not the place for atexit handlers (nor for
+	 * LeakSanitizer to report what was deliberately not freed). */
+	_exit(1);
 }
 
 void
@@ -202,5 +216,7 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite(LOG_LVL_ERROR, -1, fmt, ap);
 	va_end(ap);
-	exit(1);
+	/* _exit: a fatal error is not the place for atexit handlers (nor for
+	 * LeakSanitizer to report what was deliberately not freed). */
+	_exit(1);
 }

@@ -23,6 +23,8 @@ enum {
 /* Set up logging; ident is the syslog ident and the stderr prefix. */
 void log_init(const char *ident, int level, bool use_syslog);
 void log_set_level(int level);
+/* Fix the level (the -log-level flag): later log_init() calls keep it. */
+void log_pin_level(int level);
 int log_get_level(void);
 /* Reopen the target (SIGUSR1); a no-op for stderr. */
 void log_reopen(void);

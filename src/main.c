@@ -3,6 +3,7 @@
  * then hands off to the master (or runs a subcommand).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -21,9 +22,12 @@
 #include "conf.h"
 #include "db.h"
 #include "directory.h"
+#include "import.h"
 #include "log.h"
 #include "master.h"
+#include "migrate.h"
 #include "secret.h"
+#include "store.h"
 
 #define MAIN_MAX_ARGS 8
 
@@ -304,6 +308,11 @@ main_check_config(const struct conf *conf, const struct options *o,
 		struct db *db = NULL;
 		struct directory *dir = NULL;
 
+		if (secrets_load_token_keys(conf, &secrets) < 0) {
+			fprintf(stderr, "%s: cannot use tokens.key_file\n", conf->path);
+			status = 1;
+		}
+
 		if (db_new(conf, secrets.db_password, &db) < 0 || db_check(db) < 0) {
 			fprintf(stderr, "%s: cannot reach the database\n", conf->path);
 			status = 1;
@@ -326,20 +335,97 @@ main_check_config(const struct conf *conf, const struct options *o,
 	return status;
 }
 
+static bool
+main_is_store_command(const char *cmd)
+{
+	return strcmp(cmd, "migrate") == 0 || strcmp(cmd, "import") == 0 ||
+	    strcmp(cmd, "purge-expired") == 0;
+}
+
+/* migrate ..., import --from URL --admin-token T, purge-expired: tools on
+ * the store, run by an operator (the admin token, if any, is the original
+ * service's, for import). Returns the exit status. */
 static int
-main_serve(const struct conf *conf, const char *admin_token)
+main_store_command(const struct conf *conf, const struct options *o,
+    const char *admin_token)
+{
+	const char *cmd = o->args[0];
+	struct secrets secrets;
+	int status = 1;
+
+	if (secrets_load_tools(conf, strcmp(cmd, "import") == 0, &secrets) < 0)
+		return 1;
+	if (strcmp(cmd, "migrate") == 0) {
+		status = migrate_command(conf, secrets.db_password, o->args + 1,
+		    o->nargs - 1);
+	} else if (strcmp(cmd, "import") == 0) {
+		if (o->nargs != 1) {
+			fprintf(stderr, "usage: kubernetes-auth import --from URL "
+			    "--admin-token TOKEN\n");
+			status = 2;
+		} else {
+			status = import_run(conf, &secrets, o->from, admin_token);
+		}
+	} else if (o->nargs != 1) {
+		fprintf(stderr, "usage: kubernetes-auth purge-expired\n");
+		status = 2;
+	} else {
+		struct db *db = NULL;
+		unsigned long long n = 0;
+		int64_t before = db_now_us() - conf->tokens.keep_expired_ms * 1000;
+
+		if (db_new(conf, secrets.db_password, &db) == 0 && db_check(db) == 0 &&
+		    store_token_purge(db, before, &n) == 0) {
+			log_info("purge-expired: deleted %llu tokens expired or "
+			    "revoked more than tokens.keep_expired ago", n);
+			printf("%llu tokens deleted\n", n);
+			status = 0;
+		}
+		db_free(db);
+	}
+	secrets_cleanup(&secrets);
+	return status;
+}
+
+/* Serve until stopped. Takes ownership of CONF (the master may replace it
+ * on reload). */
+static int
+main_serve(struct conf *conf, const char *admin_token)
 {
 	struct secrets secrets;
 	int fd, status;
 
 	/* Everything that needs root happens first: secrets, socket. */
-	if (secrets_load(conf, admin_token, &secrets) < 0)
+	if (secrets_load(conf, admin_token, &secrets) < 0) {
+		conf_free(conf);
 		return 1;
+	}
+	if (secrets_load_token_keys(conf, &secrets) < 0) {
+		secrets_cleanup(&secrets);
+		conf_free(conf);
+		return 1;
+	}
 	fd = main_listen_is_tcp(conf) ? main_listen_tcp(conf) : main_listen_unix(conf);
+	/* Workers wait with ppoll() and accept without blocking: a wake-up
+	 * whose connection another worker took must not hang in accept(). */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		fatal("listen %s: O_NONBLOCK", conf->listen);
 	main_drop_privileges(conf);
+	/* As the service user, before any worker exists (src/migrate.h). */
+	if (conf->database.migrate_on_start &&
+	    migrate_on_start(conf, secrets.db_password) < 0) {
+		log_warnx("not starting: the database schema is not up to date");
+		close(fd);
+		if (!main_listen_is_tcp(conf))
+			unlink(conf->listen);
+		secrets_cleanup(&secrets);
+		conf_free(conf);
+		return 1;
+	}
 	log_info("kubernetes-auth %s listening on %s", PACKAGE_VERSION, conf->listen);
 	status = master_run(conf, &secrets, fd,
 	    main_listen_is_tcp(conf) ? NULL : conf->listen);
+	conf = NULL;
 	close(fd);
 	secrets_cleanup(&secrets);
 	return status;
@@ -359,15 +445,10 @@ main(int argc, char **argv)
 	admin_token = main_take_admin_token(&o);
 
 	const char *cmd = o.nargs > 0 ? o.args[0] : NULL;
-	if (cmd != NULL && strcmp(cmd, "check-config") != 0) {
-		if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "import") == 0 ||
-		    strcmp(cmd, "purge-expired") == 0) {
-			fprintf(stderr, "kubernetes-auth: %s: not available in "
-			    "this version\n", cmd);
-		} else {
-			fprintf(stderr, "kubernetes-auth: unknown command '%s' "
-			    "(try --help)\n", cmd);
-		}
+	if (cmd != NULL && strcmp(cmd, "check-config") != 0 &&
+	    !main_is_store_command(cmd)) {
+		fprintf(stderr, "kubernetes-auth: unknown command '%s' "
+		    "(try --help)\n", cmd);
 		secret_free(admin_token);
 		return 2;
 	}
@@ -377,14 +458,19 @@ main(int argc, char **argv)
 		secret_free(admin_token);
 		return 1;
 	}
-	log_init("kubernetes-auth", o.log_level != 0 ? o.log_level : conf->logging.level,
+	log_pin_level(o.log_level);
+	log_init("kubernetes-auth", conf->logging.level,
 	    conf->logging.target == CONF_LOG_SYSLOG && cmd == NULL);
 
-	if (cmd != NULL)
+	if (cmd != NULL && main_is_store_command(cmd)) {
+		status = main_store_command(conf, &o, admin_token);
+		conf_free(conf);
+	} else if (cmd != NULL) {
 		status = main_check_config(conf, &o, admin_token);
-	else
+		conf_free(conf);
+	} else {
 		status = main_serve(conf, admin_token);
+	}
 	secret_free(admin_token);
-	conf_free(conf);
 	return status;
 }

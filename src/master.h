@@ -1,5 +1,6 @@
 /*
- * master.h — the worker table: fork, reap, respawn, stop.
+ * master.h — the process manager: pre-fork, reap, respawn with crash
+ * throttling, kill stuck workers, rolling reload, graceful stop.
  */
 #ifndef KA_MASTER_H
 #define KA_MASTER_H
@@ -7,10 +8,12 @@
 struct conf;
 struct secrets;
 
-/* Pre-fork conf->workers workers serving LISTEN_FD and supervise them until
- * SIGTERM/SIGINT/SIGQUIT; then stop them gracefully and remove SOCKET_PATH
- * (NULL for TCP). Returns the process exit status. */
-int master_run(const struct conf *conf, const struct secrets *secrets,
-    int listen_fd, const char *socket_path);
+/* Supervise conf->workers workers serving LISTEN_FD until SIGTERM, SIGINT
+ * or SIGQUIT; then stop them gracefully and remove SOCKET_PATH (NULL for
+ * TCP). Takes ownership of CONF (a reload replaces it); SECRETS stays the
+ * caller's, but a reload may replace the admin tokens inside it. Returns
+ * the process exit status. */
+int master_run(struct conf *conf, struct secrets *secrets, int listen_fd,
+    const char *socket_path);
 
 #endif

@@ -239,16 +239,24 @@ req_status_text(int status)
 static void
 req_write(struct req *r, int status, const unsigned char *body, size_t len)
 {
-	FCGX_FPrintF(r->fcgx->out,
+	char head[512];
+	int n;
+
+	/* snprintf, not FCGX_FPrintF: libfcgi's own formatter knows no %zu
+	 * and silently drops the rest of the format. */
+	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n",
-	    status, req_status_text(status), len + 1);
-	if (r->allow != NULL)
-		FCGX_FPrintF(r->fcgx->out, "Allow: %s\r\n", r->allow);
-	FCGX_PutS("\r\n", r->fcgx->out);
+	    "%s%s%s"
+	    "\r\n",
+	    status, req_status_text(status), len + 1,
+	    r->allow != NULL ? "Allow: " : "", r->allow != NULL ? r->allow : "",
+	    r->allow != NULL ? "\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(head))
+		fatalx("response header longer than %zu bytes", sizeof(head));
+	FCGX_PutStr(head, n, r->fcgx->out);
 	FCGX_PutStr((const char *)body, (int)len, r->fcgx->out);
 	FCGX_PutChar('\n', r->fcgx->out);
 	r->status = status;

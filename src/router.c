@@ -7,12 +7,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "health.h"
 #include "log.h"
 #include "req.h"
 
 static const struct route router_table[] = {
 	{ "GET", "/healthz", health_get },
+
+	{ "GET", "/users", admin_users_list },
+	{ "POST", "/users", admin_users_create },
+	{ "GET", "/users/{}", admin_users_get },
+	{ "DELETE", "/users/{}", admin_users_delete },
+	{ "GET", "/tokens", admin_tokens_list },
+	{ "POST", "/tokens", admin_tokens_create },
+	{ "GET", "/tokens/{}", admin_tokens_get },
+	{ "DELETE", "/tokens/{}", admin_tokens_delete },
+	{ "GET", "/clusters", admin_clusters_list },
+	{ "POST", "/clusters", admin_clusters_create },
+	{ "GET", "/clusters/{}", admin_clusters_get },
+	{ "DELETE", "/clusters/{}", admin_clusters_delete },
+	{ "GET", "/clusters/{}/webhook-kubeconfig", admin_clusters_kubeconfig },
 };
 
 /* Does PATH match PATTERN? Captures {} segments into m when it does. */
@@ -71,7 +86,9 @@ router_find(const struct route *table, size_t n, const char *method,
 		struct router_match probe = { 0 };
 		if (!router_path_matches(table[i].pattern, path, &probe, &bad_segment))
 			continue;
-		if (strcmp(table[i].method, method) == 0) {
+		/* HEAD is GET without the body (nginx drops it). */
+		if (strcmp(table[i].method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 && strcmp(table[i].method, "GET") == 0)) {
 			*m = probe;
 			m->route = &table[i];
 			free(trimmed);

@@ -4,6 +4,8 @@
 #ifndef KA_SECRET_H
 #define KA_SECRET_H
 
+#include <stdbool.h>
+
 /* Read the secret in PATH (WHAT names it in messages, e.g.
  * "database.password_file"): the content with trailing newlines removed.
  * Warns when the file is readable by others; refuses an empty one.
@@ -15,12 +17,14 @@ void secret_free(char *secret);
 
 struct conf;
 struct admintoken_set;
+struct crypto_keyring;
 
 /* Every secret the service holds, read by the master as root. */
 struct secrets {
 	char *db_password;                      /* NULL = none */
 	char *ldap_bind_password;               /* NULL = anonymous bind */
 	struct admintoken_set *admin_tokens;
+	struct crypto_keyring *token_keys;      /* NULL until loaded */
 };
 
 /* Read the secrets CONF names. ADMIN_TOKEN is the -admin-token flag or
@@ -29,5 +33,16 @@ struct secrets {
 int secrets_load(const struct conf *conf, const char *admin_token,
     struct secrets *s);
 void secrets_cleanup(struct secrets *s);
+
+/* Read tokens.key_file into s->token_keys (see doc/tokens.md). A missing
+ * or malformed file is an error whose message says how to make one.
+ * Returns 0 or -1 (logged); secrets_cleanup() frees the keys. */
+int secrets_load_token_keys(const struct conf *conf, struct secrets *s);
+
+/* Only what the command-line tools need (migrate, import, purge-expired):
+ * the database password, and with WANT_KEYS the token keys. No admin
+ * token. Returns 0 or -1 (logged); on failure *s holds nothing. */
+int secrets_load_tools(const struct conf *conf, bool want_keys,
+    struct secrets *s);
 
 #endif

@@ -5,10 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <fcgiapp.h>
 
 #include "log.h"
 
@@ -19,7 +18,6 @@ static const int sig_master_signals[] = {
 #define SIG_NMASTER (sizeof(sig_master_signals) / sizeof(sig_master_signals[0]))
 
 static volatile sig_atomic_t sig_stopping;
-static volatile sig_atomic_t sig_busy;
 
 static void
 sig_master_handler(int signo)
@@ -102,26 +100,12 @@ static void
 sig_worker_stop_handler(int signo)
 {
 	sig_stopping = 1;
-	/* Only an idle worker is interrupted: libfcgi fails reads once
-	 * shutdown is pending, which would cut the request in hand. The
-	 * alarm covers a signal landing just before accept() is entered. */
-	if (!sig_busy) {
-		FCGX_ShutdownPending();
-		alarm(1);
-	}
-}
-
-static void
-sig_worker_alarm_handler(int signo)
-{
-	/* Its only job is to interrupt accept() (no SA_RESTART). */
-	if (sig_stopping && !sig_busy)
-		alarm(1);
 }
 
 void
-sig_init_worker(void)
+sig_init_worker(const sigset_t *saved)
 {
+	sigset_t mask;
 	size_t i;
 
 	if (sig_pipe[0] >= 0) {
@@ -131,21 +115,48 @@ sig_init_worker(void)
 	}
 	for (i = 0; i < SIG_NMASTER; i++)
 		sig_set(sig_master_signals[i], SIG_DFL, 0);
-	/* No SA_RESTART: a blocked accept() must return EINTR. */
 	sig_set(SIGTERM, sig_worker_stop_handler, 0);
 	sig_set(SIGINT, sig_worker_stop_handler, 0);
 	sig_set(SIGQUIT, sig_worker_stop_handler, 0);
-	sig_set(SIGALRM, sig_worker_alarm_handler, 0);
 	/* The master reloads and reopens logs; workers just go on. */
 	sig_set(SIGHUP, SIG_IGN, 0);
 	sig_set(SIGUSR1, SIG_IGN, 0);
 	sig_set(SIGPIPE, SIG_IGN, 0);
+
+	/* The mask from before fork(), except that the stop signals stay
+	 * blocked outside sig_worker_wait(): delivered anywhere else they
+	 * would cut a blocking LDAP, MariaDB or FastCGI call short. */
+	mask = *saved;
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGQUIT);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
-void
-sig_worker_busy(bool busy)
+int
+sig_worker_wait(int fd)
 {
-	sig_busy = busy;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	sigset_t open;
+	int n;
+
+	/* ppoll() unblocks the stop signals atomically with the wait: a
+	 * signal that arrived earlier is delivered right here, so none is
+	 * lost between looking at the flag and sleeping. */
+	sigprocmask(SIG_SETMASK, NULL, &open);
+	sigdelset(&open, SIGTERM);
+	sigdelset(&open, SIGINT);
+	sigdelset(&open, SIGQUIT);
+	if (sig_stopping)
+		return -1;
+	n = ppoll(&pfd, 1, NULL, &open);
+	if (sig_stopping)
+		return -1;
+	if (n < 0 && errno != EINTR) {
+		log_warn("ppoll");
+		return -1;
+	}
+	return 0;
 }
 
 bool

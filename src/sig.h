@@ -3,7 +3,7 @@
  *
  * The master's handlers only write the signal number to a pipe; its loop
  * reads them with sig_next(). Workers stop between requests: SIGTERM sets a
- * flag and, only while the worker waits in accept, interrupts it.
+ * flag, and is let in only while the worker waits for a connection.
  */
 #ifndef KA_SIG_H
 #define KA_SIG_H
@@ -22,13 +22,16 @@ int sig_next(void);
 void sig_block(sigset_t *saved);
 void sig_restore(const sigset_t *saved);
 
-/* In a freshly forked worker, before FCGX_Init (libfcgi installs its own
- * SIGUSR1 and SIGPIPE handlers only where the disposition is the default):
- * drop the master's handlers and pipe, install the worker's. */
-void sig_init_worker(void);
+/* In a freshly forked worker, with the master's signals still blocked:
+ * drop the master's handlers and pipe, install the worker's, and set the
+ * mask to SAVED (the one from before fork) plus the stop signals (they are let in only while the
+ * worker waits for a connection). Call before FCGX_Init: libfcgi installs
+ * its own SIGUSR1/SIGPIPE handlers only where the disposition is default. */
+void sig_init_worker(const sigset_t *saved);
 
-/* Tell the handlers whether the worker is inside a request. */
-void sig_worker_busy(bool busy);
+/* Wait until FD is readable or a stop signal arrives. Returns 0 when FD may
+ * be readable (or on a spurious wake-up), -1 when the worker must stop. */
+int sig_worker_wait(int fd);
 
 /* Has the worker been asked to stop? */
 bool sig_worker_stopping(void);

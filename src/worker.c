@@ -4,9 +4,11 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -17,12 +19,52 @@
 #include "log.h"
 #include "req.h"
 #include "router.h"
+#include "scoreboard.h"
 #include "secret.h"
 #include "sig.h"
 
 #ifdef KA_SANITIZERS
 #include <sanitizer/lsan_interface.h>
 #endif
+
+/* The next connection, or -1 when the worker must stop. The listening
+ * socket is non-blocking and shared by every worker: a wake-up may find the
+ * connection already taken by another one.
+ *
+ * Accepting is ours, not libfcgi's: its OS_Accept() spins on a closed
+ * descriptor once FCGX_ShutdownPending() is set at the wrong moment, and
+ * drops a fresh connection when a signal interrupts its readability check. */
+static int
+worker_accept(int listen_fd, int slot)
+{
+	for (;;) {
+		if (sig_worker_wait(listen_fd) < 0)
+			return -1;
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		switch (errno) {
+		case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+		case EWOULDBLOCK:
+#endif
+		case EINTR:
+		case ECONNABORTED:
+			continue;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			/* Give the system a moment rather than spin. */
+			log_warn("worker %d: accept", slot);
+			usleep(100000);
+			continue;
+		default:
+			log_warn("worker %d: accept", slot);
+			return -1;
+		}
+	}
+}
 
 static void
 worker_handle(struct worker *w, FCGX_Request *fcgx)
@@ -38,51 +80,61 @@ worker_handle(struct worker *w, FCGX_Request *fcgx)
 
 void
 worker_main(const struct conf *conf, const struct secrets *secrets,
-    int listen_fd, int slot)
+    int listen_fd, int slot, struct scoreboard_slot *board)
 {
-	struct worker w = { .conf = conf, .secrets = secrets, .slot = slot };
+	struct worker w = { .conf = conf, .secrets = secrets, .slot = slot,
+	    .board = board };
+	pid_t master = getppid();
 	FCGX_Request fcgx;
 	int status = 0;
 
-	sig_init_worker();
 	/* No core dump of a worker: its memory holds secrets. */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* A master killed with SIGKILL must not leave workers serving. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master)
+		_exit(0);
 
 	if (db_new(conf, secrets->db_password, &w.db) < 0 ||
 	    directory_new(conf, secrets->ldap_bind_password, &w.dir) < 0)
 		_exit(1);
-	/* Connect now so the first requests do not pay for it; a backend
-	 * that is down is not fatal: requests answer 503 and retry. */
-	(void)db_check(w.db);
-	(void)directory_service_bind(w.dir);
+	/* Backends are connected on first use, not here: a worker is ready
+	 * as soon as it can accept, so a directory that is down delays
+	 * neither start-up nor a rolling reload (requests answer 503). */
 
 	if (FCGX_Init() != 0) {
 		log_warnx("worker %d: FCGX_Init failed", slot);
 		_exit(1);
 	}
-	if (FCGX_InitRequest(&fcgx, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (FCGX_InitRequest(&fcgx, listen_fd, 0) != 0) {
 		log_warnx("worker %d: FCGX_InitRequest failed", slot);
 		_exit(1);
 	}
 	log_debug("worker %d: ready", slot);
 
-	while (!sig_worker_stopping()) {
-		int rc = FCGX_Accept_r(&fcgx);
-		if (rc < 0) {
-			if (sig_worker_stopping())
-				break;
-			if (rc == -EINTR || errno == EINTR)
-				continue;
-			log_warnx("worker %d: FCGX_Accept_r: %s", slot,
-			    rc < 0 && -rc < 4096 ? strerror(-rc) : "failed");
-			status = 1;
+	for (;;) {
+		scoreboard_set_state(board, SCOREBOARD_IDLE);
+		int fd = worker_accept(listen_fd, slot);
+		if (fd < 0) {
+			status = sig_worker_stopping() ? 0 : 1;
 			break;
 		}
-		sig_worker_busy(true);
+		scoreboard_set_state(board, SCOREBOARD_BUSY);
+		/* Hand the connection to libfcgi: with an open ipcFd (kept
+		 * across FCGX_Accept_r's opening Finish by keepConnection) it
+		 * reads the request from it instead of accepting. */
+		fcgx.ipcFd = fd;
+		fcgx.keepConnection = 1;
+		if (FCGX_Accept_r(&fcgx) < 0) {
+			/* Not a FastCGI request (or the peer went away):
+			 * libfcgi closed it and found no other to accept. */
+			log_debug("worker %d: unreadable FastCGI request", slot);
+			continue;
+		}
 		worker_handle(&w, &fcgx);
 		FCGX_Finish_r(&fcgx);
-		sig_worker_busy(false);
 		w.served++;
+		atomic_fetch_add(&board->requests, 1);
 		if (conf->max_requests > 0 && w.served >= (unsigned long)conf->max_requests) {
 			log_debug("worker %d: recycling after %lu requests", slot, w.served);
 			break;

@@ -6,6 +6,7 @@
 
 struct conf;
 struct secrets;
+struct scoreboard_slot;
 
 /* What a request handler may use: the worker's own connections. */
 struct worker {
@@ -14,6 +15,7 @@ struct worker {
 	struct db *db;
 	struct directory *dir;
 	int slot;
+	struct scoreboard_slot *board;  /* this worker's scoreboard slot */
 	unsigned long served;
 };
 
@@ -21,6 +23,7 @@ struct worker {
  * connections, serve requests on LISTEN_FD until told to stop or recycled,
  * then _exit(). Never returns. */
 void worker_main(const struct conf *conf, const struct secrets *secrets,
-    int listen_fd, int slot) __attribute__((noreturn));
+    int listen_fd, int slot, struct scoreboard_slot *board)
+    __attribute__((noreturn));
 
 #endif

@@ -35,6 +35,7 @@ main(void)
 	is_str(err, "invalid JSON: empty body", "empty body message");
 	ok(!PARSES("{"), "truncated JSON refused");
 	ok(strncmp(err, "invalid JSON: ", 14) == 0, "truncated: message says invalid JSON (%s)", err);
+	ok(strchr(err, '\n') == NULL, "the message is one line");
 	ok(!PARSES("{} {}"), "two values refused");
 	ok(!PARSES("{\"a\":1,}"), "trailing comma refused");
 	ok(!PARSES("{'a':1}"), "single quotes refused");

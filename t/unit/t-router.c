@@ -51,6 +51,12 @@ main(void)
 	is_int(router_find(table, N, "GET", "/users/a%00", &m), ROUTER_BAD_PATH, "%%00 -> 400");
 	is_int(router_find(table, N, "GET", "/users/a%2", &m), ROUTER_BAD_PATH, "short escape -> 400");
 
+	is_int(router_find(table, N, "HEAD", "/users/x", &m), ROUTER_FOUND, "HEAD is served by GET");
+	ok(m.route->handler == h_get, "HEAD /users/x -> get");
+	router_match_cleanup(&m);
+	is_int(router_find(table, N, "HEAD", "/authenticate/token", &m), ROUTER_BAD_METHOD,
+	    "HEAD where there is no GET -> 405");
+
 	is_int(router_find(table, N, "PUT", "/users", &m), ROUTER_BAD_METHOD, "PUT /users -> 405");
 	is_str(m.allow, "GET, POST", "Allow lists GET and POST once each");
 	is_int(router_find(table, N, "POST", "/users/x", &m), ROUTER_BAD_METHOD, "POST /users/x -> 405");

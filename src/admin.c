@@ -1,0 +1,870 @@
+/*
+ * admin.c — handlers of the admin API (users, tokens, clusters).
+ */
+#include "admin.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "admintoken.h"
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "req.h"
+#include "secret.h"
+#include "store.h"
+#include "worker.h"
+
+#define ADMIN_MAX_CLUSTERS 100          /* names in one token's "clusters" */
+
+/* --- common --------------------------------------------------------------- */
+
+/* The admin token's name, or NULL after failing the request with 401. */
+static const char *
+admin_auth(struct req *r)
+{
+	const char *name = admintoken_check(r->worker->secrets->admin_tokens,
+	    req_param(r, "HTTP_X_AUTH_TOKEN"));
+
+	if (name == NULL) {
+		char path[128];
+		log_sanitize(path, sizeof(path), r->path);
+		log_info("audit: admin request refused: %s x-auth-token (%s %s)",
+		    req_param(r, "HTTP_X_AUTH_TOKEN") != NULL ? "wrong" : "no",
+		    r->method, path);
+		req_fail(r, 401, "missing or invalid x-auth-token");
+	}
+	return name;
+}
+
+/* The request's store failed: say why, in HTTP terms. */
+static void
+admin_db_fail(struct req *r)
+{
+	switch (db_error(r->worker->db)) {
+	case DB_ERR_UNAVAILABLE:
+		req_fail(r, 503, "database unavailable");
+		break;
+	case DB_ERR_DEADLOCK:
+		req_fail(r, 503, "database busy, try again");
+		break;
+	default:
+		req_fail(r, 500, "internal error");
+		break;
+	}
+}
+
+/* Path parameter IDX as a lowercase UUID in OUT, or 404: a malformed id
+ * names nothing, like an unknown one. */
+static int
+admin_path_id(struct req *r, size_t idx, const char *what,
+    char out[STORE_ID_LEN + 1])
+{
+	const char *p = idx < r->nparams ? r->params[idx] : "";
+	size_t i;
+
+	if (!crypto_uuid_valid(p))
+		return req_fail(r, 404, "%s not found", what);
+	for (i = 0; i <= STORE_ID_LEN; i++)
+		out[i] = (char)tolower((unsigned char)p[i]);
+	return 0;
+}
+
+/* The body as a JSON object (tree freed by the caller), or 400. */
+static int
+admin_body(struct req *r, yajl_val *tree)
+{
+	char err[160];
+
+	*tree = NULL;
+	if (json_parse(r->body, r->body_len, tree, err, sizeof(err)) < 0)
+		return req_fail(r, 400, "%s", err);
+	if (!YAJL_IS_OBJECT(*tree)) {
+		yajl_tree_free(*tree);
+		*tree = NULL;
+		return req_fail(r, 400, "the body must be a JSON object");
+	}
+	return 0;
+}
+
+/* UTF-8 characters in S (the JSON parser has checked it is valid). */
+static size_t
+admin_utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or code points
+ * past U+10FFFF, which the JSON parser lets through. */
+static bool
+admin_utf8_valid(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s != '\0') {
+		unsigned c = *s;
+		int n;
+		unsigned cp, min;
+
+		if (c < 0x80) {
+			s++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1; cp = c & 0x1f; min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2; cp = c & 0x0f; min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3; cp = c & 0x07; min = 0x10000;
+		} else {
+			return false;
+		}
+		for (int i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+static bool
+admin_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return true;
+	return false;
+}
+
+/* Optional string member KEY of OBJ: *out NULL when absent or null.
+ * Other types: 400. */
+static int
+admin_opt_string(struct req *r, yajl_val obj, const char *key, const char **out)
+{
+	yajl_val v = json_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || YAJL_IS_NULL(v))
+		return 0;
+	if (!YAJL_IS_STRING(v))
+		return req_fail(r, 400, "%s must be a string", key);
+	if (!admin_utf8_valid(v->u.string))
+		return req_fail(r, 400, "%s is not valid UTF-8", key);
+	*out = v->u.string;
+	return 0;
+}
+
+/* A name: required, 1..MAX bytes, no control characters. */
+static int
+admin_name(struct req *r, yajl_val obj, const char *key, size_t max,
+    const char **out)
+{
+	if (admin_opt_string(r, obj, key, out) < 0)
+		return -1;
+	if (*out == NULL)
+		return req_fail(r, 400, "%s is required", key);
+	if ((*out)[0] == '\0')
+		return req_fail(r, 400, "%s must not be empty", key);
+	if (strlen(*out) > max)
+		return req_fail(r, 400, "%s is longer than %zu bytes", key, max);
+	if (admin_has_control(*out))
+		return req_fail(r, 400, "%s must not contain control characters", key);
+	return 0;
+}
+
+/* A query parameter: NULL when absent; 400 when it does not decode. */
+static int
+admin_query(struct req *r, const char *name, char **out)
+{
+	bool invalid;
+
+	*out = req_query_get(r, name, &invalid);
+	if (invalid)
+		return req_fail(r, 400, "query parameter %s: malformed encoding", name);
+	return 0;
+}
+
+static void
+admin_gen_time(yajl_gen g, const char *key, int64_t us)
+{
+	char buf[32];
+	db_time_format(us, buf);
+	json_gen_str(g, key, buf);
+}
+
+/* A duration in ms, the way the configuration writes them. */
+static void
+admin_duration(int64_t ms, char *buf, size_t size)
+{
+	if (ms % 3600000 == 0)
+		snprintf(buf, size, "%lldh", (long long)(ms / 3600000));
+	else if (ms % 60000 == 0)
+		snprintf(buf, size, "%lldm", (long long)(ms / 60000));
+	else
+		snprintf(buf, size, "%llds", (long long)(ms / 1000));
+}
+
+/* --- users ---------------------------------------------------------------- */
+
+static int
+admin_gen_user(void *ctx, const struct store_user *u)
+{
+	yajl_gen g = ctx;
+
+	yajl_gen_map_open(g);
+	json_gen_str(g, "id", u->id);
+	json_gen_strn(g, "username", u->username, u->username_len);
+	yajl_gen_map_close(g);
+	return 0;
+}
+
+void
+admin_users_list(struct req *r)
+{
+	char *username = NULL;
+	yajl_gen g;
+
+	if (admin_auth(r) == NULL || admin_query(r, "username", &username) < 0)
+		goto done;
+	g = req_json(r);
+	yajl_gen_array_open(g);
+	if (store_user_list(r->worker->db, username, admin_gen_user, g) < 0) {
+		admin_db_fail(r);
+		goto done;
+	}
+	yajl_gen_array_close(g);
+	req_send_json(r, 200);
+done:
+	free(username);
+}
+
+void
+admin_users_create(struct req *r)
+{
+	struct store_user u = { .id = "" };
+	const char *admin, *username;
+	yajl_val body = NULL;
+	char shown[128];
+
+	if ((admin = admin_auth(r)) == NULL || admin_body(r, &body) < 0)
+		return;
+	if (admin_name(r, body, "username", STORE_USERNAME_MAX, &username) < 0)
+		goto done;
+	u.username = username;
+	u.username_len = strlen(username);
+	if (store_user_create(r->worker->db, &u) < 0) {
+		if (db_error(r->worker->db) == DB_ERR_DUPLICATE)
+			req_fail(r, 409, "a user with this username exists");
+		else
+			admin_db_fail(r);
+		goto done;
+	}
+	log_sanitize(shown, sizeof(shown), username);
+	log_info("audit: admin %s created user %s (username %s)", admin, u.id, shown);
+	admin_gen_user(req_json(r), &u);
+	req_send_json(r, 201);
+done:
+	yajl_tree_free(body);
+}
+
+void
+admin_users_get(struct req *r)
+{
+	char id[STORE_ID_LEN + 1];
+	bool found;
+
+	if (admin_auth(r) == NULL || admin_path_id(r, 0, "user", id) < 0)
+		return;
+	if (store_user_get(r->worker->db, id, admin_gen_user, req_json(r), &found) < 0) {
+		admin_db_fail(r);
+		return;
+	}
+	if (!found) {
+		req_fail(r, 404, "user not found");
+		return;
+	}
+	req_send_json(r, 200);
+}
+
+void
+admin_users_delete(struct req *r)
+{
+	char id[STORE_ID_LEN + 1];
+	const char *admin;
+	bool found;
+
+	if ((admin = admin_auth(r)) == NULL || admin_path_id(r, 0, "user", id) < 0)
+		return;
+	if (store_user_delete(r->worker->db, id, &found) < 0) {
+		admin_db_fail(r);
+		return;
+	}
+	if (!found) {
+		req_fail(r, 404, "user not found");
+		return;
+	}
+	log_info("audit: admin %s deleted user %s and its tokens", admin, id);
+	yajl_gen g = req_json(r);
+	yajl_gen_map_open(g);
+	json_gen_str(g, "id", id);
+	yajl_gen_map_close(g);
+	req_send_json(r, 200);
+}
+
+/* --- tokens --------------------------------------------------------------- */
+
+static int
+admin_gen_token(void *ctx, const struct store_token *t)
+{
+	yajl_gen g = ctx;
+	size_t i;
+
+	yajl_gen_map_open(g);
+	json_gen_str(g, "id", t->id);
+	/* Without a revealable copy (tokens.reveal: false, or a key no
+	 * longer in the key file) the field is left out. */
+	if (t->token[0] != '\0')
+		json_gen_str(g, "token", t->token);
+	json_gen_str(g, "user_id", t->user_id);
+	json_gen_str(g, "description", t->description != NULL ? t->description : "");
+	admin_gen_time(g, "expiry", t->expiry_us);
+	if (t->scoped) {
+		json_gen_key(g, "clusters");
+		yajl_gen_array_open(g);
+		for (i = 0; i < t->nclusters; i++)
+			json_gen_str(g, NULL, t->clusters[i]);
+		yajl_gen_array_close(g);
+	}
+	yajl_gen_map_close(g);
+	return 0;
+}
+
+void
+admin_tokens_list(struct req *r)
+{
+	char *user_id = NULL;
+
+	if (admin_auth(r) == NULL || admin_query(r, "user_id", &user_id) < 0)
+		goto done;
+	if (user_id != NULL) {
+		if (!crypto_uuid_valid(user_id)) {
+			req_fail(r, 400, "user_id is not a valid id");
+			goto done;
+		}
+		for (char *p = user_id; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	yajl_gen g = req_json(r);
+	yajl_gen_array_open(g);
+	if (store_token_list(r->worker->db, r->worker->secrets->token_keys, user_id,
+	    NULL, admin_gen_token, g) < 0) {
+		admin_db_fail(r);
+		goto done;
+	}
+	yajl_gen_array_close(g);
+	req_send_json(r, 200);
+done:
+	free(user_id);
+}
+
+/* The expiry a POST /tokens asks for: "expiry" (RFC 3339) or "ttl" (a Go
+ * duration string, or seconds as a number), at most tokens.max_ttl away;
+ * neither: tokens.ttl. */
+static int
+admin_token_expiry(struct req *r, yajl_val body, int64_t now, int64_t *expiry)
+{
+	const struct conf *conf = r->worker->conf;
+	yajl_val vexp = json_get(body, "expiry"), vttl = json_get(body, "ttl");
+	char max[32];
+	int64_t ttl_ms;
+
+	if (vexp != NULL && YAJL_IS_NULL(vexp))
+		vexp = NULL;
+	if (vttl != NULL && YAJL_IS_NULL(vttl))
+		vttl = NULL;
+	admin_duration(conf->tokens.max_ttl_ms, max, sizeof(max));
+	if (vexp != NULL && vttl != NULL)
+		return req_fail(r, 400, "give expiry or ttl, not both");
+	if (vexp != NULL) {
+		if (!YAJL_IS_STRING(vexp) || db_time_parse(vexp->u.string, expiry) < 0)
+			return req_fail(r, 400, "expiry must be an RFC 3339 time, "
+			    "e.g. 2030-01-02T15:04:05Z");
+		if (*expiry <= now)
+			return req_fail(r, 400, "expiry is in the past");
+		if (*expiry - now > conf->tokens.max_ttl_ms * 1000)
+			return req_fail(r, 400, "expiry is further away than "
+			    "tokens.max_ttl (%s)", max);
+		return 0;
+	}
+	if (vttl == NULL) {
+		ttl_ms = conf->tokens.ttl_ms;
+	} else if (YAJL_IS_STRING(vttl)) {
+		if (conf_parse_duration(vttl->u.string, &ttl_ms) < 0)
+			return req_fail(r, 400, "ttl must be a duration such as "
+			    "\"720h\", or a number of seconds");
+	} else if (YAJL_IS_INTEGER(vttl)) {
+		if (vttl->u.number.i <= 0 ||
+		    vttl->u.number.i > conf->tokens.max_ttl_ms / 1000)
+			return req_fail(r, 400, "ttl must be from 1 second to "
+			    "tokens.max_ttl (%s)", max);
+		ttl_ms = vttl->u.number.i * 1000;
+	} else {
+		return req_fail(r, 400, "ttl must be a duration such as \"720h\", "
+		    "or a number of seconds");
+	}
+	if (ttl_ms <= 0)
+		return req_fail(r, 400, "ttl must be positive");
+	if (ttl_ms > conf->tokens.max_ttl_ms)
+		return req_fail(r, 400, "ttl is longer than tokens.max_ttl (%s)", max);
+	*expiry = now + ttl_ms * 1000;
+	return 0;
+}
+
+/* "clusters": absent/null = valid everywhere; else 1..100 distinct names. */
+static int
+admin_token_clusters(struct req *r, yajl_val body, const char ***names,
+    size_t *n)
+{
+	yajl_val v = json_get(body, "clusters");
+	size_t i, j;
+
+	*names = NULL;
+	*n = 0;
+	if (v == NULL || YAJL_IS_NULL(v))
+		return 0;
+	if (!YAJL_IS_ARRAY(v))
+		return req_fail(r, 400, "clusters must be an array of cluster names");
+	if (v->u.array.len == 0)
+		return req_fail(r, 400, "clusters must name at least one cluster "
+		    "(leave it out for a token valid on every cluster)");
+	if (v->u.array.len > ADMIN_MAX_CLUSTERS)
+		return req_fail(r, 400, "clusters names more than %d clusters",
+		    ADMIN_MAX_CLUSTERS);
+	*names = calloc(v->u.array.len, sizeof(**names));
+	if (*names == NULL)
+		fatal("calloc");
+	for (i = 0; i < v->u.array.len; i++) {
+		const char *name = json_string(v->u.array.values[i]);
+		if (name == NULL || name[0] == '\0')
+			return req_fail(r, 400, "clusters must be an array of "
+			    "cluster names");
+		for (j = 0; j < *n; j++)
+			if (strcmp((*names)[j], name) == 0)
+				break;
+		if (j == *n)
+			(*names)[(*n)++] = name;
+	}
+	return 0;
+}
+
+void
+admin_tokens_create(struct req *r)
+{
+	struct store_token_new in = { 0 };
+	struct store_token out;
+	const char *admin, *user_id, *description, *missing = NULL;
+	const char **clusters = NULL;
+	char uid[STORE_ID_LEN + 1];
+	yajl_val body = NULL;
+	int64_t now = db_now_us();
+	size_t i;
+
+	if ((admin = admin_auth(r)) == NULL || admin_body(r, &body) < 0)
+		return;
+	if (admin_opt_string(r, body, "user_id", &user_id) < 0)
+		goto done;
+	if (user_id == NULL) {
+		req_fail(r, 400, "user_id is required");
+		goto done;
+	}
+	if (!crypto_uuid_valid(user_id)) {
+		req_fail(r, 400, "unknown user_id");
+		goto done;
+	}
+	for (i = 0; i <= STORE_ID_LEN; i++)
+		uid[i] = (char)tolower((unsigned char)user_id[i]);
+	if (admin_opt_string(r, body, "description", &description) < 0)
+		goto done;
+	if (description != NULL && admin_utf8_chars(description) > STORE_DESCRIPTION_MAX) {
+		req_fail(r, 400, "description is longer than %d characters",
+		    STORE_DESCRIPTION_MAX);
+		goto done;
+	}
+	in.user_id = uid;
+	in.description = description != NULL ? description : "";
+	if (admin_token_expiry(r, body, now, &in.expiry_us) < 0 ||
+	    admin_token_clusters(r, body, &clusters, &in.nclusters) < 0)
+		goto done;
+	in.clusters = clusters;
+	in.created_us = now;
+	if (store_token_create(r->worker->db, r->worker->secrets->token_keys,
+	    r->worker->conf->tokens.reveal, &in, &out, &missing) < 0) {
+		if (missing != NULL && strcmp(missing, "user_id") == 0) {
+			req_fail(r, 400, "unknown user_id");
+		} else if (missing != NULL) {
+			req_fail(r, 400, "unknown cluster in clusters: %s", missing);
+		} else {
+			admin_db_fail(r);
+		}
+		goto done;
+	}
+	log_info("audit: admin %s created token %s for user %s%s", admin, out.id,
+	    out.user_id, out.scoped ? " (scoped)" : "");
+	admin_gen_token(req_json(r), &out);
+	req_send_json(r, 201);
+	OPENSSL_cleanse(out.token, sizeof(out.token));
+done:
+	free(clusters);
+	yajl_tree_free(body);
+}
+
+void
+admin_tokens_get(struct req *r)
+{
+	char id[STORE_ID_LEN + 1];
+	yajl_gen g;
+	size_t before, after;
+	const unsigned char *buf;
+
+	if (admin_auth(r) == NULL || admin_path_id(r, 0, "token", id) < 0)
+		return;
+	g = req_json(r);
+	yajl_gen_get_buf(g, &buf, &before);
+	if (store_token_list(r->worker->db, r->worker->secrets->token_keys, NULL, id,
+	    admin_gen_token, g) < 0) {
+		admin_db_fail(r);
+		return;
+	}
+	yajl_gen_get_buf(g, &buf, &after);
+	if (after == before) {
+		req_fail(r, 404, "token not found");
+		return;
+	}
+	req_send_json(r, 200);
+}
+
+void
+admin_tokens_delete(struct req *r)
+{
+	char id[STORE_ID_LEN + 1];
+	const char *admin;
+	bool found;
+
+	if ((admin = admin_auth(r)) == NULL || admin_path_id(r, 0, "token", id) < 0)
+		return;
+	if (store_token_revoke(r->worker->db, id, &found) < 0) {
+		admin_db_fail(r);
+		return;
+	}
+	if (!found) {
+		req_fail(r, 404, "token not found");
+		return;
+	}
+	log_info("audit: admin %s revoked token %s", admin, id);
+	yajl_gen g = req_json(r);
+	yajl_gen_map_open(g);
+	json_gen_str(g, "id", id);
+	yajl_gen_map_close(g);
+	req_send_json(r, 200);
+}
+
+/* --- clusters ------------------------------------------------------------- */
+
+static int
+admin_gen_cluster(void *ctx, const struct store_cluster *c)
+{
+	yajl_gen g = ctx;
+
+	yajl_gen_map_open(g);
+	json_gen_str(g, "id", c->id);
+	json_gen_str(g, "name", c->name);
+	json_gen_str(g, "master", c->master);
+	json_gen_str(g, "node", c->node);
+	json_gen_str(g, "kubeconfig", c->kubeconfig);
+	admin_gen_time(g, "created", c->created_us);
+	if (c->client_cn != NULL)
+		json_gen_str(g, "client_cn", c->client_cn);
+	yajl_gen_map_close(g);
+	return 0;
+}
+
+void
+admin_clusters_list(struct req *r)
+{
+	char *name = NULL;
+	yajl_gen g;
+
+	if (admin_auth(r) == NULL || admin_query(r, "name", &name) < 0)
+		goto done;
+	g = req_json(r);
+	yajl_gen_array_open(g);
+	if (store_cluster_list(r->worker->db, name, NULL, admin_gen_cluster, g) < 0) {
+		admin_db_fail(r);
+		goto done;
+	}
+	yajl_gen_array_close(g);
+	req_send_json(r, 200);
+done:
+	free(name);
+}
+
+/* Optional free text of at most MAX characters; absent or null = "". */
+static int
+admin_text(struct req *r, yajl_val body, const char *key, size_t max,
+    const char **out)
+{
+	if (admin_opt_string(r, body, key, out) < 0)
+		return -1;
+	if (*out == NULL)
+		*out = "";
+	if (admin_utf8_chars(*out) > max)
+		return req_fail(r, 400, "%s is longer than %zu characters", key, max);
+	return 0;
+}
+
+void
+admin_clusters_create(struct req *r)
+{
+	struct store_cluster c = { .id = "" };
+	const char *admin;
+	yajl_val body = NULL;
+	char shown[128];
+
+	if ((admin = admin_auth(r)) == NULL || admin_body(r, &body) < 0)
+		return;
+	if (admin_name(r, body, "name", STORE_CLUSTER_NAME_MAX, &c.name) < 0 ||
+	    admin_text(r, body, "master", STORE_URL_MAX, &c.master) < 0 ||
+	    admin_text(r, body, "node", STORE_URL_MAX, &c.node) < 0 ||
+	    admin_text(r, body, "kubeconfig", 16 * 1024 * 1024, &c.kubeconfig) < 0 ||
+	    admin_opt_string(r, body, "client_cn", &c.client_cn) < 0)
+		goto done;
+	if (c.client_cn != NULL && (c.client_cn[0] == '\0' ||
+	    admin_utf8_chars(c.client_cn) > STORE_CLIENT_CN_MAX ||
+	    admin_has_control(c.client_cn))) {
+		req_fail(r, 400, "client_cn must be 1 to %d characters, no control "
+		    "characters", STORE_CLIENT_CN_MAX);
+		goto done;
+	}
+	if (store_cluster_create(r->worker->db, &c) < 0) {
+		if (db_error(r->worker->db) == DB_ERR_DUPLICATE)
+			req_fail(r, 409, "a cluster with this name exists");
+		else
+			admin_db_fail(r);
+		goto done;
+	}
+	log_sanitize(shown, sizeof(shown), c.name);
+	log_info("audit: admin %s created cluster %s (name %s)", admin, c.id, shown);
+	admin_gen_cluster(req_json(r), &c);
+	req_send_json(r, 201);
+done:
+	yajl_tree_free(body);
+}
+
+struct admin_found_cluster {
+	bool found;
+	char *name;
+	bool client_cn;
+};
+
+static int
+admin_copy_cluster(void *ctx, const struct store_cluster *c)
+{
+	struct admin_found_cluster *f = ctx;
+
+	f->found = true;
+	f->name = strdup(c->name);
+	if (f->name == NULL)
+		fatal("strdup");
+	f->client_cn = c->client_cn != NULL;
+	return 0;
+}
+
+void
+admin_clusters_get(struct req *r)
+{
+	char id[STORE_ID_LEN + 1];
+	const unsigned char *buf;
+	size_t before, after;
+	yajl_gen g;
+
+	if (admin_auth(r) == NULL || admin_path_id(r, 0, "cluster", id) < 0)
+		return;
+	g = req_json(r);
+	yajl_gen_get_buf(g, &buf, &before);
+	if (store_cluster_list(r->worker->db, NULL, id, admin_gen_cluster, g) < 0) {
+		admin_db_fail(r);
+		return;
+	}
+	yajl_gen_get_buf(g, &buf, &after);
+	if (after == before) {
+		req_fail(r, 404, "cluster not found");
+		return;
+	}
+	req_send_json(r, 200);
+}
+
+void
+admin_clusters_delete(struct req *r)
+{
+	char id[STORE_ID_LEN + 1];
+	const char *admin;
+	bool found;
+
+	if ((admin = admin_auth(r)) == NULL || admin_path_id(r, 0, "cluster", id) < 0)
+		return;
+	if (store_cluster_delete(r->worker->db, id, &found) < 0) {
+		if (db_error(r->worker->db) == DB_ERR_REFERENCED)
+			req_fail(r, 409, "tokens are scoped to this cluster: revoke "
+			    "them first");
+		else
+			admin_db_fail(r);
+		return;
+	}
+	if (!found) {
+		req_fail(r, 404, "cluster not found");
+		return;
+	}
+	log_info("audit: admin %s deleted cluster %s", admin, id);
+	yajl_gen g = req_json(r);
+	yajl_gen_map_open(g);
+	json_gen_str(g, "id", id);
+	yajl_gen_map_close(g);
+	req_send_json(r, 200);
+}
+
+/* NAME as one URL path segment: everything but RFC 3986 unreserved
+ * characters percent-encoded. Malloc'd. */
+static char *
+admin_path_segment(const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = malloc(3 * strlen(name) + 1), *o = out;
+
+	if (out == NULL)
+		fatal("malloc");
+	for (; *name != '\0'; name++) {
+		unsigned char ch = (unsigned char)*name;
+		if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+			*o++ = (char)ch;
+		} else {
+			*o++ = '%';
+			*o++ = hex[ch >> 4];
+			*o++ = hex[ch & 0xf];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * The kubeconfig an API server's --authentication-token-webhook-config-file
+ * (?for=authentication, the default) or --authorization-webhook-config-file
+ * (?for=authorization) reads. JSON is YAML, and client-go reads either.
+ * The file paths are slots for the operator to fill: this service does not
+ * know which CA signed nginx's certificate, nor the API server's key.
+ */
+void
+admin_clusters_kubeconfig(struct req *r)
+{
+	struct admin_found_cluster f = { 0 };
+	const char *public_url = r->worker->conf->public_url;
+	char id[STORE_ID_LEN + 1], *which = NULL, *segment = NULL, *url = NULL;
+	bool authz;
+	size_t base_len;
+	yajl_gen g;
+
+	if (admin_auth(r) == NULL || admin_path_id(r, 0, "cluster", id) < 0 ||
+	    admin_query(r, "for", &which) < 0)
+		goto done;
+	if (which == NULL || strcmp(which, "authentication") == 0) {
+		authz = false;
+	} else if (strcmp(which, "authorization") == 0) {
+		authz = true;
+	} else {
+		req_fail(r, 400, "for must be authentication or authorization");
+		goto done;
+	}
+	if (store_cluster_list(r->worker->db, NULL, id, admin_copy_cluster, &f) < 0) {
+		admin_db_fail(r);
+		goto done;
+	}
+	if (!f.found) {
+		req_fail(r, 404, "cluster not found");
+		goto done;
+	}
+	if (public_url[0] == '\0') {
+		req_fail(r, 409, "public_url is not set in the configuration");
+		goto done;
+	}
+	base_len = strlen(public_url);
+	while (base_len > 0 && public_url[base_len - 1] == '/')
+		base_len--;
+	segment = admin_path_segment(f.name);
+	if (asprintf(&url, "%.*s%s%s", (int)base_len, public_url,
+	    authz ? "/authorize/" : "/authenticate/token/", segment) < 0)
+		fatal("asprintf");
+
+	g = req_json(r);
+	yajl_gen_map_open(g);
+	json_gen_str(g, "apiVersion", "v1");
+	json_gen_str(g, "kind", "Config");
+	json_gen_key(g, "clusters");
+	yajl_gen_array_open(g);
+	yajl_gen_map_open(g);
+	json_gen_str(g, "name", "kubernetes-auth");
+	json_gen_key(g, "cluster");
+	yajl_gen_map_open(g);
+	json_gen_str(g, "server", url);
+	json_gen_str(g, "certificate-authority",
+	    "/etc/kubernetes/pki/kubernetes-auth-ca.crt");
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	yajl_gen_array_close(g);
+	json_gen_key(g, "users");
+	yajl_gen_array_open(g);
+	yajl_gen_map_open(g);
+	json_gen_str(g, "name", "kube-apiserver");
+	json_gen_key(g, "user");
+	yajl_gen_map_open(g);
+	if (f.client_cn) {
+		json_gen_str(g, "client-certificate",
+		    "/etc/kubernetes/pki/kubernetes-auth-client.crt");
+		json_gen_str(g, "client-key",
+		    "/etc/kubernetes/pki/kubernetes-auth-client.key");
+	}
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	yajl_gen_array_close(g);
+	json_gen_key(g, "contexts");
+	yajl_gen_array_open(g);
+	yajl_gen_map_open(g);
+	json_gen_str(g, "name", "webhook");
+	json_gen_key(g, "context");
+	yajl_gen_map_open(g);
+	json_gen_str(g, "cluster", "kubernetes-auth");
+	json_gen_str(g, "user", "kube-apiserver");
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	yajl_gen_array_close(g);
+	json_gen_str(g, "current-context", "webhook");
+	yajl_gen_map_close(g);
+	req_send_json(r, 200);
+done:
+	free(which);
+	free(segment);
+	free(url);
+	free(f.name);
+}

@@ -1,0 +1,52 @@
+/*
+ * scoreboard.c — the shared-memory worker table.
+ */
+#include "scoreboard.h"
+
+#include <stddef.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "log.h"
+
+struct scoreboard *
+scoreboard_new(int nslots)
+{
+	size_t size = sizeof(struct scoreboard) + nslots * sizeof(struct scoreboard_slot);
+	struct scoreboard *sb;
+
+	sb = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sb == MAP_FAILED) {
+		log_warn("mmap(%zu bytes) for the scoreboard", size);
+		return NULL;
+	}
+	/* Anonymous mappings are zero-filled: every slot starts EMPTY. */
+	sb->nslots = nslots;
+	return sb;
+}
+
+void
+scoreboard_free(struct scoreboard *sb)
+{
+	if (sb != NULL)
+		munmap(sb, sizeof(struct scoreboard) +
+		    sb->nslots * sizeof(struct scoreboard_slot));
+}
+
+long long
+scoreboard_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+void
+scoreboard_set_state(struct scoreboard_slot *slot, enum scoreboard_state state)
+{
+	if (state == SCOREBOARD_BUSY)
+		atomic_store(&slot->busy_since_ms, scoreboard_now_ms());
+	else if (state == SCOREBOARD_IDLE)
+		atomic_store(&slot->accepted, true);
+	atomic_store(&slot->state, state);
+}

@@ -1,0 +1,547 @@
+/*
+ * store.c — users, tokens, clusters: every statement prepared.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "db.h"
+#include "log.h"
+
+#define STORE_CREATE_ATTEMPTS 5
+#define STORE_PURGE_BATCH 1000
+
+/* --- users ---------------------------------------------------------------- */
+
+static const struct db_stmt_def store_user_insert = {
+	"user_insert",
+	"INSERT INTO users (id, username, created_at) VALUES (?, ?, ?)", false,
+};
+static const struct db_stmt_def store_user_select_all = {
+	"user_select_all",
+	"SELECT id, username, created_at FROM users ORDER BY created_at, id", true,
+};
+static const struct db_stmt_def store_user_select_name = {
+	"user_select_name",
+	"SELECT id, username, created_at FROM users WHERE username = ?", true,
+};
+static const struct db_stmt_def store_user_select_id = {
+	"user_select_id",
+	"SELECT id, username, created_at FROM users WHERE id = ?", true,
+};
+static const struct db_stmt_def store_user_delete_id = {
+	"user_delete", "DELETE FROM users WHERE id = ?", true,
+};
+
+static const enum db_type store_user_cols[] = { DB_T_STR, DB_T_BIN, DB_T_TIME };
+
+struct store_user_walk {
+	store_user_fn fn;
+	void *ctx;
+	bool found;
+};
+
+static int
+store_user_row(void *ctx, const struct db_val *c, size_t n)
+{
+	struct store_user_walk *w = ctx;
+	struct store_user u = { .username = c[1].str, .username_len = c[1].len,
+	    .created_us = c[2].num };
+
+	snprintf(u.id, sizeof(u.id), "%s", c[0].str);
+	w->found = true;
+	return w->fn != NULL ? w->fn(w->ctx, &u) : 0;
+}
+
+int
+store_user_create(struct db *db, struct store_user *u)
+{
+	if (u->id[0] == '\0' && crypto_uuid_new(u->id) < 0)
+		return -1;
+	if (u->created_us == 0)
+		u->created_us = db_now_us();
+	struct db_val p[] = { db_str(u->id), db_bin(u->username, u->username_len),
+	    db_time(u->created_us) };
+	return db_run(db, &store_user_insert, p, 3, NULL, 0, NULL, NULL, NULL);
+}
+
+int
+store_user_list(struct db *db, const char *username, store_user_fn fn, void *ctx)
+{
+	struct store_user_walk w = { fn, ctx, false };
+	struct db_val p = username != NULL ? db_bin(username, strlen(username)) :
+	    db_null(DB_T_BIN);
+
+	return db_run(db, username != NULL ? &store_user_select_name :
+	    &store_user_select_all, &p, username != NULL ? 1 : 0,
+	    store_user_cols, 3, store_user_row, &w, NULL);
+}
+
+int
+store_user_get(struct db *db, const char *id, store_user_fn fn, void *ctx,
+    bool *found)
+{
+	struct store_user_walk w = { fn, ctx, false };
+	struct db_val p = db_str(id);
+
+	*found = false;
+	if (db_run(db, &store_user_select_id, &p, 1, store_user_cols, 3,
+	    store_user_row, &w, NULL) < 0)
+		return -1;
+	*found = w.found;
+	return 0;
+}
+
+int
+store_user_delete(struct db *db, const char *id, bool *found)
+{
+	struct db_val p = db_str(id);
+	unsigned long long n = 0;
+
+	*found = false;
+	/* Tokens and their cluster rows go by ON DELETE CASCADE. */
+	if (db_run(db, &store_user_delete_id, &p, 1, NULL, 0, NULL, NULL, &n) < 0)
+		return -1;
+	*found = n > 0;
+	return 0;
+}
+
+/* --- tokens --------------------------------------------------------------- */
+
+static const struct db_stmt_def store_token_insert = {
+	"token_insert",
+	"INSERT INTO tokens (id, user_id, token_hmac, token_enc, key_id, "
+	"description, scoped, expiry, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	false,
+};
+static const struct db_stmt_def store_token_cluster_insert = {
+	"token_cluster_insert",
+	"INSERT INTO token_clusters (token_id, cluster_id) "
+	"SELECT ?, id FROM clusters WHERE name = ?", false,
+};
+
+#define STORE_TOKEN_SELECT \
+	"SELECT t.id, t.user_id, t.description, t.expiry, t.created_at, " \
+	"t.key_id, t.token_enc, t.scoped, c.name FROM tokens t " \
+	"LEFT JOIN token_clusters tc ON tc.token_id = t.id " \
+	"LEFT JOIN clusters c ON c.id = tc.cluster_id " \
+	"WHERE t.revoked_at IS NULL "
+#define STORE_TOKEN_ORDER " ORDER BY t.created_at, t.id, c.name"
+
+static const struct db_stmt_def store_token_select_all = {
+	"token_select_all", STORE_TOKEN_SELECT STORE_TOKEN_ORDER, true,
+};
+static const struct db_stmt_def store_token_select_user = {
+	"token_select_user",
+	STORE_TOKEN_SELECT "AND t.user_id = ?" STORE_TOKEN_ORDER, true,
+};
+static const struct db_stmt_def store_token_select_id = {
+	"token_select_id", STORE_TOKEN_SELECT "AND t.id = ?" STORE_TOKEN_ORDER, true,
+};
+static const struct db_stmt_def store_token_revoke_id = {
+	"token_revoke",
+	"UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+	true,
+};
+static const struct db_stmt_def store_token_exists_id = {
+	"token_exists", "SELECT 1 FROM tokens WHERE id = ?", true,
+};
+static const struct db_stmt_def store_token_purge_old = {
+	"token_purge",
+	"DELETE FROM tokens WHERE expiry < ? OR revoked_at < ? LIMIT 1000", true,
+};
+
+static const enum db_type store_token_cols[] = { DB_T_STR, DB_T_STR, DB_T_STR,
+    DB_T_TIME, DB_T_TIME, DB_T_INT, DB_T_BIN, DB_T_INT, DB_T_BIN };
+
+/* The result holds one row per (token, cluster): gather a token's rows. */
+struct store_token_walk {
+	const struct crypto_keyring *ring;
+	store_token_fn fn;
+	void *ctx;
+	struct store_token cur;
+	char *description;
+	char **clusters;
+	size_t nclusters, cap;
+	bool have;
+};
+
+static void
+store_token_walk_reset(struct store_token_walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nclusters; i++)
+		free(w->clusters[i]);
+	w->nclusters = 0;
+	free(w->description);
+	w->description = NULL;
+	OPENSSL_cleanse(w->cur.token, sizeof(w->cur.token));
+	w->have = false;
+}
+
+static int
+store_token_flush(struct store_token_walk *w)
+{
+	int rc = 0;
+
+	if (!w->have)
+		return 0;
+	w->cur.description = w->description;
+	w->cur.clusters = (const char *const *)w->clusters;
+	w->cur.nclusters = w->nclusters;
+	if (w->fn != NULL)
+		rc = w->fn(w->ctx, &w->cur);
+	store_token_walk_reset(w);
+	return rc;
+}
+
+static char *
+store_strdup(const char *s)
+{
+	char *copy = strdup(s);
+	if (copy == NULL)
+		fatal("strdup");
+	return copy;
+}
+
+static int
+store_token_row(void *ctx, const struct db_val *c, size_t n)
+{
+	struct store_token_walk *w = ctx;
+
+	if (w->have && strcmp(w->cur.id, c[0].str) != 0 && store_token_flush(w) < 0)
+		return -1;
+	if (!w->have) {
+		struct store_token *t = &w->cur;
+		memset(t, 0, sizeof(*t));
+		snprintf(t->id, sizeof(t->id), "%s", c[0].str);
+		snprintf(t->user_id, sizeof(t->user_id), "%s", c[1].str);
+		w->description = store_strdup(c[2].str);
+		t->expiry_us = c[3].num;
+		t->created_us = c[4].num;
+		t->scoped = c[7].num != 0;
+		if (!c[6].null) {
+			const struct crypto_key *key =
+			    crypto_keyring_find(w->ring, (uint32_t)c[5].num);
+			if (key == NULL)
+				log_debug("token %s: key %lld is not in tokens.key_file: "
+				    "cannot show it", t->id, c[5].num);
+			else if (crypto_token_open(key, (const unsigned char *)c[6].str,
+			    c[6].len, t->id, t->token) < 0)
+				log_warnx("token %s: its sealed copy does not open with "
+				    "key %lld (altered in the database?)", t->id, c[5].num);
+		}
+		w->have = true;
+	}
+	if (!c[8].null) {
+		if (w->nclusters == w->cap) {
+			size_t cap = w->cap == 0 ? 4 : 2 * w->cap;
+			char **v = realloc(w->clusters, cap * sizeof(*v));
+			if (v == NULL)
+				fatal("realloc");
+			w->clusters = v;
+			w->cap = cap;
+		}
+		w->clusters[w->nclusters++] = store_strdup(c[8].str);
+	}
+	return 0;
+}
+
+int
+store_token_list(struct db *db, const struct crypto_keyring *ring,
+    const char *user_id, const char *id, store_token_fn fn, void *ctx)
+{
+	struct store_token_walk w = { .ring = ring, .fn = fn, .ctx = ctx };
+	const struct db_stmt_def *def = &store_token_select_all;
+	struct db_val p;
+	size_t np = 0;
+	int rc;
+
+	if (id != NULL) {
+		def = &store_token_select_id;
+		p = db_str(id);
+		np = 1;
+	} else if (user_id != NULL) {
+		def = &store_token_select_user;
+		p = db_str(user_id);
+		np = 1;
+	}
+	rc = db_run(db, def, &p, np, store_token_cols, 9, store_token_row, &w, NULL);
+	if (rc == 0)
+		rc = store_token_flush(&w);
+	store_token_walk_reset(&w);
+	free(w.clusters);
+	return rc;
+}
+
+/* One attempt at inserting a token and its cluster rows. */
+static int
+store_token_insert_once(struct db *db, const struct db_val *p,
+    const struct store_token_new *in, const char **missing)
+{
+	size_t i;
+
+	if (in->nclusters == 0)
+		return db_run(db, &store_token_insert, p, 9, NULL, 0, NULL, NULL, NULL);
+	if (db_begin(db) < 0)
+		return -1;
+	if (db_run(db, &store_token_insert, p, 9, NULL, 0, NULL, NULL, NULL) < 0)
+		goto fail;
+	for (i = 0; i < in->nclusters; i++) {
+		struct db_val q[] = { p[0], db_bin(in->clusters[i],
+		    strlen(in->clusters[i])) };
+		unsigned long long n = 0;
+		if (db_run(db, &store_token_cluster_insert, q, 2, NULL, 0, NULL,
+		    NULL, &n) < 0)
+			goto fail;
+		if (n == 0) {
+			*missing = in->clusters[i];
+			goto fail;
+		}
+	}
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int
+store_token_create(struct db *db, const struct crypto_keyring *ring,
+    bool reveal, const struct store_token_new *in, struct store_token *out,
+    const char **missing)
+{
+	const struct crypto_key *key = crypto_keyring_newest(ring);
+	unsigned char hmac[CRYPTO_SHA256_LEN], sealed[CRYPTO_SEALED_LEN];
+	int attempt, rc = -1;
+
+	*missing = NULL;
+	memset(out, 0, sizeof(*out));
+	if (key == NULL) {
+		log_warnx("no token key loaded");
+		return -1;
+	}
+	out->created_us = in->created_us != 0 ? in->created_us : db_now_us();
+	for (attempt = 0; attempt < STORE_CREATE_ATTEMPTS; attempt++) {
+		if (in->id != NULL)
+			snprintf(out->id, sizeof(out->id), "%s", in->id);
+		else if (crypto_uuid_new(out->id) < 0)
+			goto done;
+		if (in->token != NULL)
+			snprintf(out->token, sizeof(out->token), "%s", in->token);
+		else if (crypto_token_new(out->token) < 0)
+			goto done;
+		if (crypto_token_hmac(key, out->token, strlen(out->token), hmac) < 0 ||
+		    (reveal && crypto_token_seal(key, out->token, out->id, sealed) < 0))
+			goto done;
+		struct db_val p[] = {
+			db_str(out->id), db_str(in->user_id),
+			db_bin(hmac, sizeof(hmac)),
+			reveal ? db_bin(sealed, sizeof(sealed)) : db_null(DB_T_BIN),
+			db_int(key->id), db_str(in->description),
+			db_int(in->nclusters > 0), db_time(in->expiry_us),
+			db_time(out->created_us),
+		};
+		if (store_token_insert_once(db, p, in, missing) == 0) {
+			rc = 0;
+			goto done;
+		}
+		if (*missing != NULL)
+			goto done;
+		if (db_error(db) == DB_ERR_NO_PARENT) {
+			*missing = "user_id";
+			goto done;
+		}
+		/* A secret or id that exists already: only a fresh one helps
+		 * (an imported one is what it is). A deadlock: run it again. */
+		if (db_error(db) == DB_ERR_DUPLICATE && in->id == NULL &&
+		    in->token == NULL) {
+			log_warnx("token insert: duplicate key, making a new token");
+			continue;
+		}
+		if (db_error(db) == DB_ERR_DEADLOCK)
+			continue;
+		goto done;
+	}
+	log_warnx("token insert: gave up after %d attempts", STORE_CREATE_ATTEMPTS);
+done:
+	OPENSSL_cleanse(hmac, sizeof(hmac));
+	OPENSSL_cleanse(sealed, sizeof(sealed));
+	if (rc < 0)
+		OPENSSL_cleanse(out->token, sizeof(out->token));
+	out->user_id[0] = '\0';
+	snprintf(out->user_id, sizeof(out->user_id), "%s", in->user_id);
+	out->description = in->description;
+	out->expiry_us = in->expiry_us;
+	out->scoped = in->nclusters > 0;
+	out->clusters = in->clusters;
+	out->nclusters = in->nclusters;
+	return rc;
+}
+
+int
+store_token_revoke(struct db *db, const char *id, bool *found)
+{
+	struct db_val p[] = { db_time(db_now_us()), db_str(id) };
+	unsigned long long n = 0;
+
+	*found = false;
+	if (db_run(db, &store_token_revoke_id, p, 2, NULL, 0, NULL, NULL, &n) < 0)
+		return -1;
+	*found = n > 0;
+	return 0;
+}
+
+static int
+store_found_row(void *ctx, const struct db_val *c, size_t n)
+{
+	*(bool *)ctx = true;
+	return 0;
+}
+
+int
+store_token_exists(struct db *db, const char *id, bool *found)
+{
+	struct db_val p = db_str(id);
+
+	*found = false;
+	return db_run(db, &store_token_exists_id, &p, 1, (enum db_type[]){ DB_T_INT },
+	    1, store_found_row, found, NULL);
+}
+
+int
+store_token_purge(struct db *db, int64_t before_us, unsigned long long *count)
+{
+	struct db_val p[] = { db_time(before_us), db_time(before_us) };
+	unsigned long long n;
+
+	*count = 0;
+	/* In batches: a long DELETE would hold locks the webhook needs. */
+	do {
+		n = 0;
+		if (db_run(db, &store_token_purge_old, p, 2, NULL, 0, NULL, NULL, &n) < 0)
+			return -1;
+		*count += n;
+	} while (n == STORE_PURGE_BATCH);
+	return 0;
+}
+
+/* --- clusters ------------------------------------------------------------- */
+
+static const struct db_stmt_def store_cluster_insert = {
+	"cluster_insert",
+	"INSERT INTO clusters (id, name, master, node, kubeconfig, client_cn, "
+	"created) VALUES (?, ?, ?, ?, ?, ?, ?)", false,
+};
+#define STORE_CLUSTER_SELECT \
+	"SELECT id, name, master, node, kubeconfig, client_cn, created FROM clusters "
+static const struct db_stmt_def store_cluster_select_all = {
+	"cluster_select_all", STORE_CLUSTER_SELECT "ORDER BY created, id", true,
+};
+static const struct db_stmt_def store_cluster_select_name = {
+	"cluster_select_name", STORE_CLUSTER_SELECT "WHERE name = ?", true,
+};
+static const struct db_stmt_def store_cluster_select_id = {
+	"cluster_select_id", STORE_CLUSTER_SELECT "WHERE id = ?", true,
+};
+/* Revoked tokens no longer name anything: their rows go first, then the
+ * cluster, which the foreign key keeps while a live token names it. */
+static const struct db_stmt_def store_cluster_unlink_revoked = {
+	"cluster_unlink_revoked",
+	"DELETE tc FROM token_clusters tc JOIN tokens t ON t.id = tc.token_id "
+	"WHERE tc.cluster_id = ? AND t.revoked_at IS NOT NULL", true,
+};
+static const struct db_stmt_def store_cluster_delete_id = {
+	"cluster_delete", "DELETE FROM clusters WHERE id = ?", true,
+};
+
+static const enum db_type store_cluster_cols[] = { DB_T_STR, DB_T_BIN, DB_T_STR,
+    DB_T_STR, DB_T_STR, DB_T_STR, DB_T_TIME };
+
+struct store_cluster_walk {
+	store_cluster_fn fn;
+	void *ctx;
+};
+
+static int
+store_cluster_row(void *ctx, const struct db_val *c, size_t n)
+{
+	struct store_cluster_walk *w = ctx;
+	struct store_cluster cl = { .name = c[1].str, .master = c[2].str,
+	    .node = c[3].str, .kubeconfig = c[4].str,
+	    .client_cn = c[5].null ? NULL : c[5].str, .created_us = c[6].num };
+
+	snprintf(cl.id, sizeof(cl.id), "%s", c[0].str);
+	return w->fn(w->ctx, &cl);
+}
+
+int
+store_cluster_create(struct db *db, struct store_cluster *c)
+{
+	if (c->id[0] == '\0' && crypto_uuid_new(c->id) < 0)
+		return -1;
+	if (c->created_us == 0)
+		c->created_us = db_now_us();
+	struct db_val p[] = { db_str(c->id), db_bin(c->name, strlen(c->name)),
+	    db_str(c->master), db_str(c->node), db_str(c->kubeconfig),
+	    c->client_cn != NULL ? db_str(c->client_cn) : db_null(DB_T_STR),
+	    db_time(c->created_us) };
+	return db_run(db, &store_cluster_insert, p, 7, NULL, 0, NULL, NULL, NULL);
+}
+
+int
+store_cluster_list(struct db *db, const char *name, const char *id,
+    store_cluster_fn fn, void *ctx)
+{
+	struct store_cluster_walk w = { fn, ctx };
+	const struct db_stmt_def *def = &store_cluster_select_all;
+	struct db_val p;
+	size_t np = 0;
+
+	if (id != NULL) {
+		def = &store_cluster_select_id;
+		p = db_str(id);
+		np = 1;
+	} else if (name != NULL) {
+		def = &store_cluster_select_name;
+		p = db_bin(name, strlen(name));
+		np = 1;
+	}
+	return db_run(db, def, &p, np, store_cluster_cols, 7, store_cluster_row,
+	    &w, NULL);
+}
+
+int
+store_cluster_delete(struct db *db, const char *id, bool *found)
+{
+	struct db_val p = db_str(id);
+	unsigned long long n = 0;
+	int attempt;
+
+	*found = false;
+	for (attempt = 0; attempt < 3; attempt++) {
+		if (db_begin(db) < 0)
+			return -1;
+		if (db_run(db, &store_cluster_unlink_revoked, &p, 1, NULL, 0, NULL,
+		    NULL, NULL) < 0 ||
+		    db_run(db, &store_cluster_delete_id, &p, 1, NULL, 0, NULL, NULL,
+		    &n) < 0) {
+			db_rollback(db);
+			if (db_error(db) == DB_ERR_DEADLOCK)
+				continue;
+			return -1;
+		}
+		if (db_commit(db) < 0) {
+			if (db_error(db) == DB_ERR_DEADLOCK)
+				continue;
+			return -1;
+		}
+		*found = n > 0;
+		return 0;
+	}
+	return -1;
+}

@@ -1,0 +1,118 @@
+/*
+ * store.h — the SQL for each entity: users, tokens, clusters and the
+ * clusters of scoped tokens. Every statement is prepared (db.c keeps them
+ * per connection). Functions return 0 or -1; after -1, db_error() says why
+ * (DB_ERR_DUPLICATE -> 409, DB_ERR_UNAVAILABLE -> 503, ...).
+ *
+ * Strings handed to callbacks are borrowed for the call. Ids are UUIDs in
+ * lowercase; times are microseconds since 1970, UTC.
+ */
+#ifndef KA_STORE_H
+#define KA_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+
+struct db;
+
+#define STORE_ID_LEN CRYPTO_UUID_LEN
+#define STORE_USERNAME_MAX 255          /* bytes */
+#define STORE_CLUSTER_NAME_MAX 255
+#define STORE_DESCRIPTION_MAX 1024      /* characters (VARCHAR(1024)) */
+#define STORE_URL_MAX 2048              /* master, node */
+#define STORE_CLIENT_CN_MAX 255
+
+/* --- users ---------------------------------------------------------------- */
+
+struct store_user {
+	char id[STORE_ID_LEN + 1];
+	const char *username;
+	size_t username_len;
+	int64_t created_us;
+};
+typedef int (*store_user_fn)(void *ctx, const struct store_user *u);
+
+/* Insert U (U->id "" = make one, written back; created_us 0 = now).
+ * A username or id already there: DB_ERR_DUPLICATE. */
+int store_user_create(struct db *db, struct store_user *u);
+/* Users with USERNAME (NULL = all; compared byte for byte), oldest first. */
+int store_user_list(struct db *db, const char *username, store_user_fn fn,
+    void *ctx);
+/* The user with ID; *found false when there is none. */
+int store_user_get(struct db *db, const char *id, store_user_fn fn, void *ctx,
+    bool *found);
+/* Delete the user with ID and all its tokens. */
+int store_user_delete(struct db *db, const char *id, bool *found);
+
+/* --- tokens --------------------------------------------------------------- */
+
+struct store_token {
+	char id[STORE_ID_LEN + 1];
+	char user_id[STORE_ID_LEN + 1];
+	char token[CRYPTO_TOKEN_LEN + 1];       /* "" when it cannot be shown */
+	const char *description;
+	int64_t expiry_us;
+	int64_t created_us;
+	bool scoped;
+	const char *const *clusters;            /* names, when scoped */
+	size_t nclusters;
+};
+typedef int (*store_token_fn)(void *ctx, const struct store_token *t);
+
+struct store_token_new {
+	const char *id;                 /* NULL = make one (import gives it) */
+	const char *token;              /* NULL = make one (import gives it) */
+	const char *user_id;
+	const char *description;
+	int64_t expiry_us;
+	int64_t created_us;             /* 0 = now */
+	const char *const *clusters;    /* scoped when nclusters > 0; distinct */
+	size_t nclusters;
+};
+
+/* Make a token: one INSERT keyed by the unique HMAC of a fresh secret (a
+ * duplicate makes a new secret and tries again; a deadlock runs the
+ * transaction again), with its cluster rows in the same transaction when
+ * scoped. With REVEAL the secret is also kept sealed under the newest key.
+ * *OUT gets the new token, secret included (its strings point into IN or
+ * static storage). When a named thing is missing, -1 with *missing the
+ * field ("user_id") or the cluster name (borrowed from IN). */
+int store_token_create(struct db *db, const struct crypto_keyring *ring,
+    bool reveal, const struct store_token_new *in, struct store_token *out,
+    const char **missing);
+/* Live (not revoked) tokens, oldest first: all, or of USER_ID, or the one
+ * with ID (NULL = no such filter). Secrets are opened with RING when kept. */
+int store_token_list(struct db *db, const struct crypto_keyring *ring,
+    const char *user_id, const char *id, store_token_fn fn, void *ctx);
+/* Set revoked_at on the live token ID; *found false when there is none. */
+int store_token_revoke(struct db *db, const char *id, bool *found);
+/* Is there a token ID, revoked or not? */
+int store_token_exists(struct db *db, const char *id, bool *found);
+/* Delete tokens that expired, or were revoked, before BEFORE_US. */
+int store_token_purge(struct db *db, int64_t before_us, unsigned long long *count);
+
+/* --- clusters ------------------------------------------------------------- */
+
+struct store_cluster {
+	char id[STORE_ID_LEN + 1];
+	const char *name;
+	const char *master;
+	const char *node;
+	const char *kubeconfig;
+	const char *client_cn;          /* NULL = none */
+	int64_t created_us;
+};
+typedef int (*store_cluster_fn)(void *ctx, const struct store_cluster *c);
+
+/* Insert C (C->id "" = make one, written back; created_us 0 = now). */
+int store_cluster_create(struct db *db, struct store_cluster *c);
+/* Clusters named NAME (NULL = all), or the one with ID (NULL = any). */
+int store_cluster_list(struct db *db, const char *name, const char *id,
+    store_cluster_fn fn, void *ctx);
+/* Delete cluster ID: DB_ERR_REFERENCED while a live token names it. */
+int store_cluster_delete(struct db *db, const char *id, bool *found);
+
+#endif

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SIGHUP: a broken configuration keeps the old workers serving; a good one
+# replaces every worker one by one without a failed request, also ten times
+# in a row; keys that need a restart are reported and kept.
+. "$(dirname "$0")/lib/tap.sh"
+. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
+. "$KA_SRCDIR/t/lib/lib-slapd.sh"
+. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-load.sh"
+
+mariadb_setup
+slapd_setup
+ka_config - <<'YAML'
+workers: 3
+logging:
+  level: 4
+YAML
+nginx_setup
+ka_start || bail "kubernetes-auth did not start"
+eventually 50 test "$(worker_count)" = 3
+cp "$T/config.yaml" "$T/config.good"
+
+# A broken file: logged, nothing replaced, still serving.
+before=$(worker_pids)
+printf 'workers: lots\n' >>"$T/config.yaml"
+kill -HUP "$KA_PID"
+eventually 50 grep -q "still serving with the running configuration" "$T/ka.log"
+ok $? "broken config: the reload is refused in the log"
+like "$(cat "$T/ka.log")" "config.yaml:[0-9]+: workers: " "... naming file, line and key"
+sleep 0.5
+is "$(worker_pids)" "$before" "broken config: the same workers keep running"
+ka_curl GET /healthz
+is "$status" 200 "broken config: still serving"
+
+# A good file under load: every worker replaced, no failed request.
+cp "$T/config.good" "$T/config.yaml"
+load_start 4 /healthz 8
+sleep 1
+kill -HUP "$KA_PID"
+eventually 100 grep -q "reload complete" "$T/ka.log"
+ok $? "reload completed"
+load_wait
+is "$LOAD_FAILED" 0 "reload under load: 0 failed requests ($LOAD_REQUESTS served)"
+after=$(worker_pids)
+is "$(worker_count)" 3 "three workers after the reload"
+common=$(comm -12 <(tr ' ' '\n' <<<"$before" | sort) <(tr ' ' '\n' <<<"$after" | sort) | grep -c .)
+is "$common" 0 "every worker pid was replaced"
+diag "$(grep -o 'reload complete.*' "$T/ka.log" | tail -1)"
+
+# Ten in a row under load.
+load_start 6 /healthz 8
+sleep 0.5
+for _ in $(seq 10); do
+	kill -HUP "$KA_PID"
+	sleep 0.2
+done
+load_wait
+is "$LOAD_FAILED" 0 "10 SIGHUPs in a row under load: 0 failed ($LOAD_REQUESTS served)"
+eventually 100 test "$(grep -c 'reload complete' "$T/ka.log")" -ge 2
+eventually 50 test "$(worker_count)" = 3
+is "$(worker_count)" 3 "three workers after ten reloads"
+ka_curl GET /healthz
+is "$status" 200 "serving after ten reloads"
+
+# A changed worker count applies; a changed socket or user does not.
+sed -i 's/^workers: .*/workers: 2/; s|^listen: .*|listen: /tmp/elsewhere.sock|; s/^user: .*/user: daemon/' "$T/config.yaml"
+kill -HUP "$KA_PID"
+eventually 100 eval 'grep -c "reload complete" "$T/ka.log" | grep -qx 3'
+eventually 50 test "$(worker_count)" = 2
+is "$(worker_count)" 2 "workers: 2 applies on reload"
+like "$(cat "$T/ka.log")" 'listen changed .* needs a restart' "a changed listen is reported"
+like "$(cat "$T/ka.log")" 'user changed .* needs a restart' "a changed user is reported"
+ok "$(test -S "$KA_SOCK" && test ! -e /tmp/elsewhere.sock; echo $?)" "the socket stays where it was"
+for pid in $(pgrep -P "$KA_PID"); do
+	is "$(stat -c %U "/proc/$pid")" nobody "worker $pid still runs as nobody"
+done
+ka_curl GET /healthz
+is "$status" 200 "serving after the partial reload"
+
+ka_stop
+is "$?" 0 "graceful stop after reloads"
+done_testing

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# A worker inside one request for longer than request_timeout is killed and
+# replaced; its caller gets nginx's JSON 503; other workers keep serving.
+. "$(dirname "$0")/lib/tap.sh"
+. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
+. "$KA_SRCDIR/t/lib/lib-slapd.sh"
+. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-load.sh"
+
+mariadb_setup
+slapd_setup
+
+# An LDAP listener that accepts and never answers.
+blackhole_port=$(free_port)
+python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' "$blackhole_port" &
+blackhole=$!
+at_exit "kill $blackhole 2>/dev/null"
+
+ka_config - <<YAML
+workers: 2
+request_timeout: 1s
+ldap:
+  urls: [ "ldap://127.0.0.1:$blackhole_port" ]
+  network_timeout: 30s
+  timeout: 30s
+YAML
+nginx_setup
+ka_start || bail "kubernetes-auth did not start"
+eventually 50 test "$(worker_count)" = 2
+before=$(worker_pids)
+
+( ka_curl GET /healthz; echo "$status $body" >"$T/stuck.out" ) &
+stuck=$!
+sleep 0.3
+# Meanwhile the other worker answers.
+ka_curl GET /users/x
+like "$status" '^(401|404)$' "another worker answers while one is stuck ($status)"
+wait "$stuck"
+read -r stuck_status stuck_body <"$T/stuck.out"
+is "$stuck_status" 503 "the stuck request's caller gets 503"
+is "$stuck_body" '{"error":"service unavailable"}' "... nginx's JSON"
+like "$(cat "$T/ka.log")" "stuck in one request for [0-9]+ ms .*killing it" "the kill is logged"
+like "$(cat "$T/ka.log")" "killed by signal 9" "the worker died by SIGKILL"
+eventually 50 test "$(worker_count)" = 2
+is "$(worker_count)" 2 "the killed worker was replaced"
+ok "$([ "$(worker_pids)" != "$before" ]; echo $?)" "with a new pid"
+is "$(kill -0 "$KA_PID"; echo $?)" 0 "the master runs on"
+ka_stop
+is "$?" 0 "graceful stop"
+done_testing
