@@ -33,11 +33,11 @@ admin_auth(struct req *r)
 	    req_param(r, "HTTP_X_AUTH_TOKEN"));
 
 	if (name == NULL) {
-		char path[128];
-		log_sanitize(path, sizeof(path), r->path);
+		/* The route pattern, not the path: a path may hold a
+		 * token (GET /tokens/<secret> by mistake). */
 		log_info("audit: admin request refused: %s x-auth-token (%s %s)",
 		    req_param(r, "HTTP_X_AUTH_TOKEN") != NULL ? "wrong" : "no",
-		    r->method, path);
+		    r->method, r->route != NULL ? r->route : "?");
 		req_fail(r, 401, "missing or invalid x-auth-token");
 	}
 	return name;

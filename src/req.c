@@ -312,9 +312,20 @@ req_finish(struct req *r)
 		yajl_gen_free(g);
 	}
 	if (log_enabled(LOG_LVL_ACCESS)) {
-		char path[256];
-		log_sanitize(path, sizeof(path), r->path);
-		log_at(LOG_LVL_ACCESS, "%s %s %d %ldus", r->method, path,
+		/* The route pattern ("/tokens/{}"), never the raw path: a
+		 * client may put anything in a path, a token included. */
+		char path[128], method[16];
+		if (r->route != NULL) {
+			log_sanitize(path, sizeof(path), r->route);
+		} else {
+			size_t first = strcspn(r->path + 1, "/") + 1;
+			char head[64];
+			snprintf(head, sizeof(head), "%.*s%s", (int)first, r->path,
+			    r->path[first] != '\0' ? "/..." : "");
+			log_sanitize(path, sizeof(path), head);
+		}
+		log_sanitize(method, sizeof(method), r->method);
+		log_at(LOG_LVL_ACCESS, "%s %s %d %ldus", method, path,
 		    r->status, req_elapsed_us(r));
 	}
 }

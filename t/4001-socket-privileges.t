@@ -41,6 +41,15 @@ is "$status" 200 "serving through the 0660 socket as nginx's group"
 out=$(su -s /bin/sh daemon -c "python3 -c 'import socket; s=socket.socket(socket.AF_UNIX); s.connect(\"$KA_SOCK\")'" 2>&1)
 like "$out" "Permission denied" "a user outside listen_group cannot connect"
 
+# The access line (level 5 in tests) names the route, never the raw path.
+leak=$(random_hex 32)
+admin_curl GET "/tokens/$leak"
+admin_curl GET "/users/a/b/$leak"
+eventually 20 grep -q 'access: GET /users/\.\.\. 404' "$T/ka.log"
+like "$(cat "$T/ka.log")" 'access: GET /tokens/\{\} 40[14] [0-9]+us' "access line with the route pattern"
+like "$(cat "$T/ka.log")" 'access: GET /users/\.\.\. 404' "an unmatched path logs its first segment only"
+unlike "$(cat "$T/ka.log")" "$leak" "a secret-looking path segment never reaches the log"
+
 ka_stop
 is "$?" 0 "SIGTERM: exit status 0"
 ok "$(test ! -e "$KA_SOCK"; echo $?)" "the socket file is removed on stop"
