@@ -26,6 +26,7 @@
 #include "admintoken.h"
 #include "conf.h"
 #include "log.h"
+#include "metrics.h"
 #include "scoreboard.h"
 #include "secret.h"
 #include "sig.h"
@@ -98,6 +99,7 @@ master_spawn(struct master *m)
 		return;
 	}
 	atomic_store(&slot->pid, pid);
+	metrics_worker_started();
 	*w = (struct master_worker){ .pid = pid, .generation = m->generation,
 	    .started_ms = scoreboard_now_ms() };
 	log_debug("worker %d: started, pid %ld, generation %u", i, (long)pid,
@@ -140,6 +142,7 @@ master_reap(struct master *m)
 
 		master_log_exit(i, pid, status, now - w->started_ms,
 		    atomic_load(&slot->requests));
+		metrics_worker_died(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
 		/* Crash throttling only for workers that never reached accept
 		 * (a broken config or backend at start): one killed mid-life
 		 * is replaced at once. */
@@ -363,6 +366,10 @@ master_run(struct conf *conf, struct secrets *secrets, int listen_fd,
 	pfd.fd = sig_init_master();
 	if (pfd.fd < 0)
 		goto out;
+	if (metrics_init_master() < 0) {
+		m.status = 1;
+		goto out;
+	}
 	m.sb = scoreboard_new(MASTER_MAX_WORKERS + 1);
 	m.workers = calloc(MASTER_MAX_WORKERS + 1, sizeof(*m.workers));
 	if (m.sb == NULL || m.workers == NULL) {

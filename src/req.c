@@ -27,6 +27,7 @@ req_init(struct req *r, FCGX_Request *fcgx, struct worker *w)
 	memset(r, 0, sizeof(*r));
 	r->fcgx = fcgx;
 	r->worker = w;
+	r->route_index = -1;
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
 
 	r->method = req_param(r, "REQUEST_METHOD");
@@ -237,7 +238,8 @@ req_status_text(int status)
 }
 
 static void
-req_write(struct req *r, int status, const unsigned char *body, size_t len)
+req_write_as(struct req *r, int status, const char *content_type,
+    const unsigned char *body, size_t len, bool newline)
 {
 	char head[512];
 	int n;
@@ -246,21 +248,38 @@ req_write(struct req *r, int status, const unsigned char *body, size_t len)
 	 * and silently drops the rest of the format. */
 	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\n"
-	    "Content-Type: application/json\r\n"
+	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "%s%s%s"
 	    "\r\n",
-	    status, req_status_text(status), len + 1,
+	    status, req_status_text(status), content_type, len + newline,
 	    r->allow != NULL ? "Allow: " : "", r->allow != NULL ? r->allow : "",
 	    r->allow != NULL ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(head))
 		fatalx("response header longer than %zu bytes", sizeof(head));
 	FCGX_PutStr(head, n, r->fcgx->out);
 	FCGX_PutStr((const char *)body, (int)len, r->fcgx->out);
-	FCGX_PutChar('\n', r->fcgx->out);
+	if (newline)
+		FCGX_PutChar('\n', r->fcgx->out);
 	r->status = status;
 	r->answered = true;
+}
+
+/* JSON answers end with a newline, like Go's encoder writes them. */
+static void
+req_write(struct req *r, int status, const unsigned char *body, size_t len)
+{
+	req_write_as(r, status, "application/json", body, len, true);
+}
+
+void
+req_send_text(struct req *r, int status, const char *content_type,
+    const char *body, size_t len)
+{
+	if (!r->answered)
+		req_write_as(r, status, content_type, (const unsigned char *)body,
+		    len, false);
 }
 
 void

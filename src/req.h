@@ -33,6 +33,7 @@ struct req {
 	char *params[REQ_MAX_PARAMS];   /* decoded {} path segments */
 	size_t nparams;
 	const char *route;              /* the matched pattern, for logs */
+	int route_index;                /* its row in the table, for metrics */
 
 	int status;                     /* 0 until an answer is decided */
 	char *error;                    /* message of req_fail() */
@@ -75,6 +76,10 @@ yajl_gen req_json(struct req *r);
 
 /* Send STATUS with the JSON built in req_json(). */
 void req_send_json(struct req *r, int status);
+
+/* Send STATUS with LEN bytes of BODY as CONTENT_TYPE (not JSON: /metrics). */
+void req_send_text(struct req *r, int status, const char *content_type,
+    const char *body, size_t len);
 
 /* Write the answer if the handler did not (failure or 500), and log the
  * access line. */

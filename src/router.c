@@ -10,10 +10,12 @@
 #include "admin.h"
 #include "health.h"
 #include "log.h"
+#include "metrics.h"
 #include "req.h"
 
 static const struct route router_table[] = {
 	{ "GET", "/healthz", health_get },
+	{ "GET", "/metrics", metrics_get },
 
 	{ "GET", "/users", admin_users_list },
 	{ "POST", "/users", admin_users_create },
@@ -122,6 +124,24 @@ router_match_cleanup(struct router_match *m)
 	m->nparams = 0;
 }
 
+int
+router_route_count(void)
+{
+	return (int)(sizeof(router_table) / sizeof(router_table[0]));
+}
+
+const char *
+router_route_method(int i)
+{
+	return router_table[i].method;
+}
+
+const char *
+router_route_pattern(int i)
+{
+	return router_table[i].pattern;
+}
+
 void
 router_dispatch(struct req *r)
 {
@@ -135,6 +155,7 @@ router_dispatch(struct req *r)
 			r->params[i] = m.params[i];
 		r->nparams = m.nparams;
 		r->route = m.route->pattern;
+		r->route_index = (int)(m.route - router_table);
 		m.route->handler(r);
 		return;
 	case ROUTER_BAD_METHOD:

@@ -113,6 +113,17 @@ secrets_load(const struct conf *conf, const char *admin_token, struct secrets *s
 	if (admintoken_load(admin_token, conf->admin_token_file,
 	    &s->admin_tokens) < 0)
 		goto fail;
+	if (conf->metrics_token_file[0] != '\0') {
+		char *token;
+		if (secret_read_file(conf->metrics_token_file,
+		    "metrics_token_file", &token) < 0)
+			goto fail;
+		int rc = crypto_sha256(token, strlen(token), s->metrics_token_digest);
+		secret_free(token);
+		if (rc < 0)
+			goto fail;
+		s->has_metrics_token = true;
+	}
 	return 0;
 fail:
 	secrets_cleanup(s);

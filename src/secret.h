@@ -25,6 +25,8 @@ struct secrets {
 	char *ldap_bind_password;               /* NULL = anonymous bind */
 	struct admintoken_set *admin_tokens;
 	struct crypto_keyring *token_keys;      /* NULL until loaded */
+	bool has_metrics_token;                 /* metrics_token_file set */
+	unsigned char metrics_token_digest[32]; /* its SHA-256 */
 };
 
 /* Read the secrets CONF names. ADMIN_TOKEN is the -admin-token flag or
