@@ -53,7 +53,7 @@ nginx_server_start() {   # nginx_server_start DIR PORT SOCKET
 	daemon off;
 	pid $d/nginx.pid;
 	error_log $d/logs/error.log warn;
-	events { worker_connections 1024; }
+	events { worker_connections 8192; }
 	http {
 	    include /etc/nginx/mime.types;
 	    default_type application/octet-stream;
