@@ -78,6 +78,14 @@ fi
 say "shared services up in $(elapsed "$started") s" \
 	"(MariaDB ${KA_SHARED_MARIADB_PORT:--}, slapd ${KA_SHARED_LDAP_PORT:--}/${KA_SHARED_LDAPS_PORT:--})"
 
+# Every test leaves its logs, database dump and the secrets it used here;
+# t/9999-secrets-hygiene.t (sorted last) checks them. The shared services'
+# own secrets are listed too.
+KA_AUDIT_DIR=$T/audit
+mkdir -p "$KA_AUDIT_DIR/run"
+[ -f "$T/.secrets" ] && cp "$T/.secrets" "$KA_AUDIT_DIR/run/secrets"
+export KA_AUDIT_DIR
+
 # Tests are bash scripts (as for make check's TAP driver).
 have_files=0
 for a in "$@"; do

@@ -86,6 +86,8 @@ if [ "$KA_PERSIST" != 1 ]; then
 			at_exit "rm -rf '$T'"
 		fi
 	fi
+	# Runs after the daemons have stopped (the stack unwinds in reverse).
+	at_exit _ka_audit_save
 fi
 
 # Daemons run in their own session, so one kill reaches a master and its
@@ -222,6 +224,31 @@ stop_daemon() {   # stop_daemon PID [SIG] [TENTHS] -> PID's exit status
 # would take it as part of the password).
 secret_file() {   # secret_file PATH CONTENT
 	(umask 077 && printf '%s' "$2" >"$1")
+	secret_used "$2"
+}
+
+# Secrets hygiene: every secret a test uses is listed in $T/.secrets; with
+# KA_AUDIT_DIR set (t/run.sh sets it), each test leaves that list, the
+# service's and nginx's logs and a dump of its database there at exit, and
+# t/9999-secrets-hygiene.t greps them all for every secret.
+secret_used() {   # secret_used SECRET...
+	local s
+	for s in "$@"; do
+		[ -n "$s" ] && printf '%s\n' "$s" >>"$T/.secrets"
+	done
+	return 0
+}
+
+_ka_audit_save() {
+	local dest
+	[ -n "${KA_AUDIT_DIR:-}" ] || return 0
+	dest=$KA_AUDIT_DIR/$(basename "$0" .t).$$
+	mkdir -p "$dest/logs"
+	[ -f "$T/.secrets" ] && cp "$T/.secrets" "$dest/secrets"
+	find "$T" -maxdepth 3 -name '*.log' -not -path '*/my/*' -not -path '*/ldap/*' \
+		-exec sh -c 'd=$1 t=$2; shift 2; for f; do cp "$f" "$d/logs/$(echo "${f#"$t"/}" | tr / _)"; done' _ "$dest" "$T" {} +
+	[ -f "$T/.dump.sql" ] && cp "$T/.dump.sql" "$dest/dump.sql"
+	return 0
 }
 
 random_hex() { openssl rand -hex "${1:-16}"; }
@@ -336,6 +363,7 @@ ka_config() {   # ka_config [OVERLAY-YAML-FILE | -]
 	KA_KEY_FILE=${KA_KEY_FILE:-$T/token.key}
 	[ -s "$KA_KEY_FILE" ] || ka_key_file_write "$KA_KEY_FILE"
 	[ -n "${KA_ADMIN_TOKEN:-}" ] || KA_ADMIN_TOKEN=$(random_hex 32)
+	secret_used "$KA_ADMIN_TOKEN"
 	export KA_SOCK KA_KEY_FILE KA_ADMIN_TOKEN KA_NGINX_PORT
 	cat >"$conf.base" <<-EOF
 	listen: $KA_SOCK
@@ -446,6 +474,8 @@ ka_curl() {   # ka_curl METHOD PATH-OR-URL [CURL-ARGS...]
 		-o "$T/.curl.body" -D "$T/.curl.headers" -w '%{http_code}' "$@" "$url") ||
 		status=${status:-000}
 	body=$(cat "$T/.curl.body" 2>/dev/null)
+	# Any token an answer reveals is a secret the logs must not hold.
+	secret_used $(grep -oE '\b[0-9a-f]{64}\b' "$T/.curl.body" 2>/dev/null | sort -u)
 	headers=$(tr -d '\r' <"$T/.curl.headers" 2>/dev/null)
 }
 
