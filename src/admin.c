@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "admintoken.h"
+#include "authz.h"
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
@@ -26,7 +27,7 @@
 /* --- common --------------------------------------------------------------- */
 
 /* The admin token's name, or NULL after failing the request with 401. */
-static const char *
+const char *
 admin_auth(struct req *r)
 {
 	const char *name = admintoken_check(r->worker->secrets->admin_tokens,
@@ -44,7 +45,7 @@ admin_auth(struct req *r)
 }
 
 /* The request's store failed: say why, in HTTP terms. */
-static void
+void
 admin_db_fail(struct req *r)
 {
 	switch (db_error(r->worker->db)) {
@@ -77,7 +78,7 @@ admin_path_id(struct req *r, size_t idx, const char *what,
 }
 
 /* The body as a JSON object (tree freed by the caller), or 400. */
-static int
+int
 admin_body(struct req *r, yajl_val *tree)
 {
 	char err[160];
@@ -723,16 +724,39 @@ admin_clusters_delete(struct req *r)
 	const char *admin;
 	bool found;
 
+	struct admin_found_cluster f = { 0 };
+	unsigned long long npolicies = 0;
+
 	if ((admin = admin_auth(r)) == NULL || admin_path_id(r, 0, "cluster", id) < 0)
 		return;
+	/* Rules of policy_file may name it too (the database cannot know). */
+	if (authz_file_count() > 0) {
+		if (store_cluster_list(r->worker->db, NULL, id, admin_copy_cluster,
+		    &f) < 0) {
+			admin_db_fail(r);
+			return;
+		}
+		bool named = f.found && authz_file_names_cluster(f.name);
+		free(f.name);
+		if (named) {
+			req_fail(r, 409, "rules of policy_file name this cluster: "
+			    "remove them from the file first");
+			return;
+		}
+	}
 	if (store_cluster_delete(r->worker->db, id, &found) < 0) {
-		if (db_error(r->worker->db) == DB_ERR_REFERENCED)
+		if (db_error(r->worker->db) != DB_ERR_REFERENCED)
+			admin_db_fail(r);
+		else if (store_cluster_policy_count(r->worker->db, id, &npolicies) == 0 &&
+		    npolicies > 0)
+			req_fail(r, 409, "%llu policies name this cluster: delete "
+			    "them first", npolicies);
+		else
 			req_fail(r, 409, "tokens are scoped to this cluster: revoke "
 			    "them first");
-		else
-			admin_db_fail(r);
 		return;
 	}
+	authz_cache_invalidate();
 	if (!found) {
 		req_fail(r, 404, "cluster not found");
 		return;
@@ -867,4 +891,112 @@ done:
 	free(segment);
 	free(url);
 	free(f.name);
+}
+
+/* --- bodies without a request (fuzz/) ------------------------------------- */
+
+/*
+ * The checks POST /users, /tokens and /clusters make on a body before the
+ * store sees it, reachable without FastCGI, MariaDB or an admin token so
+ * that fuzz/ can drive them with arbitrary bytes. They call the handlers'
+ * own helpers in the handlers' order: keep them in step.
+ */
+static int
+admin_check_begin(struct req *r, struct worker *w, const char *text,
+    size_t len, yajl_val *body)
+{
+	memset(r, 0, sizeof(*r));
+	r->worker = w;
+	r->method = "POST";
+	if ((r->body = malloc(len + 1)) == NULL)
+		fatal("malloc");
+	memcpy(r->body, text, len);
+	r->body[len] = '\0';
+	r->body_len = len;
+	return admin_body(r, body);
+}
+
+static int
+admin_check_end(struct req *r, yajl_val body, char *err, size_t errlen)
+{
+	int rc = r->error != NULL ? -1 : 0;
+
+	snprintf(err, errlen, "%s", r->error != NULL ? r->error : "");
+	yajl_tree_free(body);
+	req_cleanup(r);
+	return rc;
+}
+
+int
+admin_user_body_check(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct worker w = { 0 };
+	struct req r;
+	yajl_val body;
+	const char *username;
+
+	if (admin_check_begin(&r, &w, text, len, &body) == 0)
+		admin_name(&r, body, "username", STORE_USERNAME_MAX, &username);
+	return admin_check_end(&r, body, err, errlen);
+}
+
+int
+admin_token_body_check(const char *text, size_t len, const struct conf *conf,
+    int64_t now, char *err, size_t errlen)
+{
+	struct worker w = { .conf = conf };
+	struct req r;
+	yajl_val body;
+	const char *user_id, *description, **clusters = NULL;
+	int64_t expiry;
+	size_t nclusters;
+
+	if (admin_check_begin(&r, &w, text, len, &body) < 0 ||
+	    admin_opt_string(&r, body, "user_id", &user_id) < 0)
+		goto done;
+	if (user_id == NULL) {
+		req_fail(&r, 400, "user_id is required");
+		goto done;
+	}
+	if (!crypto_uuid_valid(user_id)) {
+		req_fail(&r, 400, "unknown user_id");
+		goto done;
+	}
+	if (admin_opt_string(&r, body, "description", &description) < 0)
+		goto done;
+	if (description != NULL && admin_utf8_chars(description) > STORE_DESCRIPTION_MAX) {
+		req_fail(&r, 400, "description is longer than %d characters",
+		    STORE_DESCRIPTION_MAX);
+		goto done;
+	}
+	if (admin_token_expiry(&r, body, now, &expiry) < 0)
+		goto done;
+	admin_token_clusters(&r, body, &clusters, &nclusters);
+done:
+	free(clusters);
+	return admin_check_end(&r, body, err, errlen);
+}
+
+int
+admin_cluster_body_check(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct worker w = { 0 };
+	struct store_cluster c = { .id = "" };
+	struct req r;
+	yajl_val body;
+
+	if (admin_check_begin(&r, &w, text, len, &body) < 0 ||
+	    admin_name(&r, body, "name", STORE_CLUSTER_NAME_MAX, &c.name) < 0 ||
+	    admin_text(&r, body, "master", STORE_URL_MAX, &c.master) < 0 ||
+	    admin_text(&r, body, "node", STORE_URL_MAX, &c.node) < 0 ||
+	    admin_text(&r, body, "kubeconfig", 16 * 1024 * 1024, &c.kubeconfig) < 0 ||
+	    admin_opt_string(&r, body, "client_cn", &c.client_cn) < 0)
+		goto done;
+	if (c.client_cn != NULL && (c.client_cn[0] == '\0' ||
+	    admin_utf8_chars(c.client_cn) > STORE_CLIENT_CN_MAX ||
+	    admin_has_control(c.client_cn)))
+		req_fail(&r, 400, "client_cn must be 1 to %d characters, no control "
+		    "characters", STORE_CLIENT_CN_MAX);
+done:
+	return admin_check_end(&r, body, err, errlen);
 }

@@ -11,7 +11,21 @@
 #ifndef KA_ADMIN_H
 #define KA_ADMIN_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include <yajl_tree.h>
+
+struct conf;
 struct req;
+
+/* Shared with the other admin handlers (policies_api.c). */
+/* Check x-auth-token: the admin token's name, or NULL after 401. */
+const char *admin_auth(struct req *r);
+/* Fail R after a store error: 503 (unavailable, busy) or 500. */
+void admin_db_fail(struct req *r);
+/* The body as a JSON object in *tree (caller frees), or -1 after 400. */
+int admin_body(struct req *r, yajl_val *tree);
 
 void admin_users_list(struct req *r);           /* GET /users[?username=] */
 void admin_users_create(struct req *r);         /* POST /users */
@@ -28,5 +42,16 @@ void admin_clusters_create(struct req *r);      /* POST /clusters */
 void admin_clusters_get(struct req *r);         /* GET /clusters/{id} */
 void admin_clusters_delete(struct req *r);      /* DELETE /clusters/{id} */
 void admin_clusters_kubeconfig(struct req *r);  /* GET /clusters/{id}/webhook-kubeconfig */
+
+/* What POST /users, /tokens and /clusters check in a body before the store
+ * sees it, without a request or a database (fuzz/ drives these): LEN bytes
+ * at TEXT (no NUL needed after them). Returns 0, or -1 with the message the
+ * client would get in ERR. The token check reads tokens.ttl and max_ttl from
+ * CONF and takes NOW (microseconds since 1970) as the current time. */
+int admin_user_body_check(const char *text, size_t len, char *err, size_t errlen);
+int admin_token_body_check(const char *text, size_t len, const struct conf *conf,
+    int64_t now, char *err, size_t errlen);
+int admin_cluster_body_check(const char *text, size_t len, char *err,
+    size_t errlen);
 
 #endif

@@ -1270,9 +1270,10 @@ conf_parse_duration(const char *text, int64_t *ms)
 			if (v > limit)
 				return -1;
 		}
-		total += v;
-		if (total > limit)
+		/* total and v are each at most 2^63: their sum may wrap. */
+		if (v > limit - total)
 			return -1;
+		total += v;
 	}
 	if (total > limit - 1)
 		return -1;

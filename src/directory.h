@@ -13,6 +13,7 @@
 #ifndef KA_DIRECTORY_H
 #define KA_DIRECTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct conf;
@@ -34,13 +35,81 @@ int directory_service_bind(struct directory *dir);
 /* Drop the connection (the next call reconnects). */
 void directory_disconnect(struct directory *dir);
 
+/* What the directory says about one user (directory_lookup). Owned by the
+ * caller: directory_user_free(). Every string is valid UTF-8: values that
+ * are not are left out (and logged). */
+struct directory_attr {
+	char *name;                     /* as configured (extra_attributes) */
+	char **values;
+	size_t nvalues;
+};
+
+struct directory_user {
+	char *dn;
+	char *id;                       /* first id_attribute value, or NULL */
+	char *username;                 /* first username_attribute value, or NULL */
+	char *uid;                      /* first uid_attribute value, or NULL */
+	struct directory_attr *extra;   /* extra_attributes the entry has */
+	size_t nextra;
+	char **groups;                  /* names (ldap.group_name), distinct, */
+	size_t ngroups;                 /* in the order they were found */
+};
+void directory_user_free(struct directory_user *user);
+
+/* Where the time of the last directory_lookup() went, in microseconds. */
+struct directory_stats {
+	long bind_us;                   /* service bind (and any reconnect) */
+	long search_us;                 /* user and group searches */
+	unsigned searches;              /* search operations (pages count) */
+};
+void directory_get_stats(const struct directory *dir,
+    struct directory_stats *stats);
+
+/*
+ * Find the user NAME (LEN bytes, the stored id or a login name) through
+ * ldap.user_filter, after a service bind on the worker's connection (one
+ * per call: the bind is what proves the connection and the credentials
+ * still work). *NENTRIES gets how many entries matched (0, 1, or 2 for
+ * "more than one"); with exactly one, *USERP gets it (caller frees) and,
+ * with WITH_GROUPS, its groups by every ldap.group_methods, nested up to
+ * ldap.nested_depth. Group searches use paged results (RFC 2696); a search
+ * the server cuts short (size or admin limit) fails the call: a shorter
+ * group list would be a wrong answer. A connection lost on the way is
+ * re-opened once. Returns 0, or -1 when the directory cannot answer
+ * (logged; the caller answers 503).
+ */
+int directory_lookup(struct directory *dir, const char *name, size_t len,
+    bool with_groups, struct directory_user **userp, size_t *nentries);
+
+/* Does PASSWORD (LEN bytes) bind as DN? Binds on a connection of its own
+ * (URL failover, TLS and timeouts as the service's), never on the worker's
+ * service connection, and closes it. An empty password is refused without
+ * asking the server (a simple bind with one is an anonymous bind, which
+ * servers accept). Returns 0 with *VALID, or -1 when no server could be
+ * asked (logged). The password never reaches a log line. */
+int directory_check_password(struct directory *dir, const char *dn,
+    const char *password, size_t len, bool *valid);
+
+/* The value of DN's first RDN ("system:masters" for
+ * "cn=system:masters,ou=groups,..."), or NULL when it does not parse, is
+ * multi-valued or in hex form, or holds a NUL. Malloc'd, caller frees. Pure. */
+char *directory_dn_rdn_value(const char *dn);
+
+/* Does DN (an RFC 4514 string such as nginx's $ssl_client_s_dn) hold
+ * exactly one CN, equal to CN byte for byte? Parsed with libldap's
+ * ldap_str2dn (LDAPv3 syntax), so "O=CN\=x" or a CN inside another value
+ * never counts. A DN that does not parse, or a CN in hex (#...) form,
+ * does not match. Pure. */
+bool directory_dn_single_cn(const char *dn, const char *cn);
+
 /* RFC 4515 escaping of an assertion value: '*', '(', ')', '\\' and NUL
  * become \2a \28 \29 \5c \00; bytes >= 0x80 are kept (UTF-8 is valid in a
  * filter). Returns a malloc'd string (caller frees) or NULL on ENOMEM. */
 char *directory_escape_filter(const char *value, size_t len);
 
 /* RFC 4514 escaping of an attribute value inside a DN: ',', '+', '"', '\\',
- * '<', '>', ';', '=' (and NUL), a leading '#' or space, a trailing space.
+ * '<', '>', ';', '=', a leading '#' or space, a trailing space; control
+ * characters (NUL included) in hex.
  * Returns a malloc'd string (caller frees) or NULL on ENOMEM. */
 char *directory_escape_dn(const char *value, size_t len);
 

@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 
+#include "authz.h"
 #include "conf.h"
 #include "db.h"
 #include "directory.h"
@@ -304,6 +305,13 @@ main_check_config(const struct conf *conf, const struct options *o,
 
 	if (secrets_load(conf, admin_token, &secrets) < 0)
 		return 1;
+	/* policy_file (src/authz.h): what start-up would refuse. */
+	if (authz_file_load(conf) < 0) {
+		fprintf(stderr, "%s: policy_file %s is invalid\n", conf->path,
+		    conf->policy_file);
+		status = 1;
+	}
+	authz_file_free();
 	if (o->connect) {
 		struct db *db = NULL;
 		struct directory *dir = NULL;
@@ -411,10 +419,22 @@ main_serve(struct conf *conf, const char *admin_token)
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		fatal("listen %s: O_NONBLOCK", conf->listen);
 	main_drop_privileges(conf);
+	/* policy_file (src/authz.h): read as the service user, as SIGHUP
+	 * will; the master keeps the rules and the workers inherit them. */
+	if (authz_file_load(conf) < 0) {
+		log_warnx("not starting: policy_file %s is invalid", conf->policy_file);
+		close(fd);
+		if (!main_listen_is_tcp(conf))
+			unlink(conf->listen);
+		secrets_cleanup(&secrets);
+		conf_free(conf);
+		return 1;
+	}
 	/* As the service user, before any worker exists (src/migrate.h). */
 	if (conf->database.migrate_on_start &&
 	    migrate_on_start(conf, secrets.db_password) < 0) {
 		log_warnx("not starting: the database schema is not up to date");
+		authz_file_free();
 		close(fd);
 		if (!main_listen_is_tcp(conf))
 			unlink(conf->listen);
@@ -427,6 +447,7 @@ main_serve(struct conf *conf, const char *admin_token)
 	    main_listen_is_tcp(conf) ? NULL : conf->listen);
 	conf = NULL;
 	close(fd);
+	authz_file_free();
 	secrets_cleanup(&secrets);
 	return status;
 }

@@ -8,14 +8,23 @@
 #include <string.h>
 
 #include "admin.h"
+#include "authn.h"
+#include "authz.h"
 #include "health.h"
 #include "log.h"
 #include "metrics.h"
+#include "policies_api.h"
 #include "req.h"
 
 static const struct route router_table[] = {
 	{ "GET", "/healthz", health_get },
 	{ "GET", "/metrics", metrics_get },
+
+	{ "POST", "/authenticate", authn_token_review },
+	{ "POST", "/authenticate/token", authn_token_review },
+	{ "POST", "/authenticate/token/{}", authn_token_review },
+	{ "POST", "/login", authn_login },
+	{ "POST", "/logout", authn_logout },
 
 	{ "GET", "/users", admin_users_list },
 	{ "POST", "/users", admin_users_create },
@@ -30,6 +39,14 @@ static const struct route router_table[] = {
 	{ "GET", "/clusters/{}", admin_clusters_get },
 	{ "DELETE", "/clusters/{}", admin_clusters_delete },
 	{ "GET", "/clusters/{}/webhook-kubeconfig", admin_clusters_kubeconfig },
+
+	{ "POST", "/authorize", authz_review },
+	{ "POST", "/authorize/{}", authz_review },
+	{ "GET", "/policies", policies_api_list },
+	{ "POST", "/policies", policies_api_create },
+	{ "GET", "/policies/{}", policies_api_get },
+	{ "PUT", "/policies/{}", policies_api_replace },
+	{ "DELETE", "/policies/{}", policies_api_delete },
 };
 
 /* Does PATH match PATTERN? Captures {} segments into m when it does. */

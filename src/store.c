@@ -1,5 +1,5 @@
 /*
- * store.c — users, tokens, clusters: every statement prepared.
+ * store.c — users, tokens, clusters, policies: every statement prepared.
  */
 #include "store.h"
 
@@ -430,7 +430,117 @@ store_token_purge(struct db *db, int64_t before_us, unsigned long long *count)
 	return 0;
 }
 
+/* --- authentication ------------------------------------------------------ */
+
+#define STORE_HMAC_PLACEHOLDERS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+
+static const struct db_stmt_def store_token_by_hmac = {
+	"token_by_hmac",
+	"SELECT t.id, t.user_id, u.username, t.key_id, t.token_hmac, t.expiry, "
+	"t.revoked_at IS NOT NULL, t.scoped, t.last_used_at, "
+	"EXISTS (SELECT 1 FROM token_clusters tc WHERE tc.token_id = t.id "
+	"AND tc.cluster_id = ?) "
+	"FROM tokens t JOIN users u ON u.id = t.user_id "
+	"WHERE t.token_hmac IN (" STORE_HMAC_PLACEHOLDERS ")", true,
+};
+static const struct db_stmt_def store_token_touch_id = {
+	"token_touch",
+	"UPDATE tokens SET last_used_at = ? WHERE id = ? AND "
+	"(last_used_at IS NULL OR last_used_at < ?)", true,
+};
+static const struct db_stmt_def store_token_described = {
+	"token_described",
+	"SELECT id FROM tokens WHERE user_id = ? AND description = ? AND "
+	"revoked_at IS NULL AND expiry > ? ORDER BY created_at DESC, id", true,
+};
+
+static const enum db_type store_token_auth_cols[] = { DB_T_STR, DB_T_STR,
+    DB_T_BIN, DB_T_INT, DB_T_BIN, DB_T_TIME, DB_T_INT, DB_T_INT, DB_T_TIME,
+    DB_T_INT };
+
+struct store_token_auth_walk {
+	store_token_auth_fn fn;
+	void *ctx;
+};
+
+static int
+store_token_auth_row(void *ctx, const struct db_val *c, size_t n)
+{
+	struct store_token_auth_walk *w = ctx;
+	struct store_token_auth t = { .username = c[2].str,
+	    .username_len = c[2].len, .key_id = (uint32_t)c[3].num,
+	    .expiry_us = c[5].num, .revoked = c[6].num != 0,
+	    .scoped = c[7].num != 0, .last_used_us = c[8].null ? 0 : c[8].num,
+	    .in_cluster = c[9].num != 0 };
+
+	if (c[4].len != sizeof(t.token_hmac))
+		return 0;
+	memcpy(t.token_hmac, c[4].str, sizeof(t.token_hmac));
+	snprintf(t.id, sizeof(t.id), "%s", c[0].str);
+	snprintf(t.user_id, sizeof(t.user_id), "%s", c[1].str);
+	return w->fn(w->ctx, &t);
+}
+
+int
+store_token_find_by_hmac(struct db *db,
+    const unsigned char (*hmacs)[CRYPTO_SHA256_LEN], size_t n,
+    const char *cluster_id, store_token_auth_fn fn, void *ctx)
+{
+	struct store_token_auth_walk w = { fn, ctx };
+	struct db_val p[1 + STORE_HMAC_SLOTS];
+	size_t i, k;
+
+	p[0] = cluster_id != NULL ? db_str(cluster_id) : db_null(DB_T_STR);
+	for (i = 0; i < n; i += STORE_HMAC_SLOTS) {
+		/* Unused slots repeat an HMAC of this batch: IN ignores it. */
+		for (k = 0; k < STORE_HMAC_SLOTS; k++)
+			p[1 + k] = db_bin(hmacs[i + k < n ? i + k : i],
+			    CRYPTO_SHA256_LEN);
+		if (db_run(db, &store_token_by_hmac, p, 1 + STORE_HMAC_SLOTS,
+		    store_token_auth_cols, 10, store_token_auth_row, &w,
+		    NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_token_touch(struct db *db, const char *id, int64_t now_us)
+{
+	struct db_val p[] = { db_time(now_us), db_str(id),
+	    db_time(now_us - 60 * 1000000LL) };
+
+	return db_run(db, &store_token_touch_id, p, 3, NULL, 0, NULL, NULL, NULL);
+}
+
+struct store_id_walk {
+	store_id_fn fn;
+	void *ctx;
+};
+
+static int
+store_id_row(void *ctx, const struct db_val *c, size_t n)
+{
+	struct store_id_walk *w = ctx;
+
+	return w->fn(w->ctx, c[0].str);
+}
+
+int
+store_token_list_described(struct db *db, const char *user_id,
+    const char *description, int64_t now_us, store_id_fn fn, void *ctx)
+{
+	struct store_id_walk w = { fn, ctx };
+	struct db_val p[] = { db_str(user_id), db_str(description),
+	    db_time(now_us) };
+
+	return db_run(db, &store_token_described, p, 3,
+	    (enum db_type[]){ DB_T_STR }, 1, store_id_row, &w, NULL);
+}
+
 /* --- clusters ------------------------------------------------------------- */
+
+static int store_policy_bump(struct db *db);
 
 static const struct db_stmt_def store_cluster_insert = {
 	"cluster_insert",
@@ -529,7 +639,8 @@ store_cluster_delete(struct db *db, const char *id, bool *found)
 		if (db_run(db, &store_cluster_unlink_revoked, &p, 1, NULL, 0, NULL,
 		    NULL, NULL) < 0 ||
 		    db_run(db, &store_cluster_delete_id, &p, 1, NULL, 0, NULL, NULL,
-		    &n) < 0) {
+		    &n) < 0 ||
+		    (n > 0 && store_policy_bump(db) < 0)) {
 			db_rollback(db);
 			if (db_error(db) == DB_ERR_DEADLOCK)
 				continue;
@@ -544,4 +655,324 @@ store_cluster_delete(struct db *db, const char *id, bool *found)
 		return 0;
 	}
 	return -1;
+}
+
+static const struct db_stmt_def store_cluster_select_names = {
+	"cluster_select_names", "SELECT name FROM clusters", true,
+};
+static const struct db_stmt_def store_cluster_exists_name = {
+	"cluster_exists_name", "SELECT 1 FROM clusters WHERE name = ?", true,
+};
+static const struct db_stmt_def store_cluster_count_policies = {
+	"cluster_count_policies",
+	"SELECT COUNT(*) FROM policies WHERE cluster_id = ?", true,
+};
+
+struct store_name_walk {
+	store_name_fn fn;
+	void *ctx;
+};
+
+static int
+store_name_row(void *ctx, const struct db_val *c, size_t n)
+{
+	struct store_name_walk *w = ctx;
+	return w->fn(w->ctx, c[0].str);
+}
+
+int
+store_cluster_names(struct db *db, store_name_fn fn, void *ctx)
+{
+	struct store_name_walk w = { fn, ctx };
+
+	return db_run(db, &store_cluster_select_names, NULL, 0,
+	    (enum db_type[]){ DB_T_BIN }, 1, store_name_row, &w, NULL);
+}
+
+int
+store_cluster_exists(struct db *db, const char *name, bool *found)
+{
+	struct db_val p = db_bin(name, strlen(name));
+
+	*found = false;
+	return db_run(db, &store_cluster_exists_name, &p, 1,
+	    (enum db_type[]){ DB_T_INT }, 1, store_found_row, found, NULL);
+}
+
+static int
+store_count_row(void *ctx, const struct db_val *c, size_t n)
+{
+	*(unsigned long long *)ctx = (unsigned long long)c[0].num;
+	return 0;
+}
+
+int
+store_cluster_policy_count(struct db *db, const char *id,
+    unsigned long long *count)
+{
+	struct db_val p = db_str(id);
+
+	*count = 0;
+	return db_run(db, &store_cluster_count_policies, &p, 1,
+	    (enum db_type[]){ DB_T_INT }, 1, store_count_row, count, NULL);
+}
+
+/* --- policies ------------------------------------------------------------- */
+
+#define STORE_POLICY_ATTEMPTS 3
+
+static const struct db_stmt_def store_policy_select_all = {
+	"policy_select_all", "SELECT id, rule FROM policies ORDER BY id", true,
+};
+static const struct db_stmt_def store_policy_select_id = {
+	"policy_select_id", "SELECT id, rule FROM policies WHERE id = ?", true,
+};
+static const struct db_stmt_def store_policy_select_name = {
+	"policy_select_name", "SELECT id FROM policies WHERE name = ?", true,
+};
+static const struct db_stmt_def store_policy_cluster_id = {
+	"policy_cluster_id", "SELECT id FROM clusters WHERE name = ?", true,
+};
+static const struct db_stmt_def store_policy_insert = {
+	"policy_insert",
+	"INSERT INTO policies (name, cluster_id, rule, created_at, updated_at) "
+	"VALUES (?, ?, ?, ?, ?)", false,
+};
+static const struct db_stmt_def store_policy_update_id = {
+	"policy_update",
+	"UPDATE policies SET name = ?, cluster_id = ?, rule = ?, updated_at = ? "
+	"WHERE id = ?", true,
+};
+static const struct db_stmt_def store_policy_delete_id = {
+	"policy_delete", "DELETE FROM policies WHERE id = ?", true,
+};
+/* Not idempotent: a retry after a lost answer would count twice (harmless,
+ * but the transaction is what keeps it exact). */
+static const struct db_stmt_def store_policy_generation_bump = {
+	"policy_generation_bump",
+	"UPDATE generations SET generation = generation + 1 "
+	"WHERE name = 'policies'", false,
+};
+static const struct db_stmt_def store_policy_generation_get = {
+	"policy_generation_get",
+	"SELECT generation FROM generations WHERE name = 'policies'", true,
+};
+
+/* The first column of a one-row answer: an id (INT) or a cluster id. */
+struct store_one {
+	bool found;
+	long long num;
+	char id[STORE_ID_LEN + 1];
+};
+
+static int
+store_one_row(void *ctx, const struct db_val *c, size_t n)
+{
+	struct store_one *o = ctx;
+
+	o->found = true;
+	if (c[0].type == DB_T_INT)
+		o->num = c[0].num;
+	else
+		snprintf(o->id, sizeof(o->id), "%s", c[0].str);
+	return 0;
+}
+
+struct store_policy_walk {
+	store_policy_fn fn;
+	void *ctx;
+	bool found;
+};
+
+static int
+store_policy_row(void *ctx, const struct db_val *c, size_t n)
+{
+	struct store_policy_walk *w = ctx;
+
+	w->found = true;
+	return w->fn != NULL ? w->fn(w->ctx, c[0].num, c[1].str, c[1].len) : 0;
+}
+
+int
+store_policy_list(struct db *db, long long id, store_policy_fn fn, void *ctx,
+    bool *found)
+{
+	struct store_policy_walk w = { fn, ctx, false };
+	struct db_val p = db_int(id);
+	int rc;
+
+	rc = db_run(db, id != 0 ? &store_policy_select_id : &store_policy_select_all,
+	    &p, id != 0 ? 1 : 0, (enum db_type[]){ DB_T_INT, DB_T_STR }, 2,
+	    store_policy_row, &w, NULL);
+	if (found != NULL)
+		*found = rc == 0 && w.found;
+	return rc;
+}
+
+int
+store_policy_find_name(struct db *db, const char *name, long long *id,
+    bool *found)
+{
+	struct store_one row = { .found = false };
+	struct db_val p = db_bin(name, strlen(name));
+
+	*id = 0;
+	*found = false;
+	if (db_run(db, &store_policy_select_name, &p, 1,
+	    (enum db_type[]){ DB_T_INT }, 1, store_one_row, &row, NULL) < 0)
+		return -1;
+	*id = row.num;
+	*found = row.found;
+	return 0;
+}
+
+static int
+store_policy_bump(struct db *db)
+{
+	return db_run(db, &store_policy_generation_bump, NULL, 0, NULL, 0, NULL,
+	    NULL, NULL);
+}
+
+/* One attempt at writing a policy (*ID 0 = insert) in a transaction. */
+static int
+store_policy_write_once(struct db *db, long long *id, const char *name,
+    const char *cluster, const char *rule, bool *found, bool *cluster_missing)
+{
+	struct store_one cl = { .found = false }, row = { .found = false };
+	struct db_val pname = db_bin(name, strlen(name));
+	int64_t now = db_now_us();
+	unsigned long long n = 0;
+
+	if (db_begin(db) < 0)
+		return -1;
+	if (cluster != NULL) {
+		struct db_val pc = db_bin(cluster, strlen(cluster));
+		if (db_run(db, &store_policy_cluster_id, &pc, 1,
+		    (enum db_type[]){ DB_T_STR }, 1, store_one_row, &cl, NULL) < 0)
+			goto fail;
+		if (!cl.found) {
+			*cluster_missing = true;
+			goto fail;
+		}
+	}
+	struct db_val cid = cluster != NULL ? db_str(cl.id) : db_null(DB_T_STR);
+	if (*id == 0) {
+		struct db_val p[] = { pname, cid, db_str(rule), db_time(now),
+		    db_time(now) };
+		if (db_run(db, &store_policy_insert, p, 5, NULL, 0, NULL, NULL,
+		    NULL) < 0 ||
+		    db_run(db, &store_policy_select_name, &pname, 1,
+		    (enum db_type[]){ DB_T_INT }, 1, store_one_row, &row, NULL) < 0)
+			goto fail;
+		if (!row.found) {
+			log_warnx("policy insert: the new row is not there");
+			goto fail;
+		}
+		*id = row.num;
+		*found = true;
+	} else {
+		struct db_val p[] = { pname, cid, db_str(rule), db_time(now),
+		    db_int(*id) };
+		if (db_run(db, &store_policy_update_id, p, 5, NULL, 0, NULL, NULL,
+		    &n) < 0)
+			goto fail;
+		*found = n > 0;     /* CLIENT_FOUND_ROWS: matched, not changed */
+		if (!*found)
+			goto fail;
+	}
+	if (store_policy_bump(db) < 0)
+		goto fail;
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+/* Returns 0 also when an update found no row (*found false). */
+static int
+store_policy_write(struct db *db, long long *id, const char *name,
+    const char *cluster, const char *rule, bool *found, bool *cluster_missing)
+{
+	int attempt;
+
+	*cluster_missing = false;
+	for (attempt = 0; attempt < STORE_POLICY_ATTEMPTS; attempt++) {
+		*found = false;
+		if (store_policy_write_once(db, id, name, cluster, rule, found,
+		    cluster_missing) == 0)
+			return 0;
+		if (*cluster_missing)
+			return -1;
+		if (*id != 0 && !*found && db_error(db) == DB_OK)
+			return 0;
+		/* A cluster deleted between our look-up and the insert. */
+		if (db_error(db) == DB_ERR_NO_PARENT) {
+			*cluster_missing = true;
+			return -1;
+		}
+		if (db_error(db) != DB_ERR_DEADLOCK)
+			return -1;
+	}
+	return -1;
+}
+
+int
+store_policy_create(struct db *db, const char *name, const char *cluster,
+    const char *rule, long long *id, bool *cluster_missing)
+{
+	bool found;
+
+	*id = 0;
+	return store_policy_write(db, id, name, cluster, rule, &found,
+	    cluster_missing);
+}
+
+int
+store_policy_update(struct db *db, long long id, const char *name,
+    const char *cluster, const char *rule, bool *found, bool *cluster_missing)
+{
+	return store_policy_write(db, &id, name, cluster, rule, found,
+	    cluster_missing);
+}
+
+int
+store_policy_delete(struct db *db, long long id, bool *found)
+{
+	struct db_val p = db_int(id);
+	unsigned long long n = 0;
+	int attempt;
+
+	*found = false;
+	for (attempt = 0; attempt < STORE_POLICY_ATTEMPTS; attempt++) {
+		if (db_begin(db) < 0)
+			return -1;
+		if (db_run(db, &store_policy_delete_id, &p, 1, NULL, 0, NULL, NULL,
+		    &n) < 0 || (n > 0 && store_policy_bump(db) < 0)) {
+			db_rollback(db);
+			if (db_error(db) == DB_ERR_DEADLOCK)
+				continue;
+			return -1;
+		}
+		if (db_commit(db) < 0) {
+			if (db_error(db) == DB_ERR_DEADLOCK)
+				continue;
+			return -1;
+		}
+		*found = n > 0;
+		return 0;
+	}
+	return -1;
+}
+
+int
+store_policy_generation(struct db *db, long long *generation)
+{
+	struct store_one row = { .found = false };
+
+	*generation = 0;
+	if (db_run(db, &store_policy_generation_get, NULL, 0,
+	    (enum db_type[]){ DB_T_INT }, 1, store_one_row, &row, NULL) < 0)
+		return -1;
+	*generation = row.num;
+	return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * store.h — the SQL for each entity: users, tokens, clusters and the
- * clusters of scoped tokens. Every statement is prepared (db.c keeps them
+ * store.h — the SQL for each entity: users, tokens, clusters, the
+ * clusters of scoped tokens, and authorization policies. Every statement is prepared (db.c keeps them
  * per connection). Functions return 0 or -1; after -1, db_error() says why
  * (DB_ERR_DUPLICATE -> 409, DB_ERR_UNAVAILABLE -> 503, ...).
  *
@@ -94,6 +94,45 @@ int store_token_exists(struct db *db, const char *id, bool *found);
 /* Delete tokens that expired, or were revoked, before BEFORE_US. */
 int store_token_purge(struct db *db, int64_t before_us, unsigned long long *count);
 
+/* --- authentication ------------------------------------------------------ */
+
+/* HMACs one lookup query takes (a key file with more keys: one query per
+ * this many; 15 + the cluster id = db.c's parameter limit). */
+#define STORE_HMAC_SLOTS 15
+
+/* What the webhook needs to know of a token found by its HMAC. */
+struct store_token_auth {
+	char id[STORE_ID_LEN + 1];
+	char user_id[STORE_ID_LEN + 1];
+	const char *username;           /* the user's stored id; borrowed */
+	size_t username_len;
+	uint32_t key_id;
+	unsigned char token_hmac[CRYPTO_SHA256_LEN];
+	int64_t expiry_us;
+	bool revoked;
+	bool scoped;
+	bool in_cluster;                /* scoped to the cluster asked about */
+	int64_t last_used_us;           /* 0 = never */
+};
+typedef int (*store_token_auth_fn)(void *ctx, const struct store_token_auth *t);
+
+/* Tokens whose token_hmac is one of the N HMACS (one per key of the key
+ * file), with their user, and whether each is scoped to CLUSTER_ID (NULL =
+ * no cluster): one query on the unique token_hmac index. Revoked and
+ * expired tokens are found too, so the caller can say why it refuses. */
+int store_token_find_by_hmac(struct db *db,
+    const unsigned char (*hmacs)[CRYPTO_SHA256_LEN], size_t n,
+    const char *cluster_id, store_token_auth_fn fn, void *ctx);
+/* Set last_used_at of token ID to NOW_US unless it was set less than a
+ * minute before (the statement checks it too, for other workers). */
+int store_token_touch(struct db *db, const char *id, int64_t now_us);
+
+/* Ids of the tokens of USER_ID with exactly DESCRIPTION that are live
+ * (neither revoked nor expired at NOW_US), newest first. */
+typedef int (*store_id_fn)(void *ctx, const char *id);
+int store_token_list_described(struct db *db, const char *user_id,
+    const char *description, int64_t now_us, store_id_fn fn, void *ctx);
+
 /* --- clusters ------------------------------------------------------------- */
 
 struct store_cluster {
@@ -112,7 +151,51 @@ int store_cluster_create(struct db *db, struct store_cluster *c);
 /* Clusters named NAME (NULL = all), or the one with ID (NULL = any). */
 int store_cluster_list(struct db *db, const char *name, const char *id,
     store_cluster_fn fn, void *ctx);
-/* Delete cluster ID: DB_ERR_REFERENCED while a live token names it. */
+/* Delete cluster ID: DB_ERR_REFERENCED while a live token or a policy
+ * names it. Bumps the policies generation (workers cache cluster names). */
 int store_cluster_delete(struct db *db, const char *id, bool *found);
+/* Is there a cluster named NAME? */
+int store_cluster_exists(struct db *db, const char *name, bool *found);
+/* Every cluster's name (for the authorization cache). */
+typedef int (*store_name_fn)(void *ctx, const char *name);
+int store_cluster_names(struct db *db, store_name_fn fn, void *ctx);
+/* How many policies name cluster ID (to explain a 409). */
+int store_cluster_policy_count(struct db *db, const char *id,
+    unsigned long long *count);
+
+/* --- policies ------------------------------------------------------------- */
+
+/*
+ * A policy row is its id and the rule as JSON text (policy_rule_to_json(),
+ * without the id); name and cluster are repeated in columns so that the
+ * database keeps names unique and clusters referenced. Every change runs in
+ * one transaction with an increment of the "policies" generation, which
+ * workers poll to know when to rebuild their compiled rules.
+ */
+#define STORE_POLICY_NAME_MAX 253
+
+/* Called per row with the rule's JSON text (LEN bytes, NUL-terminated;
+ * borrowed for the call). */
+typedef int (*store_policy_fn)(void *ctx, long long id, const char *rule,
+    size_t len);
+
+/* Every policy, by id (ID 0), or the one with ID (*found tells). */
+int store_policy_list(struct db *db, long long id, store_policy_fn fn,
+    void *ctx, bool *found);
+/* The id of the policy named NAME; *found false when there is none. */
+int store_policy_find_name(struct db *db, const char *name, long long *id,
+    bool *found);
+/* Insert a rule named NAME for CLUSTER (a name; NULL = global) with RULE
+ * (JSON text); *id gets the new id. A name in use: DB_ERR_DUPLICATE; an
+ * unknown cluster: -1 with *cluster_missing. */
+int store_policy_create(struct db *db, const char *name, const char *cluster,
+    const char *rule, long long *id, bool *cluster_missing);
+/* Replace policy ID; *found false when there is none. Errors as above. */
+int store_policy_update(struct db *db, long long id, const char *name,
+    const char *cluster, const char *rule, bool *found, bool *cluster_missing);
+/* Delete policy ID; *found false when there is none. */
+int store_policy_delete(struct db *db, long long id, bool *found);
+/* The current "policies" generation (0 when the row is missing). */
+int store_policy_generation(struct db *db, long long *generation);
 
 #endif

@@ -28,7 +28,7 @@ n=${#versions[@]}
 
 # A fresh database: the service migrates at start.
 ka_start || bail "kubernetes-auth did not start on a fresh database"
-is "$(tables)" "clusters schema_migrations token_clusters tokens users " "fresh database: all tables made at start"
+is "$(tables)" "clusters generations policies schema_migrations token_clusters tokens users " "fresh database: all tables made at start"
 is "$(db_sql "SELECT CONCAT(version, ':', dirty) FROM schema_migrations")" "$latest:0" \
 	"... schema_migrations: one row, the latest version, clean"
 is "$(grep -c 'migrations: applied' "$T/ka.log")" "$n" "... each migration applied once"
@@ -51,11 +51,11 @@ mig down 2
 is "$rc" 0 "migrate down 2: exit 0"
 is "$(db_sql "SELECT CONCAT(version, ':', dirty) FROM schema_migrations")" "${versions[-3]}:0" \
 	"... at the version two back"
-is "$(tables)" "schema_migrations tokens users " "... clusters and token_clusters gone"
+is "$(tables)" "clusters schema_migrations tokens users " "... token_clusters, policies and generations gone"
 mig version
 is "$out" "${versions[-3]}" "migrate version says so"
 ka_start || bail "no start at a middle version"
-is "$(tables)" "clusters schema_migrations token_clusters tokens users " "a middle version: the service migrates up at start"
+is "$(tables)" "clusters generations policies schema_migrations token_clusters tokens users " "a middle version: the service migrates up at start"
 is "$(schema)" "$full" "... to the same schema"
 is "$(db_sql "SELECT username FROM users")" "keep-me" "... data kept"
 ka_stop
@@ -130,7 +130,7 @@ mig down 1
 rm "$T/sql/1999999998_slow."*
 
 # Two service starts at once on a fresh database.
-db_sql "DROP TABLE token_clusters, tokens, clusters, users, schema_migrations"
+db_sql "DROP TABLE policies, generations, token_clusters, tokens, clusters, users, schema_migrations"
 mark=$(wc -l <"$T/ka.log")
 cp "$T/config.yaml" "$T/config2.yaml"
 sed -i "s|^listen: .*|listen: $T/run/ka2.sock|" "$T/config2.yaml"
@@ -145,7 +145,7 @@ stop_daemon "$pid2" TERM 100
 ka_stop
 
 # migrate_on_start: false leaves the schema alone.
-db_sql "DROP TABLE token_clusters, tokens, clusters, users, schema_migrations"
+db_sql "DROP TABLE policies, generations, token_clusters, tokens, clusters, users, schema_migrations"
 ka_config - <<YAML
 migrations_dir: $T/sql
 database:
@@ -156,7 +156,7 @@ is "$(tables)" "" "migrate_on_start: false: no table made"
 admin_curl GET /users
 is "$status" 500 "... the admin API fails (no tables) without crashing"
 mig up
-is "$(tables)" "clusters schema_migrations token_clusters tokens users " "... until migrate up is run"
+is "$(tables)" "clusters generations policies schema_migrations token_clusters tokens users " "... until migrate up is run"
 admin_curl GET /users
 is "$status" 200 "... then it answers"
 ka_stop

@@ -1,0 +1,114 @@
+/*
+ * fuzz_json — json_parse(), the gate every request body goes through.
+ *
+ * Properties: a refusal comes with a one-line message that never repeats
+ * the input; an accepted body has no NUL in any string, nests at most
+ * JSON_MAX_DEPTH levels, and survives a trip through yajl_gen and
+ * json_parse() again.
+ */
+#include "fuzz.h"
+
+#include "json.h"
+
+static size_t
+depth_of(yajl_val v, size_t depth)
+{
+	size_t i, max = depth, d;
+
+	if (YAJL_IS_STRING(v)) {
+		/* yajl_tree gives C strings: a NUL would cut them short. */
+		FUZZ_ASSERT(v->u.string != NULL);
+	} else if (YAJL_IS_OBJECT(v)) {
+		for (i = 0; i < v->u.object.len; i++) {
+			FUZZ_ASSERT(json_get(v, v->u.object.keys[i]) != NULL);
+			if ((d = depth_of(v->u.object.values[i], depth + 1)) > max)
+				max = d;
+		}
+	} else if (YAJL_IS_ARRAY(v)) {
+		for (i = 0; i < v->u.array.len; i++)
+			if ((d = depth_of(v->u.array.values[i], depth + 1)) > max)
+				max = d;
+	}
+	return max;
+}
+
+static void
+gen_value(yajl_gen g, yajl_val v)
+{
+	size_t i;
+
+	switch (v->type) {
+	case yajl_t_string:
+		json_gen_str(g, NULL, v->u.string);
+		break;
+	case yajl_t_number:
+		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+		break;
+	case yajl_t_object:
+		yajl_gen_map_open(g);
+		for (i = 0; i < v->u.object.len; i++) {
+			json_gen_key(g, v->u.object.keys[i]);
+			gen_value(g, v->u.object.values[i]);
+		}
+		yajl_gen_map_close(g);
+		break;
+	case yajl_t_array:
+		yajl_gen_array_open(g);
+		for (i = 0; i < v->u.array.len; i++)
+			gen_value(g, v->u.array.values[i]);
+		yajl_gen_array_close(g);
+		break;
+	case yajl_t_true:
+		json_gen_bool(g, NULL, true);
+		break;
+	case yajl_t_false:
+		json_gen_bool(g, NULL, false);
+		break;
+	default:
+		yajl_gen_null(g);
+		break;
+	}
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fuzz_log_init();
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = fuzz_strndup(data, size), err[160] = "";
+	yajl_val tree = NULL, again = NULL;
+
+	if (json_parse(text, size, &tree, err, sizeof(err)) < 0) {
+		FUZZ_ASSERT(tree == NULL);
+		FUZZ_ASSERT(strncmp(err, "invalid JSON", 12) == 0);
+		FUZZ_ASSERT(strchr(err, '\n') == NULL);
+		free(text);
+		return 0;
+	}
+	FUZZ_ASSERT(tree != NULL);
+	/* JSON_MAX_DEPTH containers hold values one level further down. */
+	FUZZ_ASSERT(depth_of(tree, 0) <= JSON_MAX_DEPTH);
+
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+
+	FUZZ_ASSERT(g != NULL);
+	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+	gen_value(g, tree);
+	FUZZ_ASSERT(yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok);
+	char *copy = fuzz_strndup(buf, len);
+	FUZZ_ASSERT(json_parse(copy, len, &again, err, sizeof(err)) == 0);
+	FUZZ_ASSERT(again->type == tree->type);
+	yajl_tree_free(again);
+	free(copy);
+	yajl_gen_free(g);
+	yajl_tree_free(tree);
+	free(text);
+	return 0;
+}

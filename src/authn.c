@@ -1,0 +1,908 @@
+/*
+ * authn.c — TokenReview, cluster binding, /login and /logout.
+ */
+#include "authn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "directory.h"
+#include "json.h"
+#include "log.h"
+#include "req.h"
+#include "secret.h"
+#include "store.h"
+#include "worker.h"
+
+#define AUTHN_V1 "authentication.k8s.io/v1"
+#define AUTHN_V1BETA1 "authentication.k8s.io/v1beta1"
+#define AUTHN_TOKEN_MAX 4096            /* longer: no token of ours */
+#define AUTHN_TOUCH_US (60 * 1000000LL) /* last_used_at resolution */
+#define AUTHN_SYSTEM "system:"
+
+/* The status.error strings of DESIGN.md, and nothing else. */
+#define AUTHN_NO_TOKEN "No token found"
+#define AUTHN_UNKNOWN "token not found"
+#define AUTHN_EXPIRED "token expired"
+#define AUTHN_REVOKED "token revoked"
+#define AUTHN_WRONG_CLUSTER "token not valid for this cluster"
+#define AUTHN_NOT_IN_DIRECTORY "user not found in directory"
+#define AUTHN_AMBIGUOUS "user matches several directory entries"
+#define AUTHN_NOT_ALLOWED "user not allowed"
+
+#define AUTHN_LOGIN_FAILED "invalid username or password"
+
+static long
+authn_since_us(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000000L +
+	    (now.tv_nsec - since->tv_nsec) / 1000;
+}
+
+static bool
+authn_is_system(const char *name)
+{
+	return strncmp(name, AUTHN_SYSTEM, strlen(AUTHN_SYSTEM)) == 0;
+}
+
+/* --- clusters ------------------------------------------------------------- */
+
+bool
+authn_cluster_client_allowed(const struct req *r, const char *client_cn)
+{
+	const char *verify, *subject;
+
+	if (client_cn == NULL)
+		return true;
+	verify = req_param(r, "SSL_CLIENT_VERIFY");
+	subject = req_param(r, "SSL_CLIENT_S_DN");
+	if (verify == NULL || strcmp(verify, "SUCCESS") != 0 || subject == NULL)
+		return false;
+	return directory_dn_single_cn(subject, client_cn);
+}
+
+struct authn_cluster {
+	bool found;
+	char id[STORE_ID_LEN + 1];
+	char *client_cn;
+};
+
+static int
+authn_cluster_row(void *ctx, const struct store_cluster *c)
+{
+	struct authn_cluster *cl = ctx;
+
+	cl->found = true;
+	snprintf(cl->id, sizeof(cl->id), "%s", c->id);
+	if (c->client_cn != NULL && (cl->client_cn = strdup(c->client_cn)) == NULL)
+		fatal("strdup");
+	return 0;
+}
+
+/* --- TokenReview ---------------------------------------------------------- */
+
+/* One authentication, for the answer and the audit line. */
+struct authn_review {
+	struct req *r;
+	const char *api_version;        /* the request's (or v1beta1) */
+	const char *cluster;            /* path's cluster name, or NULL */
+	struct authn_cluster cl;
+
+	/* the token's HMAC under each key, in keyring order */
+	unsigned char hmacs[CRYPTO_KEYRING_MAX][CRYPTO_SHA256_LEN];
+	size_t nhmacs;
+	char fingerprint[9];
+
+	bool found;                     /* the token, matched under its key */
+	struct store_token_auth tok;
+	char *username;                 /* the user's stored id (copy) */
+
+	long db_us;
+	struct directory_stats ldap;
+	bool asked_ldap;
+};
+
+static void
+authn_review_cleanup(struct authn_review *rv)
+{
+	free(rv->cl.client_cn);
+	free(rv->username);
+	OPENSSL_cleanse(rv->hmacs, sizeof(rv->hmacs));
+}
+
+/*
+ * The audit line: token (id, or fingerprint when unknown), user, cluster,
+ * decision, reason, time and where it went. Never the token.
+ */
+static void
+authn_audit(struct authn_review *rv, const char *decision, const char *reason,
+    const char *k8s_user, size_t ngroups)
+{
+	char user[160], cluster[160], who[64], ldap[128] = "";
+
+	log_sanitize(user, sizeof(user), rv->username != NULL ? rv->username : "-");
+	log_sanitize(cluster, sizeof(cluster), rv->cluster != NULL ? rv->cluster : "-");
+	if (rv->found)
+		snprintf(who, sizeof(who), "%s", rv->tok.id);
+	else
+		snprintf(who, sizeof(who), "fp:%s", rv->fingerprint[0] != '\0' ?
+		    rv->fingerprint : "-");
+	if (rv->asked_ldap)
+		snprintf(ldap, sizeof(ldap), ", ldap bind %ldus, search %ldus in %u",
+		    rv->ldap.bind_us, rv->ldap.search_us, rv->ldap.searches);
+	if (k8s_user != NULL) {
+		char shown[160];
+		log_sanitize(shown, sizeof(shown), k8s_user);
+		log_info("audit: authn token %s user %s cluster %s: %s (%s, "
+		    "username %s, %zu groups) %ldus (db %ldus%s)", who, user,
+		    cluster, decision, reason, shown, ngroups,
+		    req_elapsed_us(rv->r), rv->db_us, ldap);
+	} else {
+		log_info("audit: authn token %s user %s cluster %s: %s (%s) "
+		    "%ldus (db %ldus%s)", who, user, cluster, decision, reason,
+		    req_elapsed_us(rv->r), rv->db_us, ldap);
+	}
+}
+
+/* The answer's opening: apiVersion, kind, and "status": { */
+static yajl_gen
+authn_answer_open(struct authn_review *rv)
+{
+	yajl_gen g = req_json(rv->r);
+
+	yajl_gen_map_open(g);
+	json_gen_str(g, "apiVersion", rv->api_version);
+	json_gen_str(g, "kind", "TokenReview");
+	json_gen_key(g, "status");
+	yajl_gen_map_open(g);
+	return g;
+}
+
+/* authenticated: false with REASON (one of DESIGN.md's strings). */
+static void
+authn_deny(struct authn_review *rv, const char *reason, const char *detail)
+{
+	yajl_gen g = authn_answer_open(rv);
+
+	json_gen_bool(g, "authenticated", false);
+	json_gen_str(g, "error", reason);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	req_send_json(rv->r, 200);
+	authn_audit(rv, "deny", detail != NULL ? detail : reason, NULL, 0);
+}
+
+/* A backend cannot answer: 503 JSON (the API server fails fast on it). */
+static void
+authn_unavailable(struct authn_review *rv, const char *what)
+{
+	char reason[64];
+
+	snprintf(reason, sizeof(reason), "%s unavailable", what);
+	req_fail(rv->r, 503, "%s", reason);
+	authn_audit(rv, "error", reason, NULL, 0);
+}
+
+static int
+authn_token_row(void *ctx, const struct store_token_auth *t)
+{
+	struct authn_review *rv = ctx;
+	size_t i;
+
+	if (rv->found)
+		return 0;
+	/* The row must have been made with the key whose HMAC found it. */
+	for (i = 0; i < rv->nhmacs; i++) {
+		const struct crypto_key *key =
+		    &rv->r->worker->secrets->token_keys->v[i];
+		if (key->id == t->key_id &&
+		    crypto_equal(rv->hmacs[i], t->token_hmac, CRYPTO_SHA256_LEN))
+			break;
+	}
+	if (i == rv->nhmacs)
+		return 0;
+	rv->found = true;
+	rv->tok = *t;
+	rv->tok.username = NULL;
+	if ((rv->username = malloc(t->username_len + 1)) == NULL)
+		fatal("malloc");
+	memcpy(rv->username, t->username, t->username_len);
+	rv->username[t->username_len] = '\0';
+	return 0;
+}
+
+/* Is NAME in V (N strings)? */
+static bool
+authn_listed(char **v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* With group_name: dn, a group whose own name (its RDN's value) starts with
+ * "system:" is dropped too: "cn=system:masters,ou=groups,..." is no
+ * Kubernetes group, but it is one the directory meant as system:masters. */
+static bool
+authn_dn_is_system(const struct conf *conf, const char *dn)
+{
+	char *value;
+	bool system;
+
+	if (conf->ldap.group_name != CONF_GROUP_NAME_DN)
+		return false;
+	value = directory_dn_rdn_value(dn);
+	system = value != NULL && authn_is_system(value);
+	free(value);
+	return system;
+}
+
+/* The groups to answer: LDAP's (prefixed) then default_groups, distinct,
+ * none starting with "system:" (dropped and logged). *NP strings, each
+ * malloc'd, in a malloc'd array. */
+static char **
+authn_groups(struct authn_review *rv, const struct directory_user *u,
+    size_t *np)
+{
+	const struct conf *conf = rv->r->worker->conf;
+	const char *prefix = conf->authentication.group_prefix;
+	size_t i, n = 0, max = u->ngroups + conf->authentication.default_groups.n;
+	char **out = calloc(max + 1, sizeof(*out)), *name, shown[160];
+
+	if (out == NULL)
+		fatal("calloc");
+	for (i = 0; i < max; i++) {
+		bool from_ldap = i < u->ngroups;
+		const char *raw = from_ldap ? u->groups[i] :
+		    conf->authentication.default_groups.v[i - u->ngroups];
+
+		if (asprintf(&name, "%s%s", from_ldap ? prefix : "", raw) < 0)
+			fatal("asprintf");
+		if (authn_is_system(raw) || authn_is_system(name) ||
+		    (from_ldap && authn_dn_is_system(conf, raw))) {
+			log_sanitize(shown, sizeof(shown), name);
+			log_warnx("authn: group \"%s\" of user %s dropped: names "
+			    "starting with system: never come from %s", shown,
+			    rv->tok.id, from_ldap ? "LDAP" : "the configuration");
+			free(name);
+			continue;
+		}
+		if (authn_listed(out, n, name)) {
+			free(name);
+			continue;
+		}
+		out[n++] = name;
+	}
+	*np = n;
+	return out;
+}
+
+static void
+authn_allow(struct authn_review *rv, const struct directory_user *u)
+{
+	const struct conf *conf = rv->r->worker->conf;
+	char *username, **groups;
+	size_t i, j, ngroups;
+	yajl_gen g;
+
+	if (u->username == NULL || u->username[0] == '\0') {
+		char detail[200];
+		snprintf(detail, sizeof(detail), "directory entry has no %s",
+		    conf->ldap.username_attribute);
+		authn_deny(rv, AUTHN_NOT_ALLOWED, detail);
+		return;
+	}
+	if (asprintf(&username, "%s%s", conf->authentication.username_prefix,
+	    u->username) < 0)
+		fatal("asprintf");
+	if (authn_is_system(u->username) || authn_is_system(username)) {
+		authn_deny(rv, AUTHN_NOT_ALLOWED, "username starts with system:");
+		free(username);
+		return;
+	}
+	groups = authn_groups(rv, u, &ngroups);
+
+	g = authn_answer_open(rv);
+	json_gen_bool(g, "authenticated", true);
+	json_gen_key(g, "user");
+	yajl_gen_map_open(g);
+	json_gen_str(g, "username", username);
+	if (u->uid != NULL)
+		json_gen_str(g, "uid", u->uid);
+	json_gen_key(g, "groups");
+	yajl_gen_array_open(g);
+	for (i = 0; i < ngroups; i++)
+		json_gen_str(g, NULL, groups[i]);
+	yajl_gen_array_close(g);
+	if (u->nextra > 0) {
+		json_gen_key(g, "extra");
+		yajl_gen_map_open(g);
+		for (i = 0; i < u->nextra; i++) {
+			json_gen_key(g, u->extra[i].name);
+			yajl_gen_array_open(g);
+			for (j = 0; j < u->extra[i].nvalues; j++)
+				json_gen_str(g, NULL, u->extra[i].values[j]);
+			yajl_gen_array_close(g);
+		}
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	req_send_json(rv->r, 200);
+	authn_audit(rv, "allow", "authenticated", username, ngroups);
+	for (i = 0; i < ngroups; i++)
+		free(groups[i]);
+	free(groups);
+	free(username);
+}
+
+/* The cluster of the path: 404 when unknown, 403 when bound to a client
+ * certificate this request does not carry. Returns 0 or -1 (failed). */
+static int
+authn_path_cluster(struct authn_review *rv)
+{
+	struct req *r = rv->r;
+	struct timespec t0;
+	char shown[160];
+	int rc;
+
+	if (r->nparams == 0)
+		return 0;
+	rv->cluster = r->params[0];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = store_cluster_list(r->worker->db, rv->cluster, NULL,
+	    authn_cluster_row, &rv->cl);
+	rv->db_us += authn_since_us(&t0);
+	if (rc < 0) {
+		authn_unavailable(rv, "database");
+		return -1;
+	}
+	log_sanitize(shown, sizeof(shown), rv->cluster);
+	if (!rv->cl.found) {
+		log_info("audit: authn cluster %s: refused (no such cluster)", shown);
+		return req_fail(r, 404, "cluster not found");
+	}
+	if (!authn_cluster_client_allowed(r, rv->cl.client_cn)) {
+		char subject[256];
+		const char *verify = req_param(r, "SSL_CLIENT_VERIFY");
+		log_sanitize(subject, sizeof(subject),
+		    req_param(r, "SSL_CLIENT_S_DN") != NULL ?
+		    req_param(r, "SSL_CLIENT_S_DN") : "-");
+		log_info("audit: authn cluster %s: refused: client certificate "
+		    "%s, subject %s (the cluster wants CN %s)", shown,
+		    verify != NULL && verify[0] != '\0' ? verify : "NONE",
+		    subject, rv->cl.client_cn);
+		return req_fail(r, 403, "this cluster's webhook needs its API "
+		    "server's client certificate");
+	}
+	return 0;
+}
+
+/* The request body: a TokenReview. Sets rv->api_version; *token is the
+ * spec.token string (borrowed from TREE) or NULL. Returns 0 or -1 (400). */
+static int
+authn_parse_review(struct authn_review *rv, yajl_val *tree, const char **token)
+{
+	struct req *r = rv->r;
+	yajl_val v, spec;
+	char err[160];
+
+	*token = NULL;
+	if (json_parse(r->body, r->body_len, tree, err, sizeof(err)) < 0)
+		return req_fail(r, 400, "%s", err);
+	if (!YAJL_IS_OBJECT(*tree))
+		return req_fail(r, 400, "the body must be a TokenReview object");
+	/* The original's walk-through sends no apiVersion: v1beta1. */
+	v = json_get(*tree, "apiVersion");
+	if (v == NULL || YAJL_IS_NULL(v))
+		rv->api_version = AUTHN_V1BETA1;
+	else if (json_string(v) != NULL && strcmp(json_string(v), AUTHN_V1) == 0)
+		rv->api_version = AUTHN_V1;
+	else if (json_string(v) != NULL &&
+	    strcmp(json_string(v), AUTHN_V1BETA1) == 0)
+		rv->api_version = AUTHN_V1BETA1;
+	else
+		return req_fail(r, 400, "apiVersion must be " AUTHN_V1 " or "
+		    AUTHN_V1BETA1);
+	v = json_get(*tree, "kind");
+	if (v != NULL && !YAJL_IS_NULL(v) && (json_string(v) == NULL ||
+	    strcmp(json_string(v), "TokenReview") != 0))
+		return req_fail(r, 400, "kind must be TokenReview");
+	spec = json_get(*tree, "spec");
+	if (spec != NULL && !YAJL_IS_NULL(spec) && !YAJL_IS_OBJECT(spec))
+		return req_fail(r, 400, "spec must be an object");
+	*token = json_string(json_get(spec, "token"));
+	return 0;
+}
+
+void
+authn_token_review(struct req *r)
+{
+	const struct crypto_keyring *ring = r->worker->secrets->token_keys;
+	struct authn_review rv = { .r = r, .api_version = AUTHN_V1BETA1 };
+	struct directory_user *u = NULL;
+	struct timespec t0;
+	yajl_val tree = NULL;
+	const char *token;
+	size_t i, token_len, nentries;
+	int64_t now;
+	int rc;
+
+	if (authn_path_cluster(&rv) < 0 ||
+	    authn_parse_review(&rv, &tree, &token) < 0)
+		goto done;
+	if (token == NULL || token[0] == '\0') {
+		authn_deny(&rv, AUTHN_NO_TOKEN, NULL);
+		goto done;
+	}
+	token_len = strlen(token);
+	if (ring == NULL || ring->n == 0) {
+		log_warnx("authn: no token key loaded");
+		req_fail(r, 500, "internal error");
+		goto done;
+	}
+	if (token_len > AUTHN_TOKEN_MAX) {
+		authn_deny(&rv, AUTHN_UNKNOWN, "token too long");
+		goto done;
+	}
+	for (i = 0; i < ring->n; i++)
+		if (crypto_token_hmac(&ring->v[i], token, token_len,
+		    rv.hmacs[i]) < 0) {
+			req_fail(r, 500, "internal error");
+			goto done;
+		}
+	rv.nhmacs = ring->n;
+	crypto_fingerprint(rv.hmacs[ring->n - 1], rv.fingerprint);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = store_token_find_by_hmac(r->worker->db,
+	    (const unsigned char (*)[CRYPTO_SHA256_LEN])rv.hmacs, rv.nhmacs,
+	    rv.cluster != NULL ? rv.cl.id : NULL, authn_token_row, &rv);
+	rv.db_us += authn_since_us(&t0);
+	if (rc < 0) {
+		authn_unavailable(&rv, "database");
+		goto done;
+	}
+	now = db_now_us();
+	if (!rv.found) {
+		authn_deny(&rv, AUTHN_UNKNOWN, NULL);
+		goto done;
+	}
+	if (rv.tok.revoked) {
+		authn_deny(&rv, AUTHN_REVOKED, NULL);
+		goto done;
+	}
+	if (rv.tok.expiry_us <= now) {
+		authn_deny(&rv, AUTHN_EXPIRED, NULL);
+		goto done;
+	}
+	/* A scoped token is valid on its clusters' paths only: not on the
+	 * global ones, which no cluster binds. */
+	if (rv.tok.scoped && (rv.cluster == NULL || !rv.tok.in_cluster)) {
+		authn_deny(&rv, AUTHN_WRONG_CLUSTER, NULL);
+		goto done;
+	}
+
+	rv.asked_ldap = true;
+	rc = directory_lookup(r->worker->dir, rv.username, strlen(rv.username),
+	    true, &u, &nentries);
+	directory_get_stats(r->worker->dir, &rv.ldap);
+	if (rc < 0) {
+		authn_unavailable(&rv, "ldap");
+		goto done;
+	}
+	if (nentries == 0) {
+		authn_deny(&rv, AUTHN_NOT_IN_DIRECTORY, NULL);
+		goto done;
+	}
+	if (nentries > 1) {
+		authn_deny(&rv, AUTHN_AMBIGUOUS, NULL);
+		goto done;
+	}
+
+	/* At most one write per token and minute: the webhook is hot. */
+	if (rv.tok.last_used_us == 0 || now - rv.tok.last_used_us >= AUTHN_TOUCH_US) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (store_token_touch(r->worker->db, rv.tok.id, now) < 0)
+			log_warnx("authn: token %s: cannot record its use "
+			    "(last_used_at)", rv.tok.id);
+		rv.db_us += authn_since_us(&t0);
+	}
+	authn_allow(&rv, u);
+done:
+	directory_user_free(u);
+	yajl_tree_free(tree);
+	authn_review_cleanup(&rv);
+}
+
+/* --- /login and /logout --------------------------------------------------- */
+
+/* The credentials of an "Authorization: Basic" header, decoded into a
+ * malloc'd buffer *BUF of *BUF_SIZE bytes (caller wipes and frees, also
+ * after a failure) split at the first ':'. Returns 0, or -1 when the
+ * header is missing or malformed. */
+static int
+authn_basic(const struct req *r, char **buf, size_t *buf_size,
+    const char **user, char **password, size_t *password_len)
+{
+	const char *h = req_param(r, "HTTP_AUTHORIZATION"), *b64;
+	size_t len, pad = 0;
+	char *colon;
+	int n;
+
+	*buf = NULL;
+	*buf_size = 0;
+	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
+		return -1;
+	for (b64 = h + 6; *b64 == ' '; b64++)
+		;
+	len = strlen(b64);
+	if (len == 0 || len % 4 != 0 || len > 4096)
+		return -1;
+	*buf_size = len / 4 * 3 + 1;
+	if ((*buf = calloc(1, *buf_size)) == NULL)
+		fatal("calloc");
+	n = EVP_DecodeBlock((unsigned char *)*buf, (const unsigned char *)b64,
+	    (int)len);
+	if (n < 0)
+		return -1;
+	if (b64[len - 1] == '=')
+		pad++;
+	if (b64[len - 2] == '=')
+		pad++;
+	n -= (int)pad;
+	(*buf)[n] = '\0';
+	if (memchr(*buf, '\0', (size_t)n) != NULL ||
+	    (colon = strchr(*buf, ':')) == NULL)
+		return -1;
+	*colon = '\0';
+	*user = *buf;
+	*password = colon + 1;
+	*password_len = (size_t)n - (size_t)(colon + 1 - *buf);
+	return 0;
+}
+
+static bool
+authn_login_name_ok(const char *name)
+{
+	const unsigned char *p;
+
+	if (name[0] == '\0' || strlen(name) > STORE_USERNAME_MAX)
+		return false;
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+struct authn_local_user {
+	bool found;
+	char id[STORE_ID_LEN + 1];
+};
+
+static int
+authn_local_user_row(void *ctx, const struct store_user *u)
+{
+	struct authn_local_user *lu = ctx;
+
+	lu->found = true;
+	snprintf(lu->id, sizeof(lu->id), "%s", u->id);
+	return 0;
+}
+
+/* Login tokens beyond login.max_tokens (newest first: skip KEEP). */
+struct authn_trim {
+	int keep;
+	int seen;
+	char (*ids)[STORE_ID_LEN + 1];
+	size_t n, cap;
+};
+
+static int
+authn_trim_row(void *ctx, const char *id)
+{
+	struct authn_trim *t = ctx;
+
+	if (t->seen++ < t->keep)
+		return 0;
+	if (t->n == t->cap) {
+		t->cap = t->cap == 0 ? 8 : 2 * t->cap;
+		if ((t->ids = reallocarray(t->ids, t->cap, sizeof(*t->ids))) == NULL)
+			fatal("reallocarray");
+	}
+	snprintf(t->ids[t->n++], sizeof(*t->ids), "%s", id);
+	return 0;
+}
+
+/* Revoke the oldest login tokens of USER_ID beyond login.max_tokens. A
+ * failure is logged: the new token stands. */
+static void
+authn_login_trim(struct req *r, const char *user_id, int64_t now)
+{
+	struct authn_trim t = { .keep = r->worker->conf->login.max_tokens };
+	size_t i;
+	bool found;
+
+	if (store_token_list_described(r->worker->db, user_id,
+	    AUTHN_LOGIN_DESCRIPTION, now, authn_trim_row, &t) < 0)
+		goto fail;
+	for (i = 0; i < t.n; i++) {
+		if (store_token_revoke(r->worker->db, t.ids[i], &found) < 0)
+			goto fail;
+		if (found)
+			log_info("audit: login: token %s of user %s revoked "
+			    "(login.max_tokens %d reached)", t.ids[i], user_id,
+			    t.keep);
+	}
+	free(t.ids);
+	return;
+fail:
+	log_warnx("login: user %s: could not revoke tokens beyond "
+	    "login.max_tokens", user_id);
+	free(t.ids);
+}
+
+static void
+authn_login_db_fail(struct req *r)
+{
+	req_fail(r, db_error(r->worker->db) == DB_ERR_UNAVAILABLE ? 503 : 500,
+	    db_error(r->worker->db) == DB_ERR_UNAVAILABLE ?
+	    "database unavailable" : "internal error");
+}
+
+/* The local user named ID: found, or made with login.auto_create. */
+static int
+authn_login_local_user(struct req *r, const char *id, char out[STORE_ID_LEN + 1],
+    const char *shown)
+{
+	struct authn_local_user lu = { 0 };
+	struct store_user nu = { .id = "" };
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (store_user_list(r->worker->db, id, authn_local_user_row, &lu) < 0) {
+			authn_login_db_fail(r);
+			return -1;
+		}
+		if (lu.found) {
+			memcpy(out, lu.id, sizeof(lu.id));
+			return 0;
+		}
+		if (!r->worker->conf->login.auto_create) {
+			log_info("audit: login as %s refused: no local user "
+			    "(login.auto_create is off)", shown);
+			return req_fail(r, 403, "no account here for this user: "
+			    "ask an administrator to create it");
+		}
+		nu.username = id;
+		nu.username_len = strlen(id);
+		if (store_user_create(r->worker->db, &nu) == 0) {
+			log_info("audit: login: created user %s (username %s)",
+			    nu.id, shown);
+			memcpy(out, nu.id, sizeof(nu.id));
+			return 0;
+		}
+		/* Made by a concurrent login: look again. */
+		if (db_error(r->worker->db) != DB_ERR_DUPLICATE) {
+			authn_login_db_fail(r);
+			return -1;
+		}
+	}
+	return req_fail(r, 500, "internal error");
+}
+
+void
+authn_login(struct req *r)
+{
+	const struct conf *conf = r->worker->conf;
+	struct store_token_new in = { 0 };
+	struct store_token out;
+	struct directory_user *u = NULL;
+	char *creds = NULL, *password = NULL, shown[160], expiry[32];
+	char user_id[STORE_ID_LEN + 1];
+	const char *name = NULL, *missing = NULL;
+	size_t creds_size = 0, password_len = 0, nentries, i;
+	bool valid = false, allowed;
+	int64_t now;
+	yajl_gen g;
+
+	memset(&out, 0, sizeof(out));
+	if (!conf->login.enabled) {
+		req_fail(r, 404, "login is disabled");
+		goto done;
+	}
+	if (authn_basic(r, &creds, &creds_size, &name, &password,
+	    &password_len) < 0) {
+		req_fail(r, 401, "HTTP Basic credentials required");
+		goto done;
+	}
+	log_sanitize(shown, sizeof(shown), name);
+	/* An empty password would make a simple bind anonymous, which a
+	 * server accepts: refused here, before any bind. */
+	if (password_len == 0 || !authn_login_name_ok(name)) {
+		log_info("audit: login as %s refused: %s", shown,
+		    password_len == 0 ? "empty password" : "malformed user name");
+		req_fail(r, 401, AUTHN_LOGIN_FAILED);
+		goto done;
+	}
+	if (directory_lookup(r->worker->dir, name, strlen(name), true, &u,
+	    &nentries) < 0) {
+		req_fail(r, 503, "ldap unavailable");
+		goto done;
+	}
+	if (nentries != 1) {
+		log_info("audit: login as %s refused: %s", shown, nentries == 0 ?
+		    "not in the directory" : "several directory entries match");
+		req_fail(r, 401, AUTHN_LOGIN_FAILED);
+		goto done;
+	}
+	if (directory_check_password(r->worker->dir, u->dn, password,
+	    password_len, &valid) < 0) {
+		req_fail(r, 503, "ldap unavailable");
+		goto done;
+	}
+	OPENSSL_cleanse(password, password_len);
+	if (!valid) {
+		log_info("audit: login as %s refused: wrong password", shown);
+		req_fail(r, 401, AUTHN_LOGIN_FAILED);
+		goto done;
+	}
+	/* The local user is the entry's id, not what was typed (a mail
+	 * address, a name in another case). */
+	if (u->id == NULL || u->id[0] == '\0' || strlen(u->id) > STORE_USERNAME_MAX) {
+		log_warnx("login as %s refused: the directory entry has no "
+		    "usable %s", shown, conf->ldap.id_attribute);
+		req_fail(r, 403, AUTHN_NOT_ALLOWED);
+		goto done;
+	}
+	log_sanitize(shown, sizeof(shown), u->id);
+	if (conf->login.allowed_groups.n > 0) {
+		allowed = false;
+		for (i = 0; i < u->ngroups && !allowed; i++)
+			allowed = authn_listed(conf->login.allowed_groups.v,
+			    conf->login.allowed_groups.n, u->groups[i]);
+		if (!allowed) {
+			log_info("audit: login as %s refused: in none of "
+			    "login.allowed_groups", shown);
+			req_fail(r, 403, AUTHN_NOT_ALLOWED);
+			goto done;
+		}
+	}
+	if (authn_login_local_user(r, u->id, user_id, shown) < 0)
+		goto done;
+
+	now = db_now_us();
+	in.user_id = user_id;
+	in.description = AUTHN_LOGIN_DESCRIPTION;
+	in.expiry_us = now + conf->login.ttl_ms * 1000;
+	in.created_us = now;
+	if (store_token_create(r->worker->db, r->worker->secrets->token_keys,
+	    conf->tokens.reveal, &in, &out, &missing) < 0) {
+		authn_login_db_fail(r);
+		goto done;
+	}
+	authn_login_trim(r, user_id, now);
+	log_info("audit: login as %s: token %s created for user %s", shown,
+	    out.id, user_id);
+
+	g = req_json(r);
+	yajl_gen_map_open(g);
+	json_gen_str(g, "id", out.id);
+	json_gen_str(g, "token", out.token);
+	json_gen_str(g, "user_id", out.user_id);
+	json_gen_str(g, "description", AUTHN_LOGIN_DESCRIPTION);
+	db_time_format(out.expiry_us, expiry);
+	json_gen_str(g, "expiry", expiry);
+	/* A users: entry of a kubeconfig, ready for `kubectl config`. */
+	json_gen_key(g, "kubeconfig_user");
+	yajl_gen_map_open(g);
+	json_gen_str(g, "name", u->id);
+	json_gen_key(g, "user");
+	yajl_gen_map_open(g);
+	json_gen_str(g, "token", out.token);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	req_send_json(r, 201);
+done:
+	OPENSSL_cleanse(out.token, sizeof(out.token));
+	if (creds != NULL) {
+		OPENSSL_cleanse(creds, creds_size);
+		free(creds);
+	}
+	directory_user_free(u);
+}
+
+struct authn_logout {
+	const struct crypto_keyring *ring;
+	unsigned char hmacs[CRYPTO_KEYRING_MAX][CRYPTO_SHA256_LEN];
+	bool found;
+	struct store_token_auth tok;
+};
+
+static int
+authn_logout_row(void *ctx, const struct store_token_auth *t)
+{
+	struct authn_logout *lo = ctx;
+	size_t i;
+
+	for (i = 0; i < lo->ring->n && !lo->found; i++)
+		if (lo->ring->v[i].id == t->key_id &&
+		    crypto_equal(lo->hmacs[i], t->token_hmac, CRYPTO_SHA256_LEN)) {
+			lo->found = true;
+			lo->tok = *t;
+			lo->tok.username = NULL;
+		}
+	return 0;
+}
+
+void
+authn_logout(struct req *r)
+{
+	struct authn_logout lo = { .ring = r->worker->secrets->token_keys };
+	const char *h = req_param(r, "HTTP_AUTHORIZATION"), *token;
+	char fingerprint[9];
+	size_t i, len;
+	bool found;
+	yajl_gen g;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		req_fail(r, 401, "Authorization: Bearer <token> required");
+		return;
+	}
+	for (token = h + 7; *token == ' '; token++)
+		;
+	len = strlen(token);
+	if (len == 0 || len > AUTHN_TOKEN_MAX) {
+		req_fail(r, 401, "invalid token");
+		return;
+	}
+	for (i = 0; i < lo.ring->n; i++)
+		if (crypto_token_hmac(&lo.ring->v[i], token, len, lo.hmacs[i]) < 0) {
+			req_fail(r, 500, "internal error");
+			goto done;
+		}
+	crypto_fingerprint(lo.hmacs[lo.ring->n - 1], fingerprint);
+	if (store_token_find_by_hmac(r->worker->db,
+	    (const unsigned char (*)[CRYPTO_SHA256_LEN])lo.hmacs, lo.ring->n,
+	    NULL, authn_logout_row, &lo) < 0) {
+		authn_login_db_fail(r);
+		goto done;
+	}
+	if (!lo.found || lo.tok.revoked || lo.tok.expiry_us <= db_now_us()) {
+		log_info("audit: logout refused: token %s%s %s",
+		    lo.found ? "" : "fp:", lo.found ? lo.tok.id : fingerprint,
+		    !lo.found ? "unknown" : lo.tok.revoked ? "revoked" : "expired");
+		req_fail(r, 401, "invalid token");
+		goto done;
+	}
+	if (store_token_revoke(r->worker->db, lo.tok.id, &found) < 0) {
+		authn_login_db_fail(r);
+		goto done;
+	}
+	log_info("audit: logout: token %s of user %s revoked", lo.tok.id,
+	    lo.tok.user_id);
+	g = req_json(r);
+	yajl_gen_map_open(g);
+	json_gen_str(g, "id", lo.tok.id);
+	yajl_gen_map_close(g);
+	req_send_json(r, 200);
+done:
+	OPENSSL_cleanse(lo.hmacs, sizeof(lo.hmacs));
+}

@@ -1,0 +1,455 @@
+/*
+ * authz.c — the authorization webhook, the policy file and the worker's
+ * cache of compiled rules (see authz.h for how they fit together).
+ */
+#include "authz.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "policy.h"
+#include "req.h"
+#include "store.h"
+#include "worker.h"
+
+#define AUTHZ_FILE_MAX (16 * 1024 * 1024)     /* bytes of policy_file */
+/* While no set could be loaded, try the database at most this often (not
+ * on every request: each try may cost database.connect_timeout). */
+#define AUTHZ_RETRY_MS 1000
+
+/* --- the policy file (master; inherited by workers) ----------------------- */
+
+static struct policy_rule **authz_file_rules;
+static size_t authz_file_n;
+
+/* PATH's contents, at most AUTHZ_FILE_MAX bytes, NUL-terminated. */
+static int
+authz_file_read(const char *path, char **textp, size_t *lenp)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	int fd;
+
+	*textp = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_warn("policy_file %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		log_warn("policy_file %s", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > AUTHZ_FILE_MAX) {
+		log_warnx("policy_file %s: not a regular file of at most %d bytes",
+		    path, AUTHZ_FILE_MAX);
+		goto fail;
+	}
+	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
+		log_warn("policy_file %s", path);
+		goto fail;
+	}
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_warn("policy_file %s: read", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;          /* shrunk meanwhile: parse what is there */
+		len += (size_t)n;
+	}
+	text[len] = '\0';
+	close(fd);
+	*textp = text;
+	*lenp = len;
+	return 0;
+fail:
+	free(text);
+	close(fd);
+	return -1;
+}
+
+int
+authz_file_load(const struct conf *conf)
+{
+	struct policy_rule **rules = NULL;
+	char *text = NULL, err[512];
+	size_t n = 0, len = 0;
+
+	if (conf->policy_file[0] != '\0') {
+		if (authz_file_read(conf->policy_file, &text, &len) < 0)
+			return -1;
+		if (policy_rules_from_yaml_text(text, len, &rules, &n, err,
+		    sizeof(err)) < 0) {
+			log_warnx("policy_file %s: %s", conf->policy_file, err);
+			free(text);
+			return -1;
+		}
+		free(text);
+		log_info("policy_file %s: %zu rules", conf->policy_file, n);
+	}
+	authz_file_free();
+	authz_file_rules = rules;
+	authz_file_n = n;
+	return 0;
+}
+
+void
+authz_file_free(void)
+{
+	if (authz_file_rules != NULL)
+		policy_rules_free(authz_file_rules, authz_file_n);
+	authz_file_rules = NULL;
+	authz_file_n = 0;
+}
+
+size_t
+authz_file_count(void)
+{
+	return authz_file_n;
+}
+
+const struct policy_rule *
+authz_file_rule(size_t i)
+{
+	return i < authz_file_n ? authz_file_rules[i] : NULL;
+}
+
+const struct policy_rule *
+authz_file_find(const char *name)
+{
+	for (size_t i = 0; i < authz_file_n; i++)
+		if (strcmp(authz_file_rules[i]->name, name) == 0)
+			return authz_file_rules[i];
+	return NULL;
+}
+
+int
+authz_file_names_cluster(const char *cluster)
+{
+	for (size_t i = 0; i < authz_file_n; i++)
+		if (authz_file_rules[i]->cluster != NULL &&
+		    strcmp(authz_file_rules[i]->cluster, cluster) == 0)
+			return 1;
+	return 0;
+}
+
+/* --- the worker's cache --------------------------------------------------- */
+
+struct authz_names {
+	char **v;                       /* sorted, owned */
+	size_t n, cap;
+};
+
+static struct {
+	struct policy_set *set;         /* NULL: never loaded */
+	long long generation;           /* what SET was built from */
+	long long checked_ms;           /* last look at the generation */
+	bool checked;
+	struct authz_names clusters;    /* names known to exist */
+} authz_cache;
+
+static long long
+authz_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int
+authz_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+authz_names_free(struct authz_names *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int
+authz_names_add(void *ctx, const char *name)
+{
+	struct authz_names *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap == 0 ? 16 : 2 * l->cap;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	if ((l->v[l->n] = strdup(name)) == NULL)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static bool
+authz_names_has(const struct authz_names *l, const char *name)
+{
+	return l->n > 0 && bsearch(&name, l->v, l->n, sizeof(*l->v),
+	    authz_name_cmp) != NULL;
+}
+
+/* What a rebuild gathers from the database. */
+struct authz_load {
+	struct policy_rule **rules;     /* file rules (borrowed) first, then
+	                                   database rules (owned) */
+	size_t n, cap, nfile;
+	char error[512];                /* the first rule left out, and why */
+	size_t left_out;
+};
+
+static int
+authz_load_push(struct authz_load *l, struct policy_rule *rule)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap == 0 ? 64 : 2 * l->cap;
+		struct policy_rule **v = realloc(l->rules, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		l->rules = v;
+		l->cap = cap;
+	}
+	l->rules[l->n++] = rule;
+	return 0;
+}
+
+static void
+authz_load_left_out(struct authz_load *l, long long id, const char *why)
+{
+	if (l->left_out++ == 0)
+		snprintf(l->error, sizeof(l->error), "policy %lld is left out: %s",
+		    id, why);
+}
+
+/* A database row: parsed and kept, or left out (named in the set's
+ * load error, which every answer then carries as evaluationError). */
+static int
+authz_load_row(void *ctx, long long id, const char *text, size_t len)
+{
+	struct authz_load *l = ctx;
+	struct policy_rule *rule;
+	char err[256];
+
+	if (policy_rule_from_json_text(text, len, &rule, err, sizeof(err)) < 0) {
+		log_warnx("authorization: policy %lld does not parse: %s", id, err);
+		authz_load_left_out(l, id, err);
+		return 0;
+	}
+	rule->id = id;
+	rule->from_file = false;
+	/* The API refuses such names, but the file may gain one later: the
+	 * file wins, as it is the operator's own and cannot be edited here. */
+	if (authz_file_find(rule->name) != NULL) {
+		log_warnx("authorization: policy %lld is named like a rule of "
+		    "policy_file (%s): left out", id, rule->name);
+		authz_load_left_out(l, id, "its name is taken by policy_file");
+		policy_rule_free(rule);
+		return 0;
+	}
+	if (authz_load_push(l, rule) < 0) {
+		policy_rule_free(rule);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the rules and clusters at GENERATION and swap them in. On any
+ * failure the previous set stays. */
+static void
+authz_rebuild(struct worker *w, long long generation)
+{
+	struct authz_load l = { .nfile = 0 };
+	struct authz_names clusters = { 0 };
+	struct policy_set *set = NULL;
+	char err[512], load_error[600];
+	size_t i;
+
+	for (i = 0; i < authz_file_count(); i++)
+		if (authz_load_push(&l, (struct policy_rule *)authz_file_rule(i)) < 0)
+			goto out;
+	l.nfile = l.n;
+	if (store_policy_list(w->db, 0, authz_load_row, &l, NULL) < 0 ||
+	    store_cluster_names(w->db, authz_names_add, &clusters) < 0) {
+		log_warnx("authorization: cannot read the rules; answering with "
+		    "the %s", authz_cache.set != NULL ? "cached ones" :
+		    "no rules (no opinion)");
+		goto out;
+	}
+	if (clusters.n > 1)
+		qsort(clusters.v, clusters.n, sizeof(*clusters.v), authz_name_cmp);
+	if (l.left_out > 1)
+		snprintf(load_error, sizeof(load_error), "%s (and %zu more)",
+		    l.error, l.left_out - 1);
+	else
+		snprintf(load_error, sizeof(load_error), "%s", l.error);
+	if (policy_set_new(l.rules, l.n, l.left_out > 0 ? load_error : NULL, &set,
+	    err, sizeof(err)) < 0) {
+		log_warnx("authorization: cannot compile the rules: %s", err);
+		goto out;
+	}
+	log_debug("authorization: %zu rules (%zu from policy_file), %zu clusters, "
+	    "generation %lld", policy_set_count(set), l.nfile, clusters.n,
+	    generation);
+	policy_set_free(authz_cache.set);
+	authz_cache.set = set;
+	authz_cache.generation = generation;
+	authz_names_free(&authz_cache.clusters);
+	authz_cache.clusters = clusters;
+	clusters = (struct authz_names){ 0 };
+out:
+	for (i = l.nfile; i < l.n; i++)
+		policy_rule_free(l.rules[i]);
+	free(l.rules);
+	authz_names_free(&clusters);
+}
+
+/* Look at the generation when `refresh` has passed (or no set is loaded
+ * yet), and rebuild when it moved. */
+static void
+authz_refresh(struct worker *w)
+{
+	long long now = authz_now_ms(), generation;
+	long long every = w->conf->authorization.refresh_ms;
+
+	if (authz_cache.set == NULL && every > AUTHZ_RETRY_MS)
+		every = AUTHZ_RETRY_MS;
+	if (authz_cache.checked && now - authz_cache.checked_ms < every)
+		return;
+	authz_cache.checked = true;
+	authz_cache.checked_ms = now;
+	if (store_policy_generation(w->db, &generation) < 0) {
+		log_debug("authorization: cannot read the generation; %s",
+		    authz_cache.set != NULL ? "answering from the cache" :
+		    "no rules loaded yet");
+		return;
+	}
+	if (authz_cache.set != NULL && generation == authz_cache.generation)
+		return;
+	authz_rebuild(w, generation);
+}
+
+void
+authz_cache_invalidate(void)
+{
+	authz_cache.checked = false;
+}
+
+void
+authz_cache_free(void)
+{
+	policy_set_free(authz_cache.set);
+	authz_names_free(&authz_cache.clusters);
+	memset(&authz_cache, 0, sizeof(authz_cache));
+}
+
+/* --- the webhook ---------------------------------------------------------- */
+
+enum authz_cluster { AUTHZ_CLUSTER_KNOWN, AUTHZ_CLUSTER_UNKNOWN,
+	AUTHZ_CLUSTER_UNCHECKED };
+
+/* Does cluster NAME exist? From the cache; a name it does not hold (a
+ * cluster made since the last rebuild, or a wrong path) costs one query,
+ * and a found one is remembered until the next rebuild. */
+static enum authz_cluster
+authz_cluster_check(struct worker *w, const char *name)
+{
+	bool found = false;
+
+	if (authz_names_has(&authz_cache.clusters, name))
+		return AUTHZ_CLUSTER_KNOWN;
+	if (store_cluster_exists(w->db, name, &found) < 0)
+		return AUTHZ_CLUSTER_UNCHECKED;
+	if (!found)
+		return AUTHZ_CLUSTER_UNKNOWN;
+	if (authz_names_add(&authz_cache.clusters, name) == 0)
+		qsort(authz_cache.clusters.v, authz_cache.clusters.n,
+		    sizeof(*authz_cache.clusters.v), authz_name_cmp);
+	return AUTHZ_CLUSTER_KNOWN;
+}
+
+void
+authz_review(struct req *r)
+{
+	struct worker *w = r->worker;
+	const char *cluster = r->nparams > 0 ? r->params[0] : NULL;
+	struct policy_request sar = { 0 };
+	struct policy_decision d;
+	char err[256], user[96], shown_cluster[96];
+	yajl_val root = NULL;
+	bool parsed = false;
+
+	if (json_parse(r->body, r->body_len, &root, err, sizeof(err)) < 0) {
+		req_fail(r, 400, "%s", err);
+		goto done;
+	}
+	if (policy_request_parse(root, &sar, err, sizeof(err)) < 0) {
+		req_fail(r, 400, "%s", err);
+		goto done;
+	}
+	parsed = true;
+	authz_refresh(w);
+	if (cluster == NULL) {
+		policy_decide(authz_cache.set, NULL, &sar,
+		    w->conf->authorization.default_decision, &d);
+	} else {
+		switch (authz_cluster_check(w, cluster)) {
+		case AUTHZ_CLUSTER_UNKNOWN:
+			req_fail(r, 404, "cluster not found");
+			goto done;
+		case AUTHZ_CLUSTER_UNCHECKED:
+			/* A cluster the cache does not know, and no database
+			 * to ask: no opinion, as for a set that is not loaded. */
+			memset(&d, 0, sizeof(d));
+			d.verdict = POLICY_NO_OPINION;
+			snprintf(d.reason, sizeof(d.reason),
+			    "the cluster could not be checked");
+			snprintf(d.evaluation_error, sizeof(d.evaluation_error),
+			    "the cluster could not be checked: database unavailable");
+			break;
+		case AUTHZ_CLUSTER_KNOWN:
+			policy_decide(authz_cache.set, cluster, &sar,
+			    w->conf->authorization.default_decision, &d);
+			break;
+		}
+	}
+	policy_answer_gen(req_json(r), &sar, &d);
+	req_send_json(r, 200);
+
+	log_sanitize(user, sizeof(user), sar.user);
+	if (cluster != NULL)
+		log_sanitize(shown_cluster, sizeof(shown_cluster), cluster);
+	log_info("audit: authorize user %s cluster %s: %s%s%s%s in %ld us", user,
+	    cluster != NULL ? shown_cluster : "(global)",
+	    policy_verdict_name(d.verdict),
+	    d.rule != NULL ? " by policy " : d.by_default ? " by default" : "",
+	    d.rule != NULL ? d.rule : "",
+	    d.evaluation_error[0] != '\0' ? " (evaluation error)" : "",
+	    req_elapsed_us(r));
+done:
+	if (parsed)
+		policy_request_cleanup(&sar);
+	yajl_tree_free(root);
+}
