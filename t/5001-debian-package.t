@@ -27,6 +27,10 @@ export DEBIAN_FRONTEND=noninteractive
 for tool in dpkg-buildpackage dh apt-get jq curl; do
 	command -v "$tool" >/dev/null || skip_all "$tool not installed (apt-get install debhelper jq curl)"
 done
+# One package test per machine at a time (two test runs side by side would
+# install and purge the same package): the second waits for the first.
+exec 8>/run/lock/kubernetes-auth-package-test.lock
+flock -w "$(scaled 600)" 8 || skip_all "another package test holds /run/lock/kubernetes-auth-package-test.lock"
 # Someone's installation is not ours to purge.
 if dpkg-query -W -f='${db:Status-Abbrev}' "$PKG" 2>/dev/null | grep -q '^.[^n]'; then
 	skip_all "$PKG is installed on this machine (or its configuration is left): this test would purge it"
