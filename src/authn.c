@@ -139,7 +139,9 @@ authn_audit(struct authn_review *rv, const char *decision, const char *reason,
 	else
 		snprintf(who, sizeof(who), "fp:%s", rv->fingerprint[0] != '\0' ?
 		    rv->fingerprint : "-");
-	if (rv->asked_ldap)
+	if (rv->asked_ldap && rv->ldap.cached)
+		snprintf(ldap, sizeof(ldap), ", ldap cached");
+	else if (rv->asked_ldap)
 		snprintf(ldap, sizeof(ldap), ", ldap bind %ldus, search %ldus in %u",
 		    rv->ldap.bind_us, rv->ldap.search_us, rv->ldap.searches);
 	if (k8s_user != NULL) {
@@ -275,10 +277,12 @@ authn_groups(struct authn_review *rv, const struct directory_user *u,
 			fatal("asprintf");
 		if (authn_is_system(raw) || authn_is_system(name) ||
 		    (from_ldap && authn_dn_is_system(conf, raw))) {
+			char user[160];
 			log_sanitize(shown, sizeof(shown), name);
+			log_sanitize(user, sizeof(user), rv->username);
 			log_warnx("authn: group \"%s\" of user %s dropped: names "
 			    "starting with system: never come from %s", shown,
-			    rv->tok.id, from_ldap ? "LDAP" : "the configuration");
+			    user, from_ldap ? "LDAP" : "the configuration");
 			free(name);
 			continue;
 		}
@@ -444,9 +448,12 @@ authn_token_review(struct req *r)
 	int64_t now;
 	int rc;
 
-	if (authn_path_cluster(&rv) < 0 ||
-	    authn_parse_review(&rv, &tree, &token) < 0)
+	if (authn_path_cluster(&rv) < 0)
 		goto done;
+	if (authn_parse_review(&rv, &tree, &token) < 0) {
+		authn_audit(&rv, "error", "malformed TokenReview", NULL, 0);
+		goto done;
+	}
 	if (token == NULL || token[0] == '\0') {
 		authn_deny(&rv, AUTHN_NO_TOKEN, NULL);
 		goto done;
@@ -500,8 +507,8 @@ authn_token_review(struct req *r)
 	}
 
 	rv.asked_ldap = true;
-	rc = directory_lookup(r->worker->dir, rv.username, strlen(rv.username),
-	    true, &u, &nentries);
+	rc = directory_lookup_cached(r->worker->dir, rv.username,
+	    strlen(rv.username), &u, &nentries);
 	directory_get_stats(r->worker->dir, &rv.ldap);
 	if (rc < 0) {
 		authn_unavailable(&rv, "ldap");

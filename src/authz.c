@@ -4,6 +4,8 @@
  */
 #include "authz.h"
 
+#include "authn.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -150,6 +152,8 @@ authz_file_names_cluster(const char *cluster)
 
 /* --- the worker's cache --------------------------------------------------- */
 
+/* Clusters known to exist: each entry is "name\0client_cn" in one
+ * allocation, sorted by name (strcmp stops at the first NUL). */
 struct authz_names {
 	char **v;                       /* sorted, owned */
 	size_t n, cap;
@@ -187,9 +191,10 @@ authz_names_free(struct authz_names *l)
 }
 
 static int
-authz_names_add(void *ctx, const char *name)
+authz_names_add(void *ctx, const char *name, const char *client_cn)
 {
 	struct authz_names *l = ctx;
+	size_t name_len = strlen(name), cn_len = strlen(client_cn);
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap == 0 ? 16 : 2 * l->cap;
@@ -199,17 +204,24 @@ authz_names_add(void *ctx, const char *name)
 		l->v = v;
 		l->cap = cap;
 	}
-	if ((l->v[l->n] = strdup(name)) == NULL)
+	if ((l->v[l->n] = malloc(name_len + cn_len + 2)) == NULL)
 		return -1;
+	memcpy(l->v[l->n], name, name_len + 1);
+	memcpy(l->v[l->n] + name_len + 1, client_cn, cn_len + 1);
 	l->n++;
 	return 0;
 }
 
-static bool
-authz_names_has(const struct authz_names *l, const char *name)
+/* The client_cn of a cached cluster ("" = none), or NULL if not cached. */
+static const char *
+authz_names_client_cn(const struct authz_names *l, const char *name)
 {
-	return l->n > 0 && bsearch(&name, l->v, l->n, sizeof(*l->v),
-	    authz_name_cmp) != NULL;
+	char **hit;
+
+	if (l->n == 0)
+		return NULL;
+	hit = bsearch(&name, l->v, l->n, sizeof(*l->v), authz_name_cmp);
+	return hit != NULL ? *hit + strlen(*hit) + 1 : NULL;
 }
 
 /* What a rebuild gathers from the database. */
@@ -370,24 +382,29 @@ authz_cache_free(void)
 enum authz_cluster { AUTHZ_CLUSTER_KNOWN, AUTHZ_CLUSTER_UNKNOWN,
 	AUTHZ_CLUSTER_UNCHECKED };
 
-/* Does cluster NAME exist? From the cache; a name it does not hold (a
- * cluster made since the last rebuild, or a wrong path) costs one query,
- * and a found one is remembered until the next rebuild. */
+/* Does cluster NAME exist, and what client_cn binds it? From the cache; a
+ * name it does not hold (a cluster made since the last rebuild, or a wrong
+ * path) costs one query, and a found one is remembered until the next
+ * rebuild. *client_cn is borrowed from the cache. */
 static enum authz_cluster
-authz_cluster_check(struct worker *w, const char *name)
+authz_cluster_check(struct worker *w, const char *name, const char **client_cn)
 {
 	bool found = false;
+	char *cn = NULL;
 
-	if (authz_names_has(&authz_cache.clusters, name))
+	*client_cn = authz_names_client_cn(&authz_cache.clusters, name);
+	if (*client_cn != NULL)
 		return AUTHZ_CLUSTER_KNOWN;
-	if (store_cluster_exists(w->db, name, &found) < 0)
+	if (store_cluster_find(w->db, name, &found, &cn) < 0)
 		return AUTHZ_CLUSTER_UNCHECKED;
 	if (!found)
 		return AUTHZ_CLUSTER_UNKNOWN;
-	if (authz_names_add(&authz_cache.clusters, name) == 0)
+	if (authz_names_add(&authz_cache.clusters, name, cn) == 0)
 		qsort(authz_cache.clusters.v, authz_cache.clusters.n,
 		    sizeof(*authz_cache.clusters.v), authz_name_cmp);
-	return AUTHZ_CLUSTER_KNOWN;
+	free(cn);
+	*client_cn = authz_names_client_cn(&authz_cache.clusters, name);
+	return *client_cn != NULL ? AUTHZ_CLUSTER_KNOWN : AUTHZ_CLUSTER_UNCHECKED;
 }
 
 void
@@ -397,6 +414,7 @@ authz_review(struct req *r)
 	const char *cluster = r->nparams > 0 ? r->params[0] : NULL;
 	struct policy_request sar = { 0 };
 	struct policy_decision d;
+	const char *client_cn = NULL;
 	char err[256], user[96], shown_cluster[96];
 	yajl_val root = NULL;
 	bool parsed = false;
@@ -415,7 +433,7 @@ authz_review(struct req *r)
 		policy_decide(authz_cache.set, NULL, &sar,
 		    w->conf->authorization.default_decision, &d);
 	} else {
-		switch (authz_cluster_check(w, cluster)) {
+		switch (authz_cluster_check(w, cluster, &client_cn)) {
 		case AUTHZ_CLUSTER_UNKNOWN:
 			req_fail(r, 404, "cluster not found");
 			goto done;
@@ -430,6 +448,13 @@ authz_review(struct req *r)
 			    "the cluster could not be checked: database unavailable");
 			break;
 		case AUTHZ_CLUSTER_KNOWN:
+			/* A cluster bound to a client certificate answers only
+			 * its API servers, as on its authentication paths. */
+			if (client_cn[0] != '\0' &&
+			    !authn_cluster_client_allowed(r, client_cn)) {
+				req_fail(r, 403, "client certificate not accepted for this cluster");
+				goto done;
+			}
 			policy_decide(authz_cache.set, cluster, &sar,
 			    w->conf->authorization.default_decision, &d);
 			break;

@@ -33,6 +33,15 @@ struct directory {
 	struct ldap_conncb conncb;      /* libldap keeps a pointer to it */
 	bool io_timed_out;              /* set by the I/O layer below TLS */
 	struct directory_stats stats;   /* of the last directory_lookup() */
+	struct directory_cache_entry *cache;    /* ldap.cache_ttl */
+	size_t ncache;
+};
+
+struct directory_cache_entry {
+	char *name;                     /* the lookup key */
+	size_t name_len;
+	int64_t expires_ms;             /* monotonic */
+	struct directory_user *user;
 };
 
 static int directory_conn_added(LDAP *, Sockbuf *, LDAPURLDesc *,
@@ -65,12 +74,15 @@ directory_new(const struct conf *conf, const char *bind_password,
 	return 0;
 }
 
+static void directory_cache_clear(struct directory *dir);
+
 void
 directory_free(struct directory *dir)
 {
 	if (dir == NULL)
 		return;
 	directory_disconnect(dir);
+	directory_cache_clear(dir);
 	OPENSSL_cleanse(dir->bind_password, dir->bind_password_len);
 	free(dir->bind_password);
 	free(dir);
@@ -1259,6 +1271,134 @@ directory_lookup(struct directory *dir, const char *name, size_t len,
 		directory_disconnect(dir);
 	free(filter);
 	return rc;
+}
+
+/* --- the cache (ldap.cache_ttl) ------------------------------------------ */
+
+static char **
+directory_strv_dup(char **v, size_t n)
+{
+	char **copy;
+	size_t i;
+
+	if (n == 0)
+		return NULL;
+	if ((copy = calloc(n, sizeof(*copy))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < n; i++)
+		copy[i] = directory_strdup(v[i], strlen(v[i]));
+	return copy;
+}
+
+static char *
+directory_strdup_opt(const char *s)
+{
+	return s != NULL ? directory_strdup(s, strlen(s)) : NULL;
+}
+
+/* A deep copy of U. */
+static struct directory_user *
+directory_user_dup(const struct directory_user *u)
+{
+	struct directory_user *c = calloc(1, sizeof(*c));
+	size_t i;
+
+	if (c == NULL)
+		fatal("calloc");
+	c->dn = directory_strdup_opt(u->dn);
+	c->id = directory_strdup_opt(u->id);
+	c->username = directory_strdup_opt(u->username);
+	c->uid = directory_strdup_opt(u->uid);
+	if (u->nextra > 0 && (c->extra = calloc(u->nextra, sizeof(*c->extra))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < u->nextra; i++) {
+		c->extra[i].name = directory_strdup_opt(u->extra[i].name);
+		c->extra[i].values = directory_strv_dup(u->extra[i].values,
+		    u->extra[i].nvalues);
+		c->extra[i].nvalues = u->extra[i].nvalues;
+	}
+	c->nextra = u->nextra;
+	c->groups = directory_strv_dup(u->groups, u->ngroups);
+	c->ngroups = u->ngroups;
+	return c;
+}
+
+static void
+directory_cache_drop(struct directory_cache_entry *e)
+{
+	free(e->name);
+	directory_user_free(e->user);
+	memset(e, 0, sizeof(*e));
+}
+
+static void
+directory_cache_clear(struct directory *dir)
+{
+	size_t i;
+
+	for (i = 0; i < dir->ncache; i++)
+		directory_cache_drop(&dir->cache[i]);
+	free(dir->cache);
+	dir->cache = NULL;
+	dir->ncache = 0;
+}
+
+int
+directory_lookup_cached(struct directory *dir, const char *name, size_t len,
+    struct directory_user **userp, size_t *nentries)
+{
+	int64_t ttl = dir->conf->ldap.cache_ttl_ms, now;
+	struct directory_cache_entry *e, *slot = NULL;
+	size_t i;
+	int rc;
+
+	if (ttl <= 0)
+		return directory_lookup(dir, name, len, true, userp, nentries);
+	now = directory_now_ms();
+	for (i = 0; i < dir->ncache; i++) {
+		e = &dir->cache[i];
+		if (e->name != NULL && e->name_len == len &&
+		    memcmp(e->name, name, len) == 0) {
+			if (e->expires_ms > now) {
+				memset(&dir->stats, 0, sizeof(dir->stats));
+				dir->stats.cached = true;
+				*userp = directory_user_dup(e->user);
+				*nentries = 1;
+				return 0;
+			}
+			slot = e;
+			break;
+		}
+	}
+	rc = directory_lookup(dir, name, len, true, userp, nentries);
+	if (rc < 0 || *nentries != 1) {
+		/* Only "exactly one entry" is kept: a user added to, or
+		 * fixed in, the directory is seen at once. */
+		if (slot != NULL)
+			directory_cache_drop(slot);
+		return rc;
+	}
+	if (slot == NULL) {
+		if (dir->cache == NULL &&
+		    (dir->cache = calloc(DIRECTORY_CACHE_MAX,
+		    sizeof(*dir->cache))) == NULL)
+			fatal("calloc");
+		if (dir->ncache < DIRECTORY_CACHE_MAX) {
+			slot = &dir->cache[dir->ncache++];
+		} else {
+			/* Full: the entry nearest to expiry makes room. */
+			slot = &dir->cache[0];
+			for (i = 1; i < dir->ncache; i++)
+				if (dir->cache[i].expires_ms < slot->expires_ms)
+					slot = &dir->cache[i];
+		}
+	}
+	directory_cache_drop(slot);
+	slot->name = directory_strdup(name, len);
+	slot->name_len = len;
+	slot->expires_ms = now + ttl;
+	slot->user = directory_user_dup(*userp);
+	return 0;
 }
 
 int

@@ -61,6 +61,7 @@ struct directory_stats {
 	long bind_us;                   /* service bind (and any reconnect) */
 	long search_us;                 /* user and group searches */
 	unsigned searches;              /* search operations (pages count) */
+	bool cached;                    /* answered from the cache */
 };
 void directory_get_stats(const struct directory *dir,
     struct directory_stats *stats);
@@ -80,6 +81,15 @@ void directory_get_stats(const struct directory *dir,
  */
 int directory_lookup(struct directory *dir, const char *name, size_t len,
     bool with_groups, struct directory_user **userp, size_t *nentries);
+
+/* directory_lookup() with groups, answered from this worker's cache when
+ * ldap.cache_ttl is set and the same NAME found exactly one entry less
+ * than cache_ttl ago (no bind, no search: stats say "cached"). Only such
+ * answers are kept (at most DIRECTORY_CACHE_MAX names; the nearest to
+ * expiry make room). cache_ttl 0: exactly directory_lookup(). */
+#define DIRECTORY_CACHE_MAX 4096
+int directory_lookup_cached(struct directory *dir, const char *name,
+    size_t len, struct directory_user **userp, size_t *nentries);
 
 /* Does PASSWORD (LEN bytes) bind as DN? Binds on a connection of its own
  * (URL failover, TLS and timeouts as the service's), never on the worker's

@@ -658,45 +658,68 @@ store_cluster_delete(struct db *db, const char *id, bool *found)
 }
 
 static const struct db_stmt_def store_cluster_select_names = {
-	"cluster_select_names", "SELECT name FROM clusters", true,
+	"cluster_select_names",
+	"SELECT name, COALESCE(client_cn, '') FROM clusters", true,
 };
 static const struct db_stmt_def store_cluster_exists_name = {
-	"cluster_exists_name", "SELECT 1 FROM clusters WHERE name = ?", true,
+	"cluster_exists_name",
+	"SELECT COALESCE(client_cn, '') FROM clusters WHERE name = ?", true,
 };
 static const struct db_stmt_def store_cluster_count_policies = {
 	"cluster_count_policies",
 	"SELECT COUNT(*) FROM policies WHERE cluster_id = ?", true,
 };
 
-struct store_name_walk {
-	store_name_fn fn;
+struct store_cluster_name_walk {
+	store_cluster_name_fn fn;
 	void *ctx;
 };
 
 static int
-store_name_row(void *ctx, const struct db_val *c, size_t n)
+store_cluster_name_row(void *ctx, const struct db_val *c, size_t n)
 {
-	struct store_name_walk *w = ctx;
-	return w->fn(w->ctx, c[0].str);
+	struct store_cluster_name_walk *w = ctx;
+	return w->fn(w->ctx, c[0].str, c[1].str != NULL ? c[1].str : "");
 }
 
 int
-store_cluster_names(struct db *db, store_name_fn fn, void *ctx)
+store_cluster_names(struct db *db, store_cluster_name_fn fn, void *ctx)
 {
-	struct store_name_walk w = { fn, ctx };
+	struct store_cluster_name_walk w = { fn, ctx };
 
 	return db_run(db, &store_cluster_select_names, NULL, 0,
-	    (enum db_type[]){ DB_T_BIN }, 1, store_name_row, &w, NULL);
+	    (enum db_type[]){ DB_T_BIN, DB_T_BIN }, 2, store_cluster_name_row, &w, NULL);
+}
+
+struct store_cluster_found {
+	bool *found;
+	char **client_cn;
+};
+
+static int
+store_cluster_found_row(void *ctx, const struct db_val *c, size_t n)
+{
+	struct store_cluster_found *f = ctx;
+
+	free(*f->client_cn);
+	*f->client_cn = strdup(c[0].str != NULL ? c[0].str : "");
+	if (*f->client_cn == NULL)
+		return -1;
+	*f->found = true;
+	return 0;
 }
 
 int
-store_cluster_exists(struct db *db, const char *name, bool *found)
+store_cluster_find(struct db *db, const char *name, bool *found,
+    char **client_cn)
 {
 	struct db_val p = db_bin(name, strlen(name));
+	struct store_cluster_found f = { found, client_cn };
 
 	*found = false;
+	*client_cn = NULL;
 	return db_run(db, &store_cluster_exists_name, &p, 1,
-	    (enum db_type[]){ DB_T_INT }, 1, store_found_row, found, NULL);
+	    (enum db_type[]){ DB_T_BIN }, 1, store_cluster_found_row, &f, NULL);
 }
 
 static int

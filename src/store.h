@@ -155,10 +155,15 @@ int store_cluster_list(struct db *db, const char *name, const char *id,
  * names it. Bumps the policies generation (workers cache cluster names). */
 int store_cluster_delete(struct db *db, const char *id, bool *found);
 /* Is there a cluster named NAME? */
-int store_cluster_exists(struct db *db, const char *name, bool *found);
-/* Every cluster's name (for the authorization cache). */
-typedef int (*store_name_fn)(void *ctx, const char *name);
-int store_cluster_names(struct db *db, store_name_fn fn, void *ctx);
+/* Does cluster NAME exist, and what client_cn binds it ("" = none)?
+ * *client_cn is malloc'd when found (caller frees). */
+int store_cluster_find(struct db *db, const char *name, bool *found,
+    char **client_cn);
+/* Every cluster's name and client_cn ("" = none), for the authorization
+ * cache. */
+typedef int (*store_cluster_name_fn)(void *ctx, const char *name,
+    const char *client_cn);
+int store_cluster_names(struct db *db, store_cluster_name_fn fn, void *ctx);
 /* How many policies name cluster ID (to explain a 409). */
 int store_cluster_policy_count(struct db *db, const char *id,
     unsigned long long *count);

@@ -190,6 +190,8 @@ grep -Eq "audit: authn token fp:[0-9a-f]{8} user - cluster -: deny \(token not f
 ok $? "audit line for an unknown token: its HMAC fingerprint, reason, time"
 grep -q "deny (user not found in directory)" "$T/ka.log"
 ok $? "audit line for a user not in the directory"
+grep -q "audit: authn token fp:- user - cluster -: error (malformed TokenReview)" "$T/ka.log"
+ok $? "audit line for a malformed request"
 grep -qF "$TOKEN" "$T/ka.log"
 is "$?" 1 "no token in any log line"
 grep -qF "$(jq -r .token <<<"$tok2")" "$T/ka.log"

@@ -69,6 +69,27 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 done
 is "$(jq -r .status.authenticated <<<"$body")" true "MariaDB back: authenticated again"
 
+# --- ldap.cache_ttl: answers kept per worker (one worker here) -------------
+admin_curl POST /users -d '{"username": "bob@example.org"}'
+admin_curl POST /tokens -d "{\"user_id\": \"$(jq -r .id <<<"$body")\"}"
+BOB=$(jq -r .token <<<"$body")
+restart_with "$(printf 'workers: 1\nldap:\n  cache_ttl: 60s\n')"
+review "$TOKEN"
+is "$(jq -r .status.authenticated <<<"$body")" true "cache_ttl 60s: authenticated"
+review "$TOKEN"
+is "$(jq -c .status.user.groups <<<"$body")" '["admins","developers","All Users"]' \
+	"... the second time from the cache, same groups"
+grep -q "audit: authn .* user alice@example.org cluster -: allow .*, ldap cached)" "$T/ka.log"
+ok $? "... and the audit line says so"
+slapd_stop_private
+review "$TOKEN" 8
+is "$(jq -r .status.authenticated <<<"$body")" true "slapd stopped: a cached user still authenticates"
+review "$BOB" 8
+unavailable_is ldap "slapd stopped: a user not in the cache"
+slapd_start_private || bail "slapd did not restart"
+review "$BOB"
+is "$(jq -r .status.authenticated <<<"$body")" true "slapd back: that user too"
+
 # --- a listener that accepts and never answers ---------------------------
 HOLE_PORT=$(free_port)
 spawn_daemon blackhole "$T/blackhole.log" python3 -c '
