@@ -218,6 +218,35 @@ admin_duration(int64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "%llds", (long long)(ms / 1000));
 }
 
+/* After a store call that looks up one row (RC its result, *FOUND set by
+ * it): 0 to go on, or -1 after failing the request — 503/500 when the
+ * store failed, 404 "WHAT not found" when there is no such row. */
+static int
+admin_found(struct req *r, int rc, const bool *found, const char *what)
+{
+	if (rc < 0) {
+		admin_db_fail(r);
+		return -1;
+	}
+	if (!*found) {
+		req_fail(r, 404, "%s not found", what);
+		return -1;
+	}
+	return 0;
+}
+
+/* The answer to a DELETE: {"id": ID}. */
+static void
+admin_send_id(struct req *r, const char *id)
+{
+	yajl_gen g = req_json(r);
+
+	yajl_gen_map_open(g);
+	json_gen_str(g, "id", id);
+	yajl_gen_map_close(g);
+	req_send_json(r, 200);
+}
+
 /* --- users ---------------------------------------------------------------- */
 
 static int
@@ -289,14 +318,9 @@ admin_users_get(struct req *r)
 
 	if (admin_auth(r) == NULL || admin_path_id(r, 0, "user", id) < 0)
 		return;
-	if (store_user_get(r->worker->db, id, admin_gen_user, req_json(r), &found) < 0) {
-		admin_db_fail(r);
+	if (admin_found(r, store_user_get(r->worker->db, id, admin_gen_user,
+	    req_json(r), &found), &found, "user") < 0)
 		return;
-	}
-	if (!found) {
-		req_fail(r, 404, "user not found");
-		return;
-	}
 	req_send_json(r, 200);
 }
 
@@ -309,20 +333,11 @@ admin_users_delete(struct req *r)
 
 	if ((admin = admin_auth(r)) == NULL || admin_path_id(r, 0, "user", id) < 0)
 		return;
-	if (store_user_delete(r->worker->db, id, &found) < 0) {
-		admin_db_fail(r);
+	if (admin_found(r, store_user_delete(r->worker->db, id, &found),
+	    &found, "user") < 0)
 		return;
-	}
-	if (!found) {
-		req_fail(r, 404, "user not found");
-		return;
-	}
 	log_info("audit: admin %s deleted user %s and its tokens", admin, id);
-	yajl_gen g = req_json(r);
-	yajl_gen_map_open(g);
-	json_gen_str(g, "id", id);
-	yajl_gen_map_close(g);
-	req_send_json(r, 200);
+	admin_send_id(r, id);
 }
 
 /* --- tokens --------------------------------------------------------------- */
@@ -566,20 +581,11 @@ admin_tokens_delete(struct req *r)
 
 	if ((admin = admin_auth(r)) == NULL || admin_path_id(r, 0, "token", id) < 0)
 		return;
-	if (store_token_revoke(r->worker->db, id, &found) < 0) {
-		admin_db_fail(r);
+	if (admin_found(r, store_token_revoke(r->worker->db, id, &found),
+	    &found, "token") < 0)
 		return;
-	}
-	if (!found) {
-		req_fail(r, 404, "token not found");
-		return;
-	}
 	log_info("audit: admin %s revoked token %s", admin, id);
-	yajl_gen g = req_json(r);
-	yajl_gen_map_open(g);
-	json_gen_str(g, "id", id);
-	yajl_gen_map_close(g);
-	req_send_json(r, 200);
+	admin_send_id(r, id);
 }
 
 /* --- clusters ------------------------------------------------------------- */
@@ -762,11 +768,7 @@ admin_clusters_delete(struct req *r)
 		return;
 	}
 	log_info("audit: admin %s deleted cluster %s", admin, id);
-	yajl_gen g = req_json(r);
-	yajl_gen_map_open(g);
-	json_gen_str(g, "id", id);
-	yajl_gen_map_close(g);
-	req_send_json(r, 200);
+	admin_send_id(r, id);
 }
 
 /* NAME as one URL path segment: everything but RFC 3986 unreserved

@@ -14,17 +14,8 @@ slapd_setup
 # An LDAP "server" that accepts connections and never answers: a /healthz
 # request then stays in its worker for ldap.timeout (3 s) — a slow request
 # in hand, finished with the service's own answer.
-blackhole_port=$(free_port)
-python3 -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)
-' "$blackhole_port" &
-blackhole=$!
-at_exit "kill $blackhole 2>/dev/null"
+blackhole_start
+blackhole_port=$BLACKHOLE_PORT
 
 ka_config - <<YAML
 workers: 2

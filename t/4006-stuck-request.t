@@ -11,17 +11,8 @@ mariadb_setup
 slapd_setup
 
 # An LDAP listener that accepts and never answers.
-blackhole_port=$(free_port)
-python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)
-' "$blackhole_port" &
-blackhole=$!
-at_exit "kill $blackhole 2>/dev/null"
+blackhole_start
+blackhole_port=$BLACKHOLE_PORT
 
 ka_config - <<YAML
 workers: 2

@@ -4,6 +4,9 @@
 #                      $KA_URL$PATH for SECONDS (never longer); sets LOAD_PID
 #   load_wait          wait for it; sets LOAD_REQUESTS (completed) and
 #                      LOAD_FAILED (non-2xx answers + socket errors)
+#   blackhole_start    a listener that accepts and never answers:
+#                      BLACKHOLE_PORT
+#   worker_pids, worker_count, eventually TENTHS CMD...
 #
 # wrk's counts are what a client saw: a request cut by a killed worker shows
 # up as a JSON 503 from nginx (non-2xx), a refused connection as an error.
@@ -29,6 +32,24 @@ load_wait() {
 	LOAD_FAILED=$(( ${non2xx:-0} + ${errors:-0} ))
 	: "${LOAD_REQUESTS:=0}"
 	diag "load: $LOAD_REQUESTS requests, $LOAD_FAILED failed"
+}
+
+# A listener on a free loopback port that accepts connections and never
+# answers (a hung LDAP server, say); sets BLACKHOLE_PORT, stopped at exit.
+blackhole_start() {
+	BLACKHOLE_PORT=$(free_port)
+	python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' "$BLACKHOLE_PORT" &
+	local pid=$!
+	at_exit "kill $pid 2>/dev/null"
+	waitfor "$pid" 50 bash -c "exec 3<>/dev/tcp/127.0.0.1/$BLACKHOLE_PORT" ||
+		bail "the black-hole listener did not start"
 }
 
 # The worker pids of the running service, sorted, one line.
