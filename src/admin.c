@@ -105,42 +105,6 @@ admin_utf8_chars(const char *s)
 	return n;
 }
 
-/* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or code points
- * past U+10FFFF, which the JSON parser lets through. */
-static bool
-admin_utf8_valid(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	while (*s != '\0') {
-		unsigned c = *s;
-		int n;
-		unsigned cp, min;
-
-		if (c < 0x80) {
-			s++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1; cp = c & 0x1f; min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2; cp = c & 0x0f; min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3; cp = c & 0x07; min = 0x10000;
-		} else {
-			return false;
-		}
-		for (int i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
-
 static bool
 admin_has_control(const char *s)
 {
@@ -162,7 +126,7 @@ admin_opt_string(struct req *r, yajl_val obj, const char *key, const char **out)
 		return 0;
 	if (!YAJL_IS_STRING(v))
 		return req_fail(r, 400, "%s must be a string", key);
-	if (!admin_utf8_valid(v->u.string))
+	if (!json_utf8_valid(v->u.string, strlen(v->u.string)))
 		return req_fail(r, 400, "%s is not valid UTF-8", key);
 	*out = v->u.string;
 	return 0;

@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "json.h"
 #include "log.h"
 
 struct directory {
@@ -579,43 +580,6 @@ directory_grow(void *v, size_t n, size_t *cap, size_t size)
 	return v;
 }
 
-/* Strict UTF-8 (RFC 3629), no NUL: what a JSON string of ours may hold. */
-static bool
-directory_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i], cp, min;
-		size_t n, k;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1; cp = c & 0x1f; min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2; cp = c & 0x0f; min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3; cp = c & 0x07; min = 0x10000;
-		} else {
-			return false;
-		}
-		for (k = 1; k <= n; k++) {
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
-
 /* The values of ATTR in ENTRY that are valid UTF-8, as a malloc'd array
  * of malloc'd strings (*np of them; NULL when none). */
 static char **
@@ -634,7 +598,7 @@ directory_values(struct directory *dir, LDAPMessage *entry, const char *attr,
 	if (i > 0 && (out = calloc(i, sizeof(*out))) == NULL)
 		fatal("calloc");
 	for (i = 0; vals[i] != NULL; i++) {
-		if (!directory_utf8_valid(vals[i]->bv_val, vals[i]->bv_len)) {
+		if (!json_utf8_valid(vals[i]->bv_val, vals[i]->bv_len)) {
 			log_sanitize(shown, sizeof(shown), attr);
 			log_warnx("ldap: a value of %s is not UTF-8 text: left out",
 			    shown);
@@ -1182,7 +1146,7 @@ directory_user_groups(struct directory *dir, struct directory_user *u,
 				break;
 		if (k < u->ngroups)
 			continue;
-		if (!directory_utf8_valid(name, strlen(name)))
+		if (!json_utf8_valid(name, strlen(name)))
 			continue;
 		u->groups = directory_grow(u->groups, u->ngroups, &cap,
 		    sizeof(*u->groups));

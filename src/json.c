@@ -8,10 +8,47 @@
 
 #include <yajl_parse.h>
 
+bool
+json_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i], cp, min;
+		size_t n, k;
+
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1; cp = c & 0x1f; min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2; cp = c & 0x0f; min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3; cp = c & 0x07; min = 0x10000;
+		} else {
+			return false;
+		}
+		for (k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
 struct json_check {
 	int depth;
 	int max_depth;
 	bool nul_in_string;
+	bool bad_utf8;
 };
 
 static int
@@ -20,6 +57,12 @@ json_check_string(void *ctx, const unsigned char *s, size_t len)
 	struct json_check *c = ctx;
 	if (memchr(s, '\0', len) != NULL) {
 		c->nul_in_string = true;
+		return 0;
+	}
+	/* yajl lets overlong forms, surrogates and code points past
+	 * U+10FFFF through; nothing of ours may hold them. */
+	if (!json_utf8_valid((const char *)s, len)) {
+		c->bad_utf8 = true;
 		return 0;
 	}
 	return 1;
@@ -80,6 +123,8 @@ json_check(const char *text, size_t len, char *err, size_t errlen)
 	if (st == yajl_status_client_canceled) {
 		if (c.nul_in_string)
 			snprintf(err, errlen, "invalid JSON: strings must not contain NUL");
+		else if (c.bad_utf8)
+			snprintf(err, errlen, "invalid JSON: a string is not valid UTF-8");
 		else
 			snprintf(err, errlen, "invalid JSON: nested deeper than %d levels",
 			    JSON_MAX_DEPTH);

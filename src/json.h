@@ -23,6 +23,11 @@
 int json_parse(const char *text, size_t len, yajl_val *valp, char *err,
     size_t errlen);
 
+/* Is LEN bytes at S strict UTF-8 (RFC 3629: no overlong forms, surrogates
+ * or code points past U+10FFFF) without NUL? json_parse() applies it to
+ * every string and key. Pure. */
+bool json_utf8_valid(const char *s, size_t len);
+
 /* Member KEY of object OBJ, or NULL when OBJ is not an object or has no
  * such member. When a key repeats, the last one wins (as in Go). */
 yajl_val json_get(yajl_val obj, const char *key);

@@ -46,6 +46,14 @@ main(void)
 	is_str(err, "invalid JSON: body contains a NUL byte", "raw NUL message");
 	ok(!PARSES("{\"a\":\"\xff\xfe\"}"), "invalid UTF-8 refused");
 	ok(PARSES("{\"a\":\"caf\xc3\xa9\"}"), "valid UTF-8 accepted");
+	ok(PARSES("{\"a\":\"\xf0\x9f\x98\x80\"}"), "a 4-byte character accepted");
+	ok(!PARSES("{\"a\":\"\xc0\xaf\"}"), "overlong form refused");
+	is_str(err, "invalid JSON: a string is not valid UTF-8", "overlong form: message");
+	ok(!PARSES("{\"a\":\"\xed\xa0\x80\"}"), "UTF-16 surrogate refused");
+	ok(!PARSES("{\"a\":\"\xf4\x90\x80\x80\"}"), "code point past U+10FFFF refused");
+	ok(!PARSES("{\"\xc0\xaf\":1}"), "overlong form in a key refused");
+	ok(json_utf8_valid("abc", 3) && !json_utf8_valid("a\0c", 3), "json_utf8_valid: NUL refused");
+	ok(!json_utf8_valid("\xe2\x82", 2), "json_utf8_valid: truncated sequence refused");
 
 	char deep[2 * JSON_MAX_DEPTH + 8], *p = deep;
 	int i;
