@@ -10,7 +10,7 @@
 # CI=true it fails the run instead. `make -k fuzz` builds what it can, but
 # after any build error every target counts as not built.
 #
-# By default the targets share a budget of FUZZ_BUDGET seconds (270), so
+# By default the targets share a budget of FUZZ_BUDGET seconds (240), so
 # that a run, build included, stays within five minutes.
 #
 # Environment: KA_BUILDDIR (the configured build tree; default: the source
@@ -34,7 +34,7 @@ fi
 if [ $# -gt 0 ]; then
 	secs=$1
 else
-	secs=$(( ${FUZZ_BUDGET:-270} / ${#targets[@]} ))
+	secs=$(( ${FUZZ_BUDGET:-240} / ${#targets[@]} ))
 fi
 case $secs in
 ''|*[!0-9]*|0) echo "usage: fuzz/run.sh [SECONDS_PER_TARGET]" >&2; exit 2 ;;
