@@ -137,6 +137,8 @@ test_durations(void)
 		{ "9223372036854775808ns", -1, 0 },
 		{ "99999999999999999999h", -1, 0 },
 		{ "9223372036854775807ns1ns", -1, 0 },
+		/* Found by fuzzing: the unsigned sum wrapped to 0. */
+		{ "9223372036854775808ns9223372036854775808ns", -1, 0 },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

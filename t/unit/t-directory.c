@@ -317,6 +317,11 @@ main(void)
 	    "other filter syntax unchanged");
 
 	/* RFC 4514 */
+	/* Found by fuzzing: libldap strips tabs and newlines like spaces at
+	 * the ends of a value, so control characters are written in hex. */
+	check_dn("alice\n", 6, "alice\\0a", "a trailing newline is escaped");
+	check_dn("\talice", 6, "\\09alice", "a leading tab is escaped");
+	check_dn("a\rb", 3, "a\\0db", "a carriage return is escaped");
 	check_dn(V("alice"), "alice", "plain value unchanged");
 	check_dn(V(","), "\\,", "comma");
 	check_dn(V("+"), "\\+", "plus");
