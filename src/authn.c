@@ -398,40 +398,59 @@ authn_path_cluster(struct authn_review *rv)
 	return 0;
 }
 
+int
+authn_review_parse(const char *body, size_t len, yajl_val *tree,
+    const char **api_version, const char **token, char *err, size_t errlen)
+{
+	yajl_val v, spec;
+
+	*token = NULL;
+	*api_version = AUTHN_V1BETA1;
+	if (json_parse(body, len, tree, err, errlen) < 0)
+		return -1;
+	if (!YAJL_IS_OBJECT(*tree)) {
+		snprintf(err, errlen, "the body must be a TokenReview object");
+		return -1;
+	}
+	/* The original's walk-through sends no apiVersion: v1beta1. */
+	v = json_get(*tree, "apiVersion");
+	if (v == NULL || YAJL_IS_NULL(v))
+		*api_version = AUTHN_V1BETA1;
+	else if (json_string(v) != NULL && strcmp(json_string(v), AUTHN_V1) == 0)
+		*api_version = AUTHN_V1;
+	else if (json_string(v) != NULL &&
+	    strcmp(json_string(v), AUTHN_V1BETA1) == 0)
+		*api_version = AUTHN_V1BETA1;
+	else {
+		snprintf(err, errlen, "apiVersion must be " AUTHN_V1 " or "
+		    AUTHN_V1BETA1);
+		return -1;
+	}
+	v = json_get(*tree, "kind");
+	if (v != NULL && !YAJL_IS_NULL(v) && (json_string(v) == NULL ||
+	    strcmp(json_string(v), "TokenReview") != 0)) {
+		snprintf(err, errlen, "kind must be TokenReview");
+		return -1;
+	}
+	spec = json_get(*tree, "spec");
+	if (spec != NULL && !YAJL_IS_NULL(spec) && !YAJL_IS_OBJECT(spec)) {
+		snprintf(err, errlen, "spec must be an object");
+		return -1;
+	}
+	*token = json_string(json_get(spec, "token"));
+	return 0;
+}
+
 /* The request body: a TokenReview. Sets rv->api_version; *token is the
  * spec.token string (borrowed from TREE) or NULL. Returns 0 or -1 (400). */
 static int
 authn_parse_review(struct authn_review *rv, yajl_val *tree, const char **token)
 {
-	struct req *r = rv->r;
-	yajl_val v, spec;
 	char err[160];
 
-	*token = NULL;
-	if (json_parse(r->body, r->body_len, tree, err, sizeof(err)) < 0)
-		return req_fail(r, 400, "%s", err);
-	if (!YAJL_IS_OBJECT(*tree))
-		return req_fail(r, 400, "the body must be a TokenReview object");
-	/* The original's walk-through sends no apiVersion: v1beta1. */
-	v = json_get(*tree, "apiVersion");
-	if (v == NULL || YAJL_IS_NULL(v))
-		rv->api_version = AUTHN_V1BETA1;
-	else if (json_string(v) != NULL && strcmp(json_string(v), AUTHN_V1) == 0)
-		rv->api_version = AUTHN_V1;
-	else if (json_string(v) != NULL &&
-	    strcmp(json_string(v), AUTHN_V1BETA1) == 0)
-		rv->api_version = AUTHN_V1BETA1;
-	else
-		return req_fail(r, 400, "apiVersion must be " AUTHN_V1 " or "
-		    AUTHN_V1BETA1);
-	v = json_get(*tree, "kind");
-	if (v != NULL && !YAJL_IS_NULL(v) && (json_string(v) == NULL ||
-	    strcmp(json_string(v), "TokenReview") != 0))
-		return req_fail(r, 400, "kind must be TokenReview");
-	spec = json_get(*tree, "spec");
-	if (spec != NULL && !YAJL_IS_NULL(spec) && !YAJL_IS_OBJECT(spec))
-		return req_fail(r, 400, "spec must be an object");
-	*token = json_string(json_get(spec, "token"));
+	if (authn_review_parse(rv->r->body, rv->r->body_len, tree,
+	    &rv->api_version, token, err, sizeof(err)) < 0)
+		return req_fail(rv->r, 400, "%s", err);
 	return 0;
 }
 
@@ -540,15 +559,11 @@ done:
 
 /* --- /login and /logout --------------------------------------------------- */
 
-/* The credentials of an "Authorization: Basic" header, decoded into a
- * malloc'd buffer *BUF of *BUF_SIZE bytes (caller wipes and frees, also
- * after a failure) split at the first ':'. Returns 0, or -1 when the
- * header is missing or malformed. */
-static int
-authn_basic(const struct req *r, char **buf, size_t *buf_size,
+int
+authn_basic_decode(const char *h, char **buf, size_t *buf_size,
     const char **user, char **password, size_t *password_len)
 {
-	const char *h = req_param(r, "HTTP_AUTHORIZATION"), *b64;
+	const char *b64;
 	size_t len, pad = 0;
 	char *colon;
 	int n;
@@ -583,6 +598,16 @@ authn_basic(const struct req *r, char **buf, size_t *buf_size,
 	*password = colon + 1;
 	*password_len = (size_t)n - (size_t)(colon + 1 - *buf);
 	return 0;
+}
+
+/* The request's Basic credentials: authn_basic_decode() of its
+ * Authorization header. */
+static int
+authn_basic(const struct req *r, char **buf, size_t *buf_size,
+    const char **user, char **password, size_t *password_len)
+{
+	return authn_basic_decode(req_param(r, "HTTP_AUTHORIZATION"), buf,
+	    buf_size, user, password, password_len);
 }
 
 static bool

@@ -14,6 +14,10 @@
 #ifndef KA_AUTHN_H
 #define KA_AUTHN_H
 
+#include <stddef.h>
+
+#include <yajl_tree.h>
+
 #include <stdbool.h>
 
 struct req;
@@ -27,6 +31,22 @@ void authn_logout(struct req *r);        /* POST /logout (Bearer) */
  * (SSL_CLIENT_VERIFY=SUCCESS) whose subject (SSL_CLIENT_S_DN) holds exactly
  * one CN, equal to CLIENT_CN. For every webhook path of a cluster. */
 bool authn_cluster_client_allowed(const struct req *r, const char *client_cn);
+
+/* Parse LEN bytes of a TokenReview body (NUL at BODY[LEN]): *tree (free
+ * with yajl_tree_free, also after a failure), *api_version (the request's,
+ * or v1beta1 when absent; static) and *token (spec.token, borrowed from
+ * the tree, or NULL). Returns 0, or -1 with a message for a 400 in ERR.
+ * Pure: no I/O. */
+int authn_review_parse(const char *body, size_t len, yajl_val *tree,
+    const char **api_version, const char **token, char *err, size_t errlen);
+
+/* Decode an "Authorization: Basic ..." header value H (NULL = absent) into
+ * a malloc'd buffer *BUF of *BUF_SIZE bytes (the caller wipes and frees it,
+ * also after a failure), split at the first ':' into *user and *password
+ * (*password_len bytes). Returns 0, or -1 when H is missing or malformed.
+ * Pure. */
+int authn_basic_decode(const char *h, char **buf, size_t *buf_size,
+    const char **user, char **password, size_t *password_len);
 
 /* The description of tokens made by POST /login (login.max_tokens counts
  * these). */
