@@ -9,7 +9,7 @@
 #   at_exit CMD        run CMD at exit; commands run in reverse order, also
 #                      when the test fails, calls exit, or gets INT/TERM/HUP;
 #                      a watchdog kills the test's daemons even on SIGKILL
-#   free_port          print a free loopback port in 40000-49999
+#   free_port          print a free loopback port in 20000-29999
 #   alive PID          PID runs (and is no zombie)
 #   waitfor PID N CMD  poll CMD every 0.1 s, at most N tenths of a second
 #                      (scaled by TEST_TIME_FACTOR), while PID lives
@@ -134,7 +134,10 @@ _ka_port_is_free() {
 free_port() {
 	local p _
 	for _ in $(seq 100); do
-		p=$((40000 + (RANDOM * 32768 + RANDOM) % 10000))
+		# Below the kernel's ephemeral range (32768-60999 by default):
+		# a client's outgoing connection can never hold a port a test
+		# wants to bind again after stopping its server.
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 10000))
 		if (
 			flock 9
 			grep -qx "$p" "$KA_PORT_REGISTRY" 2>/dev/null && exit 1
