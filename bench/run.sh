@@ -1,0 +1,353 @@
+#!/usr/bin/env bash
+# bench/run.sh — the benchmark: every hot path next to its ceiling, in one
+# run, on one machine, with the same number of workers.
+#
+#   bench/run.sh                      # ~10 minutes; writes bench/RESULTS.md
+#   BENCH_DURATION=5 BENCH_USERS=1000 BENCH_LONG_REQUESTS=50000 bench/run.sh
+#
+# Builds an optimised binary (-O2 -g) from a copy of the tree (the files git
+# knows, plus new ones it does not ignore; the working tree is not touched),
+# starts MariaDB, a private slapd, nginx and the service with the test
+# harness (t/lib/), seeds BENCH_USERS LDAP users (each in 3-5 groups, loaded
+# offline with slapadd) with a local user and a token each, 1,000
+# authorization rules, and runs wrk (loopback, HTTPS through the real nginx
+# site) against:
+#   1 nginx `return 200`               (static ceiling)
+#   2 bench/fcgi-null behind nginx     (the FastCGI ceiling)
+#   3 bench/ldap-ceiling               (the directory's ceiling: the same
+#                                       directory_lookup() authn.c calls,
+#                                       one process per worker, no HTTP)
+#   4 GET /healthz
+#   5 TokenReview rotating over the tokens, LDAP on every request
+#   6 the same with ldap.cache_ttl: 10m
+#   7 TokenReview with unknown tokens
+#   8 SubjectAccessReview against the 1,000 rules
+#   9 GET /users, POST /tokens
+# then a long TokenReview run (max_requests: 0) for memory growth. Prints a
+# table and writes it to bench/RESULTS.md (BENCH_RESULTS) with the commit id
+# and the CPU model. Everything it starts is stopped at exit.
+#
+# Settings (environment):
+#   BENCH_DURATION       seconds per target (15)
+#   BENCH_USERS          LDAP users, local users and tokens (10000)
+#   BENCH_WORKERS        workers of the service, fcgi-null and ldap-ceiling (4)
+#   BENCH_CONNECTIONS    wrk connections (32)
+#   BENCH_LONG_REQUESTS  TokenReviews of the long run (1000000), bounded by
+#   BENCH_LONG_SECONDS   (180): the table says how many it reached
+#   BENCH_RESULTS        output file (bench/RESULTS.md)
+#
+# Needs, as root on Debian 12 (contrib/test.sh --deps-only installs them):
+#   apt-get install build-essential autoconf automake libtool pkg-config \
+#     libfcgi-dev libmariadb-dev libyajl-dev libyaml-dev libssl-dev libldap-dev \
+#     mariadb-server slapd ldap-utils nginx curl jq wrk openssl python3
+set -uo pipefail
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+D=${BENCH_DURATION:-15}
+NUSERS=${BENCH_USERS:-10000}
+W=${BENCH_WORKERS:-4}
+C=${BENCH_CONNECTIONS:-32}
+LONG_REQUESTS=${BENCH_LONG_REQUESTS:-1000000}
+LONG_SECONDS=${BENCH_LONG_SECONDS:-180}
+RESULTS=${BENCH_RESULTS:-$SRC/bench/RESULTS.md}
+NRULES=1000
+
+for tool in wrk jq curl gcc autoreconf make slapadd nginx mariadbd python3; do
+	command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] ||
+		{ echo "bench: $tool is not installed (see the apt-get line in $0)" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "bench: run as root (like the service tests)" >&2; exit 1; }
+
+KA_SRCDIR=$SRC
+. "$SRC/t/lib/tap.sh"
+. "$SRC/t/lib/lib-mariadb.sh"
+. "$SRC/t/lib/lib-slapd.sh"
+. "$SRC/t/lib/lib-nginx.sh"
+
+say() { printf '%s bench: %s\n' "$(date +%T)" "$*" >&2; }
+die() { say "$*"; exit 1; }
+T0=$EPOCHREALTIME
+
+# --- build ------------------------------------------------------------------
+B=$T/build
+mkdir -p "$B"
+if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$SRC" && git ls-files -z --cached --others --exclude-standard |
+		tar --null -T - -cf - 2>/dev/null) | tar -xf - -C "$B"
+	COMMIT=$(git -C "$SRC" rev-parse --short=12 HEAD)
+	changed=$(git -C "$SRC" status --porcelain --untracked-files=no | awk '{ print $NF }' | head -n 5 | paste -sd, -)
+	[ -n "$changed" ] && COMMIT="$COMMIT (uncommitted changes: ${changed//,/, })"
+else
+	cp -a "$SRC/." "$B/" && { [ ! -f "$B/Makefile" ] || make -C "$B" distclean >/dev/null 2>&1; }
+	COMMIT="(not a git checkout)"
+fi
+say "building $COMMIT in $B"
+(cd "$B" && ./autogen.sh && ./configure CFLAGS='-O2 -g' && make -j"$(nproc)" kubernetes-auth libka.a) \
+	>"$T/build.log" 2>&1 || { tail -n 30 "$T/build.log" >&2; die "build failed (log above)"; }
+libs=$(sed -n 's/^\(FCGI\|MARIADB\|YAJL\|YAML\|SSL\|CRYPTO\|LDAP\)_LIBS = //p' "$B/Makefile" | tr '\n' ' ')
+gcc -O2 -g -std=gnu11 -o "$B/fcgi-null" "$B/bench/fcgi-null.c" -lfcgi ||
+	die "cannot build bench/fcgi-null.c"
+# shellcheck disable=SC2086
+gcc -O2 -g -std=gnu11 -I"$B/src" -o "$B/ldap-ceiling" "$B/bench/ldap-ceiling.c" "$B/libka.a" $libs ||
+	die "cannot build bench/ldap-ceiling.c"
+KA_BIN=$B/kubernetes-auth
+KA_SRCDIR=$B
+export KA_BIN KA_SRCDIR
+
+# --- services ---------------------------------------------------------------
+say "starting MariaDB and slapd"
+mariadb_setup
+slapd_setup --private
+B_DN=$LDAP_BASE_DN
+# NUSERS people; each in 2-4 groupOfNames (member) and 1 posixGroup
+# (memberUid): 3-5 groups, both of the test config's group methods.
+awk -v n="$NUSERS" -v base="$B_DN" 'BEGIN {
+	G = int(n / 25); if (G < 10) G = 10
+	P = int(n / 50); if (P < 5) P = 5
+	for (i = 0; i < n; i++) {
+		u = sprintf("u%05d", i)
+		printf "dn: uid=%s,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\n", u, base
+		printf "uid: %s\ncn: Bench %s\nsn: Bench\nmail: %s@example.org\nuidNumber: %d\ngidNumber: 100\nhomeDirectory: /home/%s\n\n", u, u, u, 10000 + i, u
+		k = 2 + i % 3
+		for (j = 0; j < k; j++) {
+			g = (i + j * (int(G / 5) + 1)) % G
+			members[g] = members[g] sprintf("member: uid=%s,ou=people,%s\n", u, base)
+		}
+		p = i % P
+		puids[p] = puids[p] sprintf("memberUid: %s\n", u)
+	}
+	for (g = 0; g < G; g++)
+		if (g in members)
+			printf "dn: cn=bench-g%03d,ou=groups,%s\nobjectClass: groupOfNames\ncn: bench-g%03d\n%s\n", g, base, g, members[g]
+	for (p = 0; p < P; p++)
+		printf "dn: cn=bench-p%03d,ou=groups,%s\nobjectClass: posixGroup\ncn: bench-p%03d\ngidNumber: %d\n%s\n", p, base, p, 20000 + p, puids[p]
+}' >"$T/bench.ldif"
+slapd_stop_private
+# The group search is (|(member=DN)(uniqueMember=DN)): a directory that
+# indexes member but not uniqueMember scans every entry for each
+# authentication (slapd then spends ~6 ms of CPU per lookup with 10,000
+# users). Index it, as a production directory should (README, Performance).
+sed -i 's/^\(index .*\bmember\) eq$/\1,uniqueMember eq/' "$SLAPD_PRIVATE_DIR/slapd.conf"
+grep -q '^index .*uniqueMember eq' "$SLAPD_PRIVATE_DIR/slapd.conf" || die "cannot add the uniqueMember index"
+slapadd -q -f "$SLAPD_PRIVATE_DIR/slapd.conf" -l "$T/bench.ldif" >"$T/slapadd.log" 2>&1 ||
+	{ cat "$T/slapadd.log" >&2; die "slapadd failed"; }
+slapd_start_private || die "slapd did not restart"
+SLAPD_PID=$(cat "$SLAPD_PRIVATE_DIR/pid")
+MARIADB_PID=$(cat "${MARIADB_PRIVATE_DIR:-/nonexistent}/pid" 2>/dev/null || pgrep -o mariadbd)
+
+service_config() {   # service_config CACHE-TTL
+	ka_config - <<-YAML
+	workers: $W
+	max_requests: 0
+	logging:
+	  level: 4
+	ldap:
+	  cache_ttl: $1
+	YAML
+}
+service_config 0
+nginx_setup
+# Two locations in this nginx only: the static ceiling and fcgi-null, in
+# the same server (TLS, fastcgi_params) as the service's paths.
+NULL_SOCK=$T/run/null.sock
+sed -i "s|^    location / {|    location = /bench/return-200 { return 200 '{\"kind\":\"TokenReview\"}\\\\n'; }\n    location = /bench/fcgi-null { fastcgi_pass unix:$NULL_SOCK; }\n    location / {|" \
+	"$T/nginx/kubernetes-auth.conf"
+nginx -q -t -p "$T/nginx" -e "$T/nginx/logs/error.log" -c "$T/nginx/nginx.conf" || die "nginx: bad bench locations"
+kill -HUP "$(cat "$T/nginx/pid")"
+NGINX_PID=$(cat "$T/nginx/pid")
+spawn_daemon fcgi-null "$T/fcgi-null.log" "$B/fcgi-null" "$NULL_SOCK" "$W"
+ka_start || die "kubernetes-auth did not start"
+export BENCH_ADMIN_TOKEN=$KA_ADMIN_TOKEN
+for _ in $(seq 50); do
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$KA_CACERT" "$KA_URL/bench/fcgi-null")" = 200 ] && break
+	sleep 0.1
+done
+
+# --- seeding ----------------------------------------------------------------
+# POST each line of FILE to PATH, 16 at a time over HTTP/2 (one curl), the
+# answers to stdout, one a line.
+post_lines() {   # post_lines PATH FILE
+	local path=$1 file=$2
+	awk -v url="$KA_URL$path" -v ca="$KA_CACERT" -v tok="$KA_ADMIN_TOKEN" '
+		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\"")
+		  if (NR > 1) print "next"
+		  printf "url = \"%s\"\ncacert = \"%s\"\nheader = \"x-auth-token: %s\"\n", url, ca, tok
+		  printf "header = \"Content-Type: application/json\"\ndata = \"%s\"\nwrite-out = \"\\n\"\nsilent\n", $0 }' \
+		"$file" >"$T/curl.conf"
+	chmod 0600 "$T/curl.conf"
+	curl -s --parallel --parallel-max 16 -K "$T/curl.conf" 2>>"$T/curl.err"
+}
+say "seeding $NUSERS local users and tokens, $NRULES rules"
+seq 0 $((NUSERS - 1)) | awk '{ printf "u%05d\n", $1 }' >"$T/names"
+awk '{ printf "{\"username\":\"%s\"}\n", $1 }' "$T/names" >"$T/users.jsonl"
+post_lines /users "$T/users.jsonl" | jq -r 'select(.id) | .id' >"$T/user-ids"
+[ "$(wc -l <"$T/user-ids")" = "$NUSERS" ] || die "POST /users: $(wc -l <"$T/user-ids") of $NUSERS created"
+awk '{ printf "{\"user_id\":\"%s\",\"description\":\"bench\"}\n", $1 }' "$T/user-ids" >"$T/tokens.jsonl"
+post_lines /tokens "$T/tokens.jsonl" | jq -r 'select(.token) | .token' >"$T/tokens"
+[ "$(wc -l <"$T/tokens")" = "$NUSERS" ] || die "POST /tokens: $(wc -l <"$T/tokens") of $NUSERS created"
+head -c $((32 * 1000)) /dev/urandom | od -An -v -tx1 | tr -d ' \n' | fold -w64 >"$T/bad-tokens"
+echo >>"$T/bad-tokens"
+# 1,000 rules: 800 global, 200 for the cluster "prod", on 200 users and 50
+# groups, both effects, every kind of field (what the sar mode asks about).
+admin_curl POST /clusters -d '{"name": "prod"}'
+awk -v n="$NRULES" 'BEGIN { for (i = 0; i < n; i++) {
+	subj = (i % 5 == 0) ? sprintf("\"users\":[\"user-%d\"]", i % 200) : sprintf("\"groups\":[\"group-%d\"]", i % 50)
+	k = i % 4
+	if (k == 0) what = sprintf("\"apiGroups\":[\"\"],\"resources\":[\"pods\",\"pods/log\"],\"namespaces\":[\"team-%d\"]", i % 20)
+	else if (k == 1) what = "\"apiGroups\":[\"apps\"],\"resources\":[\"deployments\",\"*/scale\"]"
+	else if (k == 2) what = sprintf("\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"namespaces\":[\"team-%d\"],\"resourceNames\":[\"obj-%d\"]", i % 20, i % 50)
+	else what = "\"nonResourceURLs\":[\"/logs/*\",\"/metrics\"]"
+	printf "{\"name\":\"rule-%04d\",%s%s,\"verbs\":[\"get\",\"list\"],%s,\"effect\":\"%s\"}\n",
+		i, (i >= n * 0.8) ? "\"cluster\":\"prod\"," : "", subj, what, (i % 7 == 0) ? "deny" : "allow"
+}}' >"$T/rules.jsonl"
+post_lines /policies "$T/rules.jsonl" >/dev/null
+[ "$(db_sql 'SELECT COUNT(*) FROM policies')" = "$NRULES" ] || die "POST /policies: not $NRULES rules"
+say "seeded in $(elapsed "$T0")s since start"
+
+# --- measuring --------------------------------------------------------------
+ka_all_pids() { echo "$KA_PID"; pgrep -P "$KA_PID"; }
+cpu_ticks() {   # cpu_ticks PID... -> utime+stime, summed
+	local p s=0 v
+	for p in "$@"; do
+		v=$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null) || continue
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
+# shellcheck disable=SC2046  # pid lists
+cpu_snapshot() {
+	echo "$(cpu_ticks $(ka_all_pids)) $(cpu_ticks "$SLAPD_PID") $(cpu_ticks "$MARIADB_PID") $(cpu_ticks $(pgrep -g "$NGINX_PID"))"
+}
+HZ=$(getconf CLK_TCK)
+declare -A RPS P50 P99 P999 BAD CPU NAME
+
+record() {   # record KEY NAME BENCH-LINE CPU-BEFORE CPU-AFTER
+	local key=$1 line=$3 before after reqs i cpu='' errors bad
+	read -ra before <<<"$4"
+	read -ra after <<<"$5"
+	NAME[$key]=$2
+	get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $line"; }
+	RPS[$key]=$(get rps) P50[$key]=$(get p50) P99[$key]=$(get p99) P999[$key]=$(get p999)
+	errors=$(get errors) bad=$(get bad)
+	BAD[$key]=$(( ${errors:-0} + ${bad:-0} ))
+	reqs=$(get requests)
+	for i in 0 1 2 3; do
+		if [ -n "${after[i]:-}" ] && [ "${reqs:-0}" -gt 0 ]; then
+			cpu+="$(awk -v d=$((after[i] - before[i])) -v hz="$HZ" -v n="$reqs" 'BEGIN { printf "%.0f", d / hz * 1e6 / n }') "
+		else
+			cpu+="- "
+		fi
+	done
+	CPU[$key]=$cpu
+	say "$(printf '%-34s %9.0f req/s  p50 %6s  p99 %6s  p99.9 %6s us  bad %s  cpu us/req (ka slapd mariadb nginx) %s' \
+		"$2" "${RPS[$key]:-0}" "${P50[$key]}" "${P99[$key]}" "${P999[$key]}" "${BAD[$key]}" "$cpu")"
+}
+
+run_wrk() {   # run_wrk KEY NAME SECONDS PATH MODE [ARGS...]
+	local key=$1 name=$2 secs=$3 path=$4 before after
+	shift 4
+	before=$(cpu_snapshot)
+	wrk -t2 -c"$C" -d"${secs}s" --timeout 10s -s "$B/bench/wrk.lua" "$KA_URL$path" -- "$@" \
+		>"$T/wrk.$key" 2>&1
+	after=$(cpu_snapshot)
+	record "$key" "$name" "$(grep '^BENCH ' "$T/wrk.$key")" "$before" "$after"
+}
+
+private_dirty() {   # private_dirty -> "KiB KiB ..." of the workers
+	local p out=
+	for p in $(pgrep -P "$KA_PID" | sort -n); do
+		out+="$(awk '/^Private_Dirty:/ { print $2 }' "/proc/$p/smaps_rollup") "
+	done
+	echo "$out"
+}
+
+say "warming up"
+run_wrk warm warm-up 5 /authenticate/token tokenreview "$T/tokens" true 2>/dev/null
+
+run_wrk 1 "1 nginx return 200" "$D" /bench/return-200 get
+run_wrk 2 "2 fcgi-null (FastCGI ceiling)" "$D" /bench/fcgi-null tokenreview "$T/tokens" true
+before=$(cpu_snapshot)
+"$B/ldap-ceiling" "$T/config.yaml" "$T/names" "$W" "$D" >"$T/ldap-ceiling.out" 2>&1
+after=$(cpu_snapshot)
+record 3 "3 ldap-ceiling (directory ceiling)" "$(grep '^BENCH ' "$T/ldap-ceiling.out") bad=0" "$before" "$after"
+run_wrk 4 "4 GET /healthz" "$D" /healthz get
+run_wrk 5 "5 TokenReview, LDAP every request" "$D" /authenticate/token tokenreview "$T/tokens" true
+MEM_WARM=$(private_dirty)
+run_wrk 7 "7 TokenReview, unknown tokens" "$D" /authenticate/token tokenreview "$T/bad-tokens" false
+run_wrk 8 "8 SubjectAccessReview, 1,000 rules" "$D" /authorize/prod sar
+run_wrk 9a "9 GET /users ($NUSERS users)" "$D" /users get
+run_wrk 9b "9 POST /tokens" "$D" /tokens post "$T/tokens.jsonl"
+
+say "restarting with ldap.cache_ttl: 10m"
+ka_stop
+log_mark=$(wc -l <"$T/ka.log")
+service_config 10m
+ka_start || die "kubernetes-auth did not start with the cache"
+# Fill every worker's cache: each sees every user about once per pass.
+run_wrk warm warm-up 10 /authenticate/token tokenreview "$T/tokens" true 2>/dev/null
+run_wrk 6 "6 TokenReview, ldap.cache_ttl 10m" "$D" /authenticate/token tokenreview "$T/tokens" true
+MEM_CACHE_WARM=$(private_dirty)
+# The long run: as many TokenReviews as asked, within LONG_SECONDS.
+long_secs=$(awk -v n="$LONG_REQUESTS" -v r="${RPS[6]:-1}" -v max="$LONG_SECONDS" \
+	'BEGIN { s = int(n / (r > 0 ? r : 1) * 1.02) + 1; print (s > max ? max : s) }')
+say "long run: $LONG_REQUESTS TokenReviews wanted, ${long_secs}s at most"
+run_wrk long "long TokenReview run (cache on)" "$long_secs" /authenticate/token tokenreview "$T/tokens" true
+LONG_DONE=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' "$T/wrk.long")
+MEM_LONG=$(private_dirty)
+tail -n +"$((log_mark + 1))" "$T/ka.log" | grep 'audit: authn .*: allow' >"$T/allows"
+HITS=$(grep -c 'ldap cached)' "$T/allows")
+ALLOWS=$(wc -l <"$T/allows")
+
+# --- the table ----------------------------------------------------------------
+ms() { awk -v u="$1" 'BEGIN { if (u == "") print "-"; else if (u < 1000) printf "%d µs", u; else printf "%.2f ms", u / 1000 }'; }
+ratio() { awk -v a="${RPS[$1]:-0}" -v b="${RPS[$2]:-0}" 'BEGIN { if (b > 0) printf "%.0f %% of (%s)", 100 * a / b, "'"${2}"'"; else print "-" }'; }
+p99x() { awk -v a="${P99[$1]:-0}" -v b="${P99[2]:-0}" 'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "-" }'; }
+mib() { awk '{ for (i = 1; i <= NF; i++) printf "%s%.1f", (i > 1 ? " / " : ""), $i / 1024 }' <<<"$1"; }
+ceiling_of() { case $1 in 2) echo 1 ;; 5) echo 3 ;; 4|6|7|8|9a|9b|long) echo 2 ;; *) echo "" ;; esac; }
+{
+	echo "| target | req/s | p50 | p99 | p99.9 | ratio to ceiling | p99 ÷ p99 (2) | CPU µs/req: ours | slapd | MariaDB | nginx | failed |"
+	echo "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"
+	for k in 1 2 3 4 5 6 7 8 9a 9b long; do
+		[ -n "${NAME[$k]:-}" ] || continue
+		c=$(ceiling_of "$k")
+		read -r cka csl cdb cng <<<"${CPU[$k]}"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${NAME[$k]}" \
+			"$(printf '%.0f' "${RPS[$k]:-0}")" "$(ms "${P50[$k]}")" "$(ms "${P99[$k]}")" "$(ms "${P999[$k]}")" \
+			"$([ -n "$c" ] && ratio "$k" "$c" || echo ceiling)" "$(p99x "$k")" "$cka" "$csl" "$cdb" "$cng" "${BAD[$k]}"
+	done
+} >"$T/table.md"
+{
+	echo "Private_Dirty per worker (MiB), $W workers:"
+	echo
+	echo "- after warm-up, LDAP every request (after target 5): $(mib "$MEM_WARM")"
+	echo "- after warm-up, cache on (after target 6): $(mib "$MEM_CACHE_WARM")"
+	echo "- after the long run (${LONG_DONE:-0} more TokenReviews of $LONG_REQUESTS wanted, max_requests: 0, cache on): $(mib "$MEM_LONG")"
+	echo
+	echo "Cache: $HITS of $ALLOWS allowed TokenReviews with ldap.cache_ttl on (warm-up, (6) and the long run)"
+	echo "were answered from a worker's cache."
+} >"$T/memory.md"
+
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+{
+	echo "# Benchmark results"
+	echo
+	echo "Written by \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); commit $COMMIT."
+	echo "CPU: $cpu_model, $(nproc) CPUs (wrk, nginx, the service, slapd and MariaDB share them);"
+	echo "kernel $(uname -r). $W workers (service, fcgi-null, ldap-ceiling), wrk -t2 -c$C,"
+	echo "${D}s per target, HTTPS over loopback through the real nginx site,"
+	echo "$NUSERS LDAP users in 3–5 groups each (2–4 groupOfNames, 1 posixGroup), one token"
+	echo "each, $NRULES rules; group_methods [member, memberUid] (slapd indexes member, uniqueMember, memberUid);"
+	echo "logging level 4 (the default)."
+	echo
+	cat "$T/table.md"
+	echo
+	cat "$T/memory.md"
+	echo
+	echo "Ratios are to the ceiling measured in this run: (2) to (1), (5) to (3), the others to (2)."
+	echo "CPU per request: utime+stime deltas from /proc/PID/stat over the target's run, divided by its"
+	echo "requests (10 ms clock ticks: small values are coarse); for (3), slapd's CPU is the directory's cost per lookup."
+} >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
+echo
+cat "$RESULTS"
+say "done in $(elapsed "$T0")s; written to $RESULTS"
+ka_stop
