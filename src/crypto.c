@@ -11,7 +11,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
@@ -171,6 +173,28 @@ crypto_key_cmp(const void *a, const void *b)
 }
 
 /* One "ID:HEX" or "HEX" line into RING. */
+/* An HMAC-SHA256 context holding KEY, ready for EVP_MAC_init(ctx, NULL,
+ * ...). NULL when OpenSSL cannot make one (logged). */
+static EVP_MAC_CTX *
+crypto_hmac_new(const unsigned char *key, size_t len)
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+		    (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+
+	EVP_MAC_free(mac);      /* the context keeps its own reference */
+	if (ctx == NULL || EVP_MAC_init(ctx, key, len, params) != 1) {
+		log_warnx("HMAC-SHA256: cannot set up the key");
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
 static int
 crypto_keyring_line(struct crypto_keyring *ring, const char *line, size_t len,
     const char *where, int lineno)
@@ -226,7 +250,8 @@ crypto_keyring_line(struct crypto_keyring *ring, const char *line, size_t len,
 	struct crypto_key *k = &ring->v[ring->n];
 	k->id = (uint32_t)id;
 	if (crypto_hkdf(raw, sizeof(raw), CRYPTO_HKDF_INFO_MAC, k->mac) < 0 ||
-	    crypto_hkdf(raw, sizeof(raw), CRYPTO_HKDF_INFO_ENC, k->enc) < 0) {
+	    crypto_hkdf(raw, sizeof(raw), CRYPTO_HKDF_INFO_ENC, k->enc) < 0 ||
+	    (k->hmac = crypto_hmac_new(k->mac, sizeof(k->mac))) == NULL) {
 		OPENSSL_cleanse(k, sizeof(*k));
 		goto done;
 	}
@@ -286,8 +311,12 @@ fail:
 void
 crypto_keyring_free(struct crypto_keyring *ring)
 {
+	size_t i;
+
 	if (ring == NULL)
 		return;
+	for (i = 0; i < ring->n; i++)
+		EVP_MAC_CTX_free(ring->v[i].hmac);
 	OPENSSL_cleanse(ring, sizeof(*ring));
 	free(ring);
 }
@@ -313,10 +342,14 @@ int
 crypto_token_hmac(const struct crypto_key *key, const char *token,
     size_t token_len, unsigned char out[CRYPTO_SHA256_LEN])
 {
-	unsigned int out_len = 0;
+	size_t out_len = 0;
 
-	if (HMAC(EVP_sha256(), key->mac, sizeof(key->mac),
-	    (const unsigned char *)token, token_len, out, &out_len) == NULL ||
+	/* A NULL key re-initialises the context with the key it holds. */
+	if (key->hmac == NULL ||
+	    EVP_MAC_init(key->hmac, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(key->hmac, (const unsigned char *)token,
+	    token_len) != 1 ||
+	    EVP_MAC_final(key->hmac, out, &out_len, CRYPTO_SHA256_LEN) != 1 ||
 	    out_len != CRYPTO_SHA256_LEN) {
 		log_warnx("HMAC-SHA256 failed");
 		return -1;

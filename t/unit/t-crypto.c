@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/hmac.h>
 #include "../../src/crypto.h"
 #include "../../src/db.h"
 #include "../../src/log.h"
@@ -109,6 +110,22 @@ main(void)
 	ok(memcmp(h1, h2, 32) == 0, "HMAC is deterministic");
 	crypto_token_hmac(crypto_keyring_find(ring, 2), token, 64, h2);
 	ok(memcmp(h1, h2, 32) != 0, "another key gives another HMAC");
+	{
+		/* The kept context re-initialised per call must give exactly
+		 * one-shot HMAC-SHA256 under the mac key, whatever came before
+		 * (a shorter and a longer message in between). */
+		unsigned char want[32];
+		unsigned int want_len = 0;
+		HMAC(EVP_sha256(), k->mac, sizeof(k->mac),
+		    (const unsigned char *)token, 64, want, &want_len);
+		crypto_token_hmac(k, "x", 1, h2);
+		crypto_token_hmac(k, "a longer message than a token, by several "
+		    "dozen bytes, to cross a SHA-256 block or two", 88, h2);
+		crypto_token_hmac(k, token, 64, h2);
+		ok(want_len == 32 && memcmp(h2, want, 32) == 0 &&
+		    memcmp(h1, want, 32) == 0,
+		    "HMAC matches one-shot HMAC-SHA256 across reuses");
+	}
 	crypto_fingerprint(h1, buf);
 	is_int(strlen(buf), 8, "fingerprint: 8 hex characters");
 
