@@ -87,7 +87,7 @@ admin_body(struct req *r, yajl_val *tree)
 	if (json_parse(r->body, r->body_len, tree, err, sizeof(err)) < 0)
 		return req_fail(r, 400, "%s", err);
 	if (!YAJL_IS_OBJECT(*tree)) {
-		yajl_tree_free(*tree);
+		json_free(*tree);
 		*tree = NULL;
 		return req_fail(r, 400, "the body must be a JSON object");
 	}
@@ -271,7 +271,7 @@ admin_users_create(struct req *r)
 	admin_gen_user(req_json(r), &u);
 	req_send_json(r, 201);
 done:
-	yajl_tree_free(body);
+	json_free(body);
 }
 
 void
@@ -508,7 +508,7 @@ admin_tokens_create(struct req *r)
 	OPENSSL_cleanse(out.token, sizeof(out.token));
 done:
 	free(clusters);
-	yajl_tree_free(body);
+	json_free(body);
 }
 
 void
@@ -641,7 +641,7 @@ admin_clusters_create(struct req *r)
 	admin_gen_cluster(req_json(r), &c);
 	req_send_json(r, 201);
 done:
-	yajl_tree_free(body);
+	json_free(body);
 }
 
 struct admin_found_cluster {
@@ -888,7 +888,7 @@ admin_check_end(struct req *r, yajl_val body, char *err, size_t errlen)
 	int rc = r->error != NULL ? -1 : 0;
 
 	snprintf(err, errlen, "%s", r->error != NULL ? r->error : "");
-	yajl_tree_free(body);
+	json_free(body);
 	req_cleanup(r);
 	return rc;
 }

@@ -553,7 +553,7 @@ authn_token_review(struct req *r)
 	authn_allow(&rv, u);
 done:
 	directory_user_free(u);
-	yajl_tree_free(tree);
+	json_free(tree);
 	authn_review_cleanup(&rv);
 }
 

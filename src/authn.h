@@ -33,7 +33,7 @@ void authn_logout(struct req *r);        /* POST /logout (Bearer) */
 bool authn_cluster_client_allowed(const struct req *r, const char *client_cn);
 
 /* Parse LEN bytes of a TokenReview body (NUL at BODY[LEN]): *tree (free
- * with yajl_tree_free, also after a failure), *api_version (the request's,
+ * with json_free, also after a failure), *api_version (the request's,
  * or v1beta1 when absent; static) and *token (spec.token, borrowed from
  * the tree, or NULL). Returns 0, or -1 with a message for a 400 in ERR.
  * Pure: no I/O. */

@@ -476,5 +476,5 @@ authz_review(struct req *r)
 done:
 	if (parsed)
 		policy_request_cleanup(&sar);
-	yajl_tree_free(root);
+	json_free(root);
 }

@@ -397,7 +397,7 @@ import_get(const struct import_url *u, const char *path, const char *token,
 	}
 	if (!YAJL_IS_ARRAY(*tree)) {
 		log_warnx("import: GET %s%s: expected a JSON array", u->prefix, path);
-		yajl_tree_free(*tree);
+		json_free(*tree);
 		*tree = NULL;
 		goto done;
 	}
@@ -665,11 +665,11 @@ import_run(const struct conf *conf, const struct secrets *secrets,
 	if (import_get(&u, "/users", admin_token, &tree) < 0)
 		goto done;
 	import_users(db, tree, &users);
-	yajl_tree_free(tree);
+	json_free(tree);
 	if (import_get(&u, "/clusters", admin_token, &tree) < 0)
 		goto done;
 	import_clusters(db, tree, &clusters);
-	yajl_tree_free(tree);
+	json_free(tree);
 	if (import_get(&u, "/tokens", admin_token, &tree) < 0)
 		goto done;
 	import_tokens(db, conf, secrets->token_keys, tree, &tokens);
@@ -679,7 +679,7 @@ import_run(const struct conf *conf, const struct secrets *secrets,
 		if (t != NULL && YAJL_IS_STRING(t))
 			OPENSSL_cleanse(t->u.string, strlen(t->u.string));
 	}
-	yajl_tree_free(tree);
+	json_free(tree);
 	printf("users: %u added, %u already here, %u not imported\n",
 	    users.added, users.unchanged, users.failed);
 	printf("clusters: %u added, %u already here, %u not imported\n",

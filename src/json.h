@@ -1,10 +1,11 @@
 /*
  * json.h — yajl parsing with limits, and small generator helpers.
  *
- * All JSON in and out goes through yajl. A body is parsed only after a
- * streaming pass has checked what yajl_tree does not: nesting depth (its
- * tree is freed recursively), NUL bytes (raw, or "\u0000" inside a string:
- * no field of ours may hold one) and that it is a single value.
+ * All JSON in and out goes through yajl. A body is parsed by yajl's
+ * streaming parser, whose callbacks check what yajl does not -- nesting
+ * depth, NUL bytes (raw, or "\u0000" inside a string: no field of ours may
+ * hold one), strict UTF-8 -- and build a tree of yajl's node type in one
+ * arena as they go.
  */
 #ifndef KA_JSON_H
 #define KA_JSON_H
@@ -17,11 +18,14 @@
 
 #define JSON_MAX_DEPTH 32
 
-/* Parse LEN bytes at TEXT (which must have a NUL at TEXT[LEN]). Returns 0
- * and a tree in *valp (caller frees with yajl_tree_free), or -1 with a
- * message for the client in ERR. */
+/* Parse LEN bytes at TEXT in one pass. Returns 0 and a tree of yajl's
+ * node type in *valp (caller frees with json_free, never yajl_tree_free:
+ * the nodes share one arena), or -1 with a message for the client in ERR. */
 int json_parse(const char *text, size_t len, yajl_val *valp, char *err,
     size_t errlen);
+
+/* Free a tree json_parse() made (NULL is fine). */
+void json_free(yajl_val tree);
 
 /* Is LEN bytes at S strict UTF-8 (RFC 3629: no overlong forms, surrogates
  * or code points past U+10FFFF) without NUL? json_parse() applies it to

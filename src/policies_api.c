@@ -136,7 +136,7 @@ policies_api_rule(struct req *r, struct policy_rule **rulep)
 	if (admin_body(r, &body) < 0)
 		return -1;
 	rc = policy_rule_from_json(body, rulep, err, sizeof(err));
-	yajl_tree_free(body);
+	json_free(body);
 	if (rc < 0)
 		return req_fail(r, 400, "%s", err);
 	if (authz_file_find((*rulep)->name) != NULL) {

@@ -578,7 +578,7 @@ policy_rule_from_json_text(const char *text, size_t len,
 	if (json_parse(copy, len, &tree, err, errlen) < 0)
 		goto out;
 	rc = policy_rule_from_json(tree, rulep, err, errlen);
-	yajl_tree_free(tree);
+	json_free(tree);
 out:
 	free(copy);
 	return rc;

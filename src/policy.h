@@ -33,7 +33,7 @@
  *     evaluationError.
  *   - Per request: json_parse() the body, policy_request_parse(),
  *     policy_decide(), policy_answer_gen() into req_json(),
- *     policy_request_cleanup(), yajl_tree_free().
+ *     policy_request_cleanup(), json_free().
  *
  * Errors: functions that can fail return 0 or -1, and on -1 write a message
  * into ERR that can go to the client as is ({"error": ERR}, HTTP 400): it

@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(name != NULL && name[0] != '\0');
 	for (const char *p = name; *p != '\0'; p++)
 		FUZZ_ASSERT((unsigned char)*p >= 0x20 && *p != 0x7f);
-	yajl_tree_free(tree);
+	json_free(tree);
 	free(text);
 	return 0;
 }

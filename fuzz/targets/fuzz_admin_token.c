@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	user_id = json_string(json_get(tree, "user_id"));
 	FUZZ_ASSERT(user_id != NULL && crypto_uuid_valid(user_id));
 	FUZZ_ASSERT(!(present(tree, "expiry") && present(tree, "ttl")));
-	yajl_tree_free(tree);
+	json_free(tree);
 	free(text);
 	return 0;
 }

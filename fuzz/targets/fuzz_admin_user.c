@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(json_parse(text, size, &tree, err, sizeof(err)) == 0);
 	username = json_string(json_get(tree, "username"));
 	FUZZ_ASSERT(username != NULL && username[0] != '\0');
-	yajl_tree_free(tree);
+	json_free(tree);
 	free(text);
 	return 0;
 }

@@ -4,9 +4,12 @@
  * Properties: a refusal comes with a one-line message that never repeats
  * the input; an accepted body has no NUL in any string, nests at most
  * JSON_MAX_DEPTH levels, and survives a trip through yajl_gen and
- * json_parse() again.
+ * json_parse() again; and its tree is yajl_tree_parse()'s tree, node for
+ * node (json_parse builds yajl's node type itself, in one pass).
  */
 #include "fuzz.h"
+
+#include <limits.h>
 
 #include "json.h"
 
@@ -30,6 +33,49 @@ depth_of(yajl_val v, size_t depth)
 				max = d;
 	}
 	return max;
+}
+
+/* Are A (json_parse's) and B (yajl_tree_parse's) the same tree? */
+static bool
+same_tree(yajl_val a, yajl_val b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL || a->type != b->type)
+		return false;
+	switch (a->type) {
+	case yajl_t_string:
+		return strcmp(a->u.string, b->u.string) == 0;
+	case yajl_t_number:
+		if (strcmp(a->u.number.r, b->u.number.r) != 0)
+			return false;
+		/* yajl's own integer parser refuses LLONG_MIN; strtoll not. */
+		if ((a->u.number.flags & YAJL_NUMBER_INT_VALID) !=
+		    (b->u.number.flags & YAJL_NUMBER_INT_VALID))
+			return a->u.number.i == LLONG_MIN;
+		if ((a->u.number.flags & YAJL_NUMBER_INT_VALID) &&
+		    a->u.number.i != b->u.number.i)
+			return false;
+		return (a->u.number.flags & YAJL_NUMBER_DOUBLE_VALID) ==
+		    (b->u.number.flags & YAJL_NUMBER_DOUBLE_VALID);
+	case yajl_t_object:
+		if (a->u.object.len != b->u.object.len)
+			return false;
+		for (i = 0; i < a->u.object.len; i++)
+			if (strcmp(a->u.object.keys[i], b->u.object.keys[i]) != 0 ||
+			    !same_tree(a->u.object.values[i], b->u.object.values[i]))
+				return false;
+		return true;
+	case yajl_t_array:
+		if (a->u.array.len != b->u.array.len)
+			return false;
+		for (i = 0; i < a->u.array.len; i++)
+			if (!same_tree(a->u.array.values[i], b->u.array.values[i]))
+				return false;
+		return true;
+	default:
+		return true;
+	}
 }
 
 static void
@@ -93,6 +139,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(tree != NULL);
 	/* JSON_MAX_DEPTH containers hold values one level further down. */
 	FUZZ_ASSERT(depth_of(tree, 0) <= JSON_MAX_DEPTH);
+	{
+		char tree_err[128];
+		yajl_val ref = yajl_tree_parse(text, tree_err, sizeof(tree_err));
+		FUZZ_ASSERT(ref != NULL);
+		FUZZ_ASSERT(same_tree(tree, ref));
+		yajl_tree_free(ref);
+	}
 
 	yajl_gen g = yajl_gen_alloc(NULL);
 	const unsigned char *buf;
@@ -105,10 +158,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *copy = fuzz_strndup(buf, len);
 	FUZZ_ASSERT(json_parse(copy, len, &again, err, sizeof(err)) == 0);
 	FUZZ_ASSERT(again->type == tree->type);
-	yajl_tree_free(again);
+	json_free(again);
 	free(copy);
 	yajl_gen_free(g);
-	yajl_tree_free(tree);
+	json_free(tree);
 	free(text);
 	return 0;
 }

@@ -88,7 +88,7 @@ check_answer(const struct policy_request *sar, const struct policy_decision *d)
 	FUZZ_ASSERT(json_string(json_get(status, "reason")) != NULL);
 	v = json_get(status, "evaluationError");
 	FUZZ_ASSERT(v == NULL || (json_string(v) != NULL && v->u.string[0] != '\0'));
-	yajl_tree_free(tree);
+	json_free(tree);
 	free(text);
 	yajl_gen_free(g);
 }
@@ -123,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_answer(&sar, &d);
 	policy_request_cleanup(&sar);
 done:
-	yajl_tree_free(tree);
+	json_free(tree);
 	free(text);
 	return 0;
 }

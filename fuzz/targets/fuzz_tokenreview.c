@@ -11,6 +11,7 @@
 #include <yajl_gen.h>
 
 #include "authn.h"
+#include "json.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -56,13 +57,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    sizeof(err)) == 0);
 		FUZZ_ASSERT(strcmp(v2, api_version) == 0);
 		FUZZ_ASSERT(t2 != NULL && strcmp(t2, token) == 0);
-		yajl_tree_free(again);
+		json_free(again);
 		free(text);
 		yajl_gen_free(g);
 	}
 done:
 	if (tree != NULL)
-		yajl_tree_free(tree);
+		json_free(tree);
 	free(body);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * t-json.c — json_parse limits and helpers.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@ parses(const char *text, size_t len, char *err, size_t errlen)
 	copy[len] = '\0';
 	int rc = json_parse(copy, len, &v, err, errlen);
 	if (v != NULL)
-		yajl_tree_free(v);
+		json_free(v);
 	free(copy);
 	return rc;
 }
@@ -82,7 +83,48 @@ main(void)
 	is_str(json_string(json_get(v, "b")), "two", "json_get finds a member");
 	ok(json_get(v, "c") == NULL, "json_get: absent member is NULL");
 	ok(json_string(json_get(json_get(v, "b"), "x")) == NULL, "json_get on a string is NULL");
-	yajl_tree_free(v);
+	json_free(v);
+
+	/* The tree json_parse builds is yajl_tree's, node for node. */
+	char kinds[] = "{\"n\":null,\"t\":true,\"f\":false,\"i\":-42,"
+	    "\"d\":1.5e3,\"big\":123456789012345678901234,\"e\":\"a\\u00e9\\n\","
+	    "\"o\":{},\"a\":[]}";
+	ok(json_parse(kinds, strlen(kinds), &v, err, sizeof(err)) == 0, "every kind of value parses");
+	ok(YAJL_IS_NULL(json_get(v, "n")) && YAJL_IS_TRUE(json_get(v, "t")) &&
+	    YAJL_IS_FALSE(json_get(v, "f")), "null, true, false");
+	ok(YAJL_IS_INTEGER(json_get(v, "i")) && YAJL_GET_INTEGER(json_get(v, "i")) == -42,
+	    "an integer: valid, -42");
+	ok(!YAJL_IS_INTEGER(json_get(v, "d")) && YAJL_IS_DOUBLE(json_get(v, "d")) &&
+	    YAJL_GET_DOUBLE(json_get(v, "d")) == 1500.0, "1.5e3: a double, not an integer");
+	ok(YAJL_IS_NUMBER(json_get(v, "big")) && !YAJL_IS_INTEGER(json_get(v, "big")),
+	    "an integer past 64 bits is no integer");
+	is_str(json_get(v, "big")->u.number.r, "123456789012345678901234", "... its text is kept");
+	is_str(json_string(json_get(v, "e")), "a\xc3\xa9\n", "escapes decoded");
+	ok(YAJL_IS_OBJECT(json_get(v, "o")) && json_get(v, "o")->u.object.len == 0 &&
+	    YAJL_IS_ARRAY(json_get(v, "a")) && json_get(v, "a")->u.array.len == 0,
+	    "empty object and array");
+	json_free(v);
+	ok(PARSES("\"just a string\"") && PARSES("7") && PARSES("null"), "a scalar at the top");
+
+	/* More members than the builder keeps on its stack, in a tree larger
+	 * than its first arena chunk, nested. */
+	size_t big_len = 5000 * 16 + 64, k;
+	char *big = malloc(big_len), *q = big;
+	q += sprintf(q, "{\"list\":[");
+	for (k = 0; k < 5000; k++)
+		q += sprintf(q, "%s{\"k%zu\":[%zu]}", k > 0 ? "," : "", k, k);
+	q += sprintf(q, "],\"after\":\"yes\"}");
+	ok(json_parse(big, (size_t)(q - big), &v, err, sizeof(err)) == 0, "5000 members parse");
+	yajl_val list = json_get(v, "list");
+	ok(YAJL_IS_ARRAY(list) && list->u.array.len == 5000, "... all 5000 in order");
+	ok(list != NULL && list->u.array.len == 5000 &&
+	    YAJL_GET_INTEGER(json_get(list->u.array.values[4321], "k4321")->u.array.values[0]) == 4321,
+	    "... member 4321 holds [4321]");
+	is_str(json_string(json_get(v, "after")), "yes", "... and the member after the list");
+	json_free(v);
+	free(big);
+	json_free(NULL);
+	ok(1, "json_free(NULL) is fine");
 
 	yajl_gen g = yajl_gen_alloc(NULL);
 	const unsigned char *buf;

@@ -89,7 +89,7 @@ decide(const struct policy_set *set, const char *cluster, const char *body,
 		yajl_gen_free(g);
 		policy_request_cleanup(&sar);
 	}
-	yajl_tree_free(tree);
+	json_free(tree);
 	free(copy);
 	return o;
 }
@@ -135,7 +135,7 @@ answer_problem(const char *answer, const char *api_version)
 	else if ((v = json_get(status, "evaluationError")) != NULL &&
 	    (!YAJL_IS_STRING(v) || *v->u.string == '\0'))
 		what = "R7: evaluationError";
-	yajl_tree_free(tree);
+	json_free(tree);
 	free(copy);
 	return what;
 }
@@ -929,7 +929,7 @@ test_set(void)
 	    "no set: no opinion (even with default deny) and an evaluationError");
 	yajl_gen_free(g);
 	policy_request_cleanup(&sar);
-	yajl_tree_free(tree);
+	json_free(tree);
 
 	set = set_of(NULL, 0, NULL);
 	o = decide(set, "c", V1("jane", AUTH, NONRES("get", "/healthz")), DENYD);
@@ -1034,7 +1034,7 @@ bench(void)
 		policy_decide(set, "prod", &s, CONF_AUTHZ_NO_OPINION, &d);
 		policy_answer_gen(g, &s, &d);
 		policy_request_cleanup(&s);
-		yajl_tree_free(t);
+		json_free(t);
 		yajl_gen_free(g);
 		free(body);
 	}
@@ -1043,7 +1043,7 @@ bench(void)
 	    ROUNDS / 10 / (t1 - t0), (t1 - t0) * 1e6 / (ROUNDS / 10));
 	for (size_t i = 0; i < 3; i++) {
 		policy_request_cleanup(&sars[i]);
-		yajl_tree_free(trees[i]);
+		json_free(trees[i]);
 	}
 	policy_set_free(set);
 	return 0;
