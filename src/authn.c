@@ -459,7 +459,7 @@ authn_token_review(struct req *r)
 {
 	const struct crypto_keyring *ring = r->worker->secrets->token_keys;
 	struct authn_review rv = { .r = r, .api_version = AUTHN_V1BETA1 };
-	struct directory_user *u = NULL;
+	const struct directory_user *u = NULL;
 	struct timespec t0;
 	yajl_val tree = NULL;
 	const char *token;
@@ -552,7 +552,6 @@ authn_token_review(struct req *r)
 	}
 	authn_allow(&rv, u);
 done:
-	directory_user_free(u);
 	json_free(tree);
 	authn_review_cleanup(&rv);
 }

@@ -148,6 +148,7 @@ static const struct conf_key conf_keys[] = {
 	    100, 60 * MS_SECOND, NULL, 0, NULL },
 	{ "ldap.timeout", KEY_DURATION, OFF(ldap.timeout_ms), "5s", 100, 60 * MS_SECOND, NULL, 0, NULL },
 	{ "ldap.cache_ttl", KEY_DURATION, OFF(ldap.cache_ttl_ms), "0", 0, 24 * MS_HOUR, NULL, 0, NULL },
+	{ "ldap.cache_max", KEY_INT, OFF(ldap.cache_max), "10000", 1, 1000000, NULL, 0, NULL },
 
 	{ "tokens.key_file", KEY_STRING, OFF(tokens.key_file), KA_SYSCONFDIR "/token.key",
 	    0, 0, NULL, KEY_SECRET | KEY_NONEMPTY, NULL },

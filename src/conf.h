@@ -81,6 +81,7 @@ struct conf {
 		int64_t network_timeout_ms;
 		int64_t timeout_ms;
 		int64_t cache_ttl_ms;   /* 0 = off */
+		int cache_max;          /* names per worker */
 	} ldap;
 
 	struct {

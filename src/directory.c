@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <search.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -34,8 +35,12 @@ struct directory {
 	struct ldap_conncb conncb;      /* libldap keeps a pointer to it */
 	bool io_timed_out;              /* set by the I/O layer below TLS */
 	struct directory_stats stats;   /* of the last directory_lookup() */
-	struct directory_cache_entry *cache;    /* ldap.cache_ttl */
+	/* ldap.cache_ttl: entries indexed by name (tsearch), and in a list
+	 * from the most to the least recently used, which makes room. */
+	void *cache_index;
+	struct directory_cache_entry *newest, *oldest;
 	size_t ncache;
+	struct directory_user *last;    /* the last answer not in the cache */
 };
 
 struct directory_cache_entry {
@@ -43,6 +48,7 @@ struct directory_cache_entry {
 	size_t name_len;
 	int64_t expires_ms;             /* monotonic */
 	struct directory_user *user;
+	struct directory_cache_entry *newer, *older;
 };
 
 static int directory_conn_added(LDAP *, Sockbuf *, LDAPURLDesc *,
@@ -1239,129 +1245,113 @@ directory_lookup(struct directory *dir, const char *name, size_t len,
 
 /* --- the cache (ldap.cache_ttl) ------------------------------------------ */
 
-static char **
-directory_strv_dup(char **v, size_t n)
+static int
+directory_cache_cmp(const void *a, const void *b)
 {
-	char **copy;
-	size_t i;
+	const struct directory_cache_entry *x = a, *y = b;
 
-	if (n == 0)
-		return NULL;
-	if ((copy = calloc(n, sizeof(*copy))) == NULL)
-		fatal("calloc");
-	for (i = 0; i < n; i++)
-		copy[i] = directory_strdup(v[i], strlen(v[i]));
-	return copy;
-}
-
-static char *
-directory_strdup_opt(const char *s)
-{
-	return s != NULL ? directory_strdup(s, strlen(s)) : NULL;
-}
-
-/* A deep copy of U. */
-static struct directory_user *
-directory_user_dup(const struct directory_user *u)
-{
-	struct directory_user *c = calloc(1, sizeof(*c));
-	size_t i;
-
-	if (c == NULL)
-		fatal("calloc");
-	c->dn = directory_strdup_opt(u->dn);
-	c->id = directory_strdup_opt(u->id);
-	c->username = directory_strdup_opt(u->username);
-	c->uid = directory_strdup_opt(u->uid);
-	if (u->nextra > 0 && (c->extra = calloc(u->nextra, sizeof(*c->extra))) == NULL)
-		fatal("calloc");
-	for (i = 0; i < u->nextra; i++) {
-		c->extra[i].name = directory_strdup_opt(u->extra[i].name);
-		c->extra[i].values = directory_strv_dup(u->extra[i].values,
-		    u->extra[i].nvalues);
-		c->extra[i].nvalues = u->extra[i].nvalues;
-	}
-	c->nextra = u->nextra;
-	c->groups = directory_strv_dup(u->groups, u->ngroups);
-	c->ngroups = u->ngroups;
-	return c;
+	if (x->name_len != y->name_len)
+		return x->name_len < y->name_len ? -1 : 1;
+	return memcmp(x->name, y->name, x->name_len);
 }
 
 static void
-directory_cache_drop(struct directory_cache_entry *e)
+directory_cache_unlink(struct directory *dir, struct directory_cache_entry *e)
 {
+	if (e->newer != NULL)
+		e->newer->older = e->older;
+	else
+		dir->newest = e->older;
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		dir->oldest = e->newer;
+	e->newer = e->older = NULL;
+}
+
+static void
+directory_cache_link_newest(struct directory *dir,
+    struct directory_cache_entry *e)
+{
+	e->older = dir->newest;
+	e->newer = NULL;
+	if (dir->newest != NULL)
+		dir->newest->newer = e;
+	dir->newest = e;
+	if (dir->oldest == NULL)
+		dir->oldest = e;
+}
+
+static void
+directory_cache_drop(struct directory *dir, struct directory_cache_entry *e)
+{
+	tdelete(e, &dir->cache_index, directory_cache_cmp);
+	directory_cache_unlink(dir, e);
+	dir->ncache--;
 	free(e->name);
 	directory_user_free(e->user);
-	memset(e, 0, sizeof(*e));
+	free(e);
 }
 
 static void
 directory_cache_clear(struct directory *dir)
 {
-	size_t i;
-
-	for (i = 0; i < dir->ncache; i++)
-		directory_cache_drop(&dir->cache[i]);
-	free(dir->cache);
-	dir->cache = NULL;
-	dir->ncache = 0;
+	while (dir->oldest != NULL)
+		directory_cache_drop(dir, dir->oldest);
+	directory_user_free(dir->last);
+	dir->last = NULL;
 }
 
 int
 directory_lookup_cached(struct directory *dir, const char *name, size_t len,
-    struct directory_user **userp, size_t *nentries)
+    const struct directory_user **userp, size_t *nentries)
 {
 	int64_t ttl = dir->conf->ldap.cache_ttl_ms, now;
-	struct directory_cache_entry *e, *slot = NULL;
-	size_t i;
+	struct directory_cache_entry key = { .name = (char *)name,
+	    .name_len = len }, *e = NULL;
+	struct directory_user *user = NULL;
+	void *node;
 	int rc;
 
-	if (ttl <= 0)
-		return directory_lookup(dir, name, len, true, userp, nentries);
-	now = directory_now_ms();
-	for (i = 0; i < dir->ncache; i++) {
-		e = &dir->cache[i];
-		if (e->name != NULL && e->name_len == len &&
-		    memcmp(e->name, name, len) == 0) {
-			if (e->expires_ms > now) {
-				memset(&dir->stats, 0, sizeof(dir->stats));
-				dir->stats.cached = true;
-				*userp = directory_user_dup(e->user);
-				*nentries = 1;
-				return 0;
-			}
-			slot = e;
-			break;
+	*userp = NULL;
+	directory_user_free(dir->last);
+	dir->last = NULL;
+	now = ttl > 0 ? directory_now_ms() : 0;
+	if (ttl > 0 && (node = tfind(&key, &dir->cache_index,
+	    directory_cache_cmp)) != NULL) {
+		e = *(struct directory_cache_entry **)node;
+		if (e->expires_ms > now) {
+			memset(&dir->stats, 0, sizeof(dir->stats));
+			dir->stats.cached = true;
+			directory_cache_unlink(dir, e);
+			directory_cache_link_newest(dir, e);
+			*userp = e->user;
+			*nentries = 1;
+			return 0;
 		}
+		directory_cache_drop(dir, e);
 	}
-	rc = directory_lookup(dir, name, len, true, userp, nentries);
-	if (rc < 0 || *nentries != 1) {
-		/* Only "exactly one entry" is kept: a user added to, or
-		 * fixed in, the directory is seen at once. */
-		if (slot != NULL)
-			directory_cache_drop(slot);
+	rc = directory_lookup(dir, name, len, true, &user, nentries);
+	/* Only "exactly one entry" is kept: a user added to, or fixed in,
+	 * the directory is seen at once. */
+	if (ttl <= 0 || rc < 0 || *nentries != 1) {
+		dir->last = user;
+		*userp = user;
 		return rc;
 	}
-	if (slot == NULL) {
-		if (dir->cache == NULL &&
-		    (dir->cache = calloc(DIRECTORY_CACHE_MAX,
-		    sizeof(*dir->cache))) == NULL)
-			fatal("calloc");
-		if (dir->ncache < DIRECTORY_CACHE_MAX) {
-			slot = &dir->cache[dir->ncache++];
-		} else {
-			/* Full: the entry nearest to expiry makes room. */
-			slot = &dir->cache[0];
-			for (i = 1; i < dir->ncache; i++)
-				if (dir->cache[i].expires_ms < slot->expires_ms)
-					slot = &dir->cache[i];
-		}
-	}
-	directory_cache_drop(slot);
-	slot->name = directory_strdup(name, len);
-	slot->name_len = len;
-	slot->expires_ms = now + ttl;
-	slot->user = directory_user_dup(*userp);
+	if (dir->ncache >= (size_t)dir->conf->ldap.cache_max)
+		directory_cache_drop(dir, dir->oldest);
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		fatal("calloc");
+	e->name = directory_strdup(name, len);
+	e->name_len = len;
+	e->expires_ms = now + ttl;
+	e->user = user;
+	if (tsearch(e, &dir->cache_index, directory_cache_cmp) == NULL)
+		fatal("tsearch");
+	directory_cache_link_newest(dir, e);
+	dir->ncache++;
+	*userp = user;
 	return 0;
 }
 

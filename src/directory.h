@@ -85,11 +85,12 @@ int directory_lookup(struct directory *dir, const char *name, size_t len,
 /* directory_lookup() with groups, answered from this worker's cache when
  * ldap.cache_ttl is set and the same NAME found exactly one entry less
  * than cache_ttl ago (no bind, no search: stats say "cached"). Only such
- * answers are kept (at most DIRECTORY_CACHE_MAX names; the nearest to
- * expiry make room). cache_ttl 0: exactly directory_lookup(). */
-#define DIRECTORY_CACHE_MAX 4096
+ * answers are kept, at most ldap.cache_max names per worker; the least
+ * recently used makes room. cache_ttl 0: exactly directory_lookup().
+ * *USERP is borrowed: it stays valid until the next call or
+ * directory_free(). */
 int directory_lookup_cached(struct directory *dir, const char *name,
-    size_t len, struct directory_user **userp, size_t *nentries);
+    size_t len, const struct directory_user **userp, size_t *nentries);
 
 /* Does PASSWORD (LEN bytes) bind as DN? Binds on a connection of its own
  * (URL failover, TLS and timeouts as the service's), never on the worker's

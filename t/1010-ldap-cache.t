@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ldap.cache_ttl, seen from outside: off by default (every TokenReview binds
 # and searches), a hit asks slapd nothing, an entry expires after the TTL,
-# and the cache is bounded (DIRECTORY_CACHE_MAX names per worker). LDAP
+# and the cache is bounded (ldap.cache_max names per worker, the least
+# recently used making room). LDAP
 # traffic is counted in slapd's own stats log, not taken from the
 # service's word; one worker, so every request meets the same cache.
 . "$(dirname "$0")/lib/tap.sh"
@@ -79,11 +80,8 @@ is "$(jq -r .status.authenticated <<<"$body")" true "after the TTL: authenticate
 ok "$([ "$(ldap_ops)" -gt "$before" ]; echo $?)" "... and slapd was asked again"
 unlike "$(last_audit)" 'ldap cached' "... the audit line shows the directory's answer"
 
-# --- the bound ---------------------------------------------------------------
-# MAX+1 users, each reviewed once, then each again: a cache of at most MAX
-# names per worker answers at most MAX of the second pass.
-MAX=$(sed -n 's/^#define DIRECTORY_CACHE_MAX \([0-9]*\).*/\1/p' "$KA_SRCDIR/src/directory.h")
-[ -n "$MAX" ] || bail "no DIRECTORY_CACHE_MAX in src/directory.h"
+# --- the bound: ldap.cache_max, least recently used out -----------------------
+MAX=20
 N=$((MAX + 1))
 seq 0 $((N - 1)) | awk -v base="$LDAP_BASE_DN" '{ u = sprintf("c%05d", $1)
 	printf "dn: uid=%s,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\n", u, base
@@ -91,38 +89,49 @@ seq 0 $((N - 1)) | awk -v base="$LDAP_BASE_DN" '{ u = sprintf("c%05d", $1)
 	>"$T/many.ldif"
 slapd_stop_private
 slapadd -q -f "$T/ldap/slapd.conf" -l "$T/many.ldif" >"$T/slapadd.log" 2>&1 || bail "slapadd failed: $(cat "$T/slapadd.log")"
-slapd_start_private || bail "slapd did not restart"
-restart_with "$(printf 'workers: 1\nldap:\n  cache_ttl: 10m\n')"
+KA_SLAPD_DEBUG=256 slapd_start_private || bail "slapd did not restart"
+restart_with "$(printf 'workers: 1\nldap:\n  cache_ttl: 10m\n  cache_max: %d\n' "$MAX")"
 
-# POST each line of FILE to PATH (16 at a time, one curl); answers on stdout.
-post_lines() {   # post_lines PATH FILE [ADMIN]
-	awk -v url="$KA_URL$1" -v ca="$KA_CACERT" -v tok="${3:+$KA_ADMIN_TOKEN}" '
-		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\"")
-		  if (NR > 1) print "next"
-		  printf "url = \"%s\"\ncacert = \"%s\"\nheader = \"Content-Type: application/json\"\n", url, ca
-		  if (tok != "") printf "header = \"x-auth-token: %s\"\n", tok
-		  printf "data = \"%s\"\nwrite-out = \"\\n\"\n", $0 }' "$2" >"$T/curl.conf"
-	chmod 0600 "$T/curl.conf"
-	curl -s --parallel --parallel-max 16 -K "$T/curl.conf" 2>>"$T/curl.err"
+TOKENS=()
+for i in $(seq 0 $((N - 1))); do
+	admin_curl POST /users -d "$(printf '{"username":"c%05d"}' "$i")"
+	admin_curl POST /tokens -d "{\"user_id\": \"$(jq -r .id <<<"$body")\"}"
+	TOKENS+=("$(jq -r .token <<<"$body")")
+done
+secret_used "${TOKENS[@]}"
+is "${#TOKENS[@]}" "$N" "$N users with a token each, cache_max $MAX"
+
+# "hit" or "miss" (or the failure) for one TokenReview of user I: slapd's
+# operation count says, and the audit line must agree.
+probe() {   # probe I
+	local before after audit
+	before=$(ldap_ops)
+	review "${TOKENS[$1]}"
+	after=$(ldap_ops)
+	audit=$(last_audit)
+	if [ "$(jq -r .status.authenticated <<<"$body")" != true ]; then
+		echo "not authenticated"
+	elif [ "$after" = "$before" ] && [[ $audit == *"ldap cached)"* ]]; then
+		echo hit
+	elif [ "$after" -gt "$before" ] && [[ $audit != *"ldap cached"* ]]; then
+		echo miss
+	else
+		echo "unclear: $before -> $after, $audit"
+	fi
 }
-seq 0 $((N - 1)) | awk '{ printf "{\"username\":\"c%05d\"}\n", $1 }' >"$T/users.jsonl"
-post_lines /users "$T/users.jsonl" admin | jq -r 'select(.id) | "{\"user_id\":\"\(.id)\"}"' >"$T/tokens.jsonl"
-post_lines /tokens "$T/tokens.jsonl" admin | jq -r 'select(.token) | .token' >"$T/tokens"
-is "$(wc -l <"$T/tokens")" "$N" "$N users with a token each (cache bound $MAX)"
-secret_used $(cat "$T/tokens")
-tmpl=$(jq -c . "$FIXTURES/tokenreview-v1.json")
-awk -v tmpl="$tmpl" '{ line = tmpl; sub(/TOKEN_PLACEHOLDER/, $1, line); print line }' \
-	"$T/tokens" >"$T/reviews.jsonl"
-mark=$(wc -l <"$T/ka.log")
-pass1=$(post_lines /authenticate/token "$T/reviews.jsonl" | grep -c '"authenticated":true')
-is "$pass1" "$N" "first pass: $N TokenReviews authenticated"
-mark2=$(wc -l <"$T/ka.log")
-pass2=$(post_lines /authenticate/token "$T/reviews.jsonl" | grep -c '"authenticated":true')
-is "$pass2" "$N" "second pass: all authenticated again"
-hits1=$(sed -n "$((mark + 1)),${mark2}p" "$T/ka.log" | grep 'audit: authn ' | grep -c 'ldap cached)')
-hits2=$(tail -n +"$((mark2 + 1))" "$T/ka.log" | grep 'audit: authn ' | grep -c 'ldap cached)')
-is "$hits1" 0 "first pass: no hits (each user once)"
-ok "$([ "$hits2" -le "$MAX" ]; echo $?)" "second pass: $hits2 hits, at most the bound ($MAX)"
+misses=0
+for i in $(seq 0 $((N - 1))); do
+	[ "$(probe "$i")" = miss ] && misses=$((misses + 1))
+done
+is "$misses" "$N" "first pass over $N users: $N misses"
+# The cache now holds users 1..$MAX: user 0 made room for user $MAX.
+is "$(probe 1)" hit "user 1 is still cached (and is now the most recently used)"
+is "$(probe 0)" miss "user 0 was the least recently used: it made room"
+# Room for user 0 came from the least recently used: user 2, not user 1,
+# although user 1 was cached first.
+is "$(probe 1)" hit "user 1, used again, stayed"
+is "$(probe 2)" miss "user 2, the least recently used, made room for user 0"
+is "$(probe "$MAX")" hit "user $MAX is still cached"
 diag "worker's Private_Dirty with the cache full: $(awk '/^Private_Dirty:/ { print $2 " kB" }' "/proc/$(pgrep -P "$KA_PID" | head -n 1)/smaps_rollup")"
 
 ka_stop

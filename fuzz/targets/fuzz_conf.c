@@ -58,6 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(conf->login.ttl_ms <= conf->tokens.max_ttl_ms);
 	FUZZ_ASSERT(conf->request_timeout_ms >= 0 && conf->shutdown_timeout_ms >= 0);
 	FUZZ_ASSERT(conf->ldap.timeout_ms >= 0 && conf->ldap.cache_ttl_ms >= 0);
+	FUZZ_ASSERT(conf->ldap.cache_max >= 1 && conf->ldap.cache_max <= 1000000);
 	conf_free(conf);
 	return 0;
 }

@@ -208,6 +208,7 @@ check_defaults(const struct conf *c, const char *label)
 	is_int(c->ldap.network_timeout_ms, 5000, "%s: ldap.network_timeout", label);
 	is_int(c->ldap.timeout_ms, 5000, "%s: ldap.timeout", label);
 	is_int(c->ldap.cache_ttl_ms, 0, "%s: ldap.cache_ttl", label);
+	is_int(c->ldap.cache_max, 10000, "%s: ldap.cache_max", label);
 
 	is_str(c->tokens.key_file, KA_SYSCONFDIR "/token.key", "%s: tokens.key_file", label);
 	is_int(c->tokens.reveal, true, "%s: tokens.reveal", label);
@@ -341,6 +342,7 @@ test_good(void)
 	is_int(c->ldap.network_timeout_ms, 1500, "values: ldap.network_timeout 1.5s");
 	is_int(c->ldap.timeout_ms, 60000, "values: ldap.timeout");
 	is_int(c->ldap.cache_ttl_ms, 3600000, "values: ldap.cache_ttl");
+	is_int(c->ldap.cache_max, 250, "values: ldap.cache_max");
 	is_str(c->tokens.key_file, "/srv/kubernetes-auth/token.key", "values: tokens.key_file");
 	is_int(c->tokens.reveal, false, "values: tokens.reveal");
 	is_int(c->tokens.ttl_ms, 720LL * 3600000, "values: tokens.ttl");
