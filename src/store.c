@@ -434,14 +434,21 @@ store_token_purge(struct db *db, int64_t before_us, unsigned long long *count)
 
 #define STORE_HMAC_PLACEHOLDERS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 
+#define STORE_TOKEN_AUTH_SELECT \
+	"SELECT t.id, t.user_id, u.username, t.key_id, t.token_hmac, t.expiry, " \
+	"t.revoked_at IS NOT NULL, t.scoped, t.last_used_at, " \
+	"EXISTS (SELECT 1 FROM token_clusters tc WHERE tc.token_id = t.id " \
+	"AND tc.cluster_id = ?) " \
+	"FROM tokens t JOIN users u ON u.id = t.user_id "
 static const struct db_stmt_def store_token_by_hmac = {
 	"token_by_hmac",
-	"SELECT t.id, t.user_id, u.username, t.key_id, t.token_hmac, t.expiry, "
-	"t.revoked_at IS NOT NULL, t.scoped, t.last_used_at, "
-	"EXISTS (SELECT 1 FROM token_clusters tc WHERE tc.token_id = t.id "
-	"AND tc.cluster_id = ?) "
-	"FROM tokens t JOIN users u ON u.id = t.user_id "
+	STORE_TOKEN_AUTH_SELECT
 	"WHERE t.token_hmac IN (" STORE_HMAC_PLACEHOLDERS ")", true,
+};
+/* One key (the usual case): one HMAC to send, not STORE_HMAC_SLOTS. */
+static const struct db_stmt_def store_token_by_hmac1 = {
+	"token_by_hmac1",
+	STORE_TOKEN_AUTH_SELECT "WHERE t.token_hmac = ?", true,
 };
 static const struct db_stmt_def store_token_touch_id = {
 	"token_touch",
@@ -491,6 +498,11 @@ store_token_find_by_hmac(struct db *db,
 	size_t i, k;
 
 	p[0] = cluster_id != NULL ? db_str(cluster_id) : db_null(DB_T_STR);
+	if (n == 1) {
+		p[1] = db_bin(hmacs[0], CRYPTO_SHA256_LEN);
+		return db_run(db, &store_token_by_hmac1, p, 2,
+		    store_token_auth_cols, 10, store_token_auth_row, &w, NULL);
+	}
 	for (i = 0; i < n; i += STORE_HMAC_SLOTS) {
 		/* Unused slots repeat an HMAC of this batch: IN ignores it. */
 		for (k = 0; k < STORE_HMAC_SLOTS; k++)

@@ -177,6 +177,13 @@ t2=$tid s2=$secret
 is "$(db_sql "SELECT key_id FROM tokens WHERE id = '$t2'")" 2 "... a new one uses key 2"
 admin_curl GET "/tokens/$t2"
 is "$(jq -r .token <<<"$body")" "$s2" "... and shows"
+# TokenReview looks a token up under every key's HMAC at once.
+review() {   # review TOKEN: "true" or the error
+	ka_curl POST /authenticate/token -d "{\"spec\": {\"token\": \"$1\"}}"
+	jq -r 'if .status.authenticated then "true" else .status.error end' <<<"$body"
+}
+is "$(review "$s1")" true "two keys: a key 1 token authenticates"
+is "$(review "$s2")" true "two keys: a key 2 token authenticates"
 ka_stop
 secret_file "$KA_KEY_FILE" "$(grep '^2:' "$KA_KEY_FILE")"
 ka_start || bail "no restart with key 2 only"
@@ -184,6 +191,8 @@ admin_curl GET "/tokens/$t1"
 is "$status:$(jq -r 'has("token")' <<<"$body")" "200:false" "key 1 removed: its token is listed without its secret"
 admin_curl GET "/tokens/$t2"
 is "$(jq -r .token <<<"$body")" "$s2" "... key 2's token still shows"
+is "$(review "$s2")" true "key 2 only: its token authenticates"
+isnt "$(review "$s1")" true "... a key 1 token no longer does"
 
 # reveal: false: shown once.
 ka_stop
