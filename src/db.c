@@ -614,6 +614,24 @@ db_rollback(struct db *db)
 }
 
 int
+db_transaction(struct db *db, int attempts, db_tx_fn fn, void *ctx)
+{
+	int tries = 0;
+
+	for (;;) {
+		if (db_begin(db) < 0)
+			return -1;
+		if (fn(db, ctx) == 0 && db_commit(db) == 0)
+			return 0;
+		/* After a failed commit this does nothing: it rolled back. */
+		db_rollback(db);
+		if (db_error(db) != DB_ERR_DEADLOCK || ++tries >= attempts)
+			return -1;
+		log_debug("database: transaction deadlocked, running it again");
+	}
+}
+
+int
 db_exec_script(struct db *db, const char *sql, const char *what)
 {
 	MYSQL *m;

@@ -15,7 +15,8 @@
  * once more when that is safe: it was never sent, or it is idempotent and
  * no transaction is open. Otherwise the call fails with DB_ERR_UNAVAILABLE
  * (HTTP 503). A deadlock outside a transaction is retried; inside one it is
- * reported (DB_ERR_DEADLOCK) for the caller to run the transaction again.
+ * reported (DB_ERR_DEADLOCK) for the caller to run the transaction again,
+ * which db_transaction() does.
  */
 #ifndef KA_DB_H
 #define KA_DB_H
@@ -130,6 +131,17 @@ int db_run(struct db *db, const struct db_stmt_def *def,
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+
+/* One attempt at a transaction's body: returns 0, or -1 to roll back. */
+typedef int (*db_tx_fn)(struct db *db, void *ctx);
+
+/* Begin, run FN, commit; roll back when FN or the commit fails. A deadlock
+ * (DB_ERR_DEADLOCK) undoes everything, so the whole transaction is run
+ * again, up to ATTEMPTS times in all: FN must reset its outputs in CTX
+ * before it sets them and do nothing outside the database. Returns 0, or
+ * -1 with db_error() telling why (DB_OK when FN gave up without a database
+ * error, e.g. on a row that was not there). */
+int db_transaction(struct db *db, int attempts, db_tx_fn fn, void *ctx);
 
 /* Run SQL text holding several statements: only for trusted migration
  * files, never for anything a client sent. Returns 0 or -1 (logged). */

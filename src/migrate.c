@@ -17,6 +17,9 @@
 #define MIGRATE_NIL (-1LL)              /* no row: nothing applied */
 #define MIGRATE_LOCK_WAIT_S 120
 #define MIGRATE_MAX_FILE (4 * 1024 * 1024)
+/* The named lock makes a deadlock on schema_migrations unlikely, but
+ * rewriting its row again after one is safe. */
+#define MIGRATE_SET_ATTEMPTS 3
 
 struct migration {
 	long long version;
@@ -241,26 +244,34 @@ migrate_read_state(struct migrate *m, struct migrate_state *s)
 	return 0;
 }
 
+struct migrate_set_txn {
+	long long version;
+	bool dirty;
+};
+
+static int
+migrate_set_once(struct db *db, void *ctx)
+{
+	struct migrate_set_txn *tx = ctx;
+	struct db_val p[2] = { db_int(tx->version), db_int(tx->dirty) };
+
+	if (db_run(db, &migrate_clear, NULL, 0, NULL, 0, NULL, NULL, NULL) < 0)
+		return -1;
+	/* As golang-migrate: a nil version keeps a row only while dirty. */
+	if ((tx->version != MIGRATE_NIL || tx->dirty) &&
+	    db_run(db, &migrate_insert, p, 2, NULL, 0, NULL, NULL, NULL) < 0)
+		return -1;
+	return 0;
+}
+
 /* Record VERSION (MIGRATE_NIL = nothing applied) and DIRTY, atomically. */
 static int
 migrate_set(struct migrate *m, long long version, bool dirty)
 {
-	struct db_val p[2] = { db_int(version), db_int(dirty) };
+	struct migrate_set_txn tx = { version, dirty };
 
-	if (db_begin(m->db) < 0)
-		return -1;
-	if (db_run(m->db, &migrate_clear, NULL, 0, NULL, 0, NULL, NULL, NULL) < 0)
-		goto fail;
-	/* As golang-migrate: a nil version keeps a row only while dirty. */
-	if ((version != MIGRATE_NIL || dirty) &&
-	    db_run(m->db, &migrate_insert, p, 2, NULL, 0, NULL, NULL, NULL) < 0)
-		goto fail;
-	if (db_commit(m->db) < 0)
-		return -1;
-	return 0;
-fail:
-	db_rollback(m->db);
-	return -1;
+	return db_transaction(m->db, MIGRATE_SET_ATTEMPTS, migrate_set_once,
+	    &tx);
 }
 
 static char *

@@ -13,6 +13,8 @@
 #include "log.h"
 
 #define STORE_CREATE_ATTEMPTS 5
+/* Runs of a transaction that keeps deadlocking before we give up. */
+#define STORE_TXN_ATTEMPTS 3
 #define STORE_PURGE_BATCH 1000
 
 /* --- users ---------------------------------------------------------------- */
@@ -279,35 +281,54 @@ store_token_list(struct db *db, const struct crypto_keyring *ring,
 	return rc;
 }
 
+struct store_token_scoped_txn {
+	const struct db_val *p;         /* the token row's parameters */
+	const struct store_token_new *in;
+	const char *missing;            /* out: a cluster that is not there */
+};
+
+/* A scoped token's row and its cluster rows, in a transaction. */
+static int
+store_token_insert_scoped(struct db *db, void *ctx)
+{
+	struct store_token_scoped_txn *tx = ctx;
+	const struct store_token_new *in = tx->in;
+	size_t i;
+
+	tx->missing = NULL;
+	if (db_run(db, &store_token_insert, tx->p, 9, NULL, 0, NULL, NULL,
+	    NULL) < 0)
+		return -1;
+	for (i = 0; i < in->nclusters; i++) {
+		struct db_val q[] = { tx->p[0], db_bin(in->clusters[i],
+		    strlen(in->clusters[i])) };
+		unsigned long long n = 0;
+		if (db_run(db, &store_token_cluster_insert, q, 2, NULL, 0, NULL,
+		    NULL, &n) < 0)
+			return -1;
+		if (n == 0) {
+			tx->missing = in->clusters[i];
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* One attempt at inserting a token and its cluster rows. */
 static int
 store_token_insert_once(struct db *db, const struct db_val *p,
     const struct store_token_new *in, const char **missing)
 {
-	size_t i;
+	struct store_token_scoped_txn tx = { .p = p, .in = in };
+	int rc;
 
 	if (in->nclusters == 0)
 		return db_run(db, &store_token_insert, p, 9, NULL, 0, NULL, NULL, NULL);
-	if (db_begin(db) < 0)
-		return -1;
-	if (db_run(db, &store_token_insert, p, 9, NULL, 0, NULL, NULL, NULL) < 0)
-		goto fail;
-	for (i = 0; i < in->nclusters; i++) {
-		struct db_val q[] = { p[0], db_bin(in->clusters[i],
-		    strlen(in->clusters[i])) };
-		unsigned long long n = 0;
-		if (db_run(db, &store_token_cluster_insert, q, 2, NULL, 0, NULL,
-		    NULL, &n) < 0)
-			goto fail;
-		if (n == 0) {
-			*missing = in->clusters[i];
-			goto fail;
-		}
-	}
-	return db_commit(db);
-fail:
-	db_rollback(db);
-	return -1;
+	/* Once: store_token_create() runs a deadlocked insert again, and
+	 * retrying here too would multiply its attempts. */
+	rc = db_transaction(db, 1, store_token_insert_scoped, &tx);
+	*missing = tx.missing;
+	return rc;
 }
 
 int
@@ -637,36 +658,38 @@ store_cluster_list(struct db *db, const char *name, const char *id,
 	    &w, NULL);
 }
 
+struct store_cluster_delete_txn {
+	struct db_val id;
+	bool found;                     /* out */
+};
+
+static int
+store_cluster_delete_once(struct db *db, void *ctx)
+{
+	struct store_cluster_delete_txn *tx = ctx;
+	unsigned long long n = 0;
+
+	tx->found = false;
+	if (db_run(db, &store_cluster_unlink_revoked, &tx->id, 1, NULL, 0, NULL,
+	    NULL, NULL) < 0 ||
+	    db_run(db, &store_cluster_delete_id, &tx->id, 1, NULL, 0, NULL,
+	    NULL, &n) < 0)
+		return -1;
+	tx->found = n > 0;
+	return tx->found ? store_policy_bump(db) : 0;
+}
+
 int
 store_cluster_delete(struct db *db, const char *id, bool *found)
 {
-	struct db_val p = db_str(id);
-	unsigned long long n = 0;
-	int attempt;
+	struct store_cluster_delete_txn tx = { .id = db_str(id) };
 
 	*found = false;
-	for (attempt = 0; attempt < 3; attempt++) {
-		if (db_begin(db) < 0)
-			return -1;
-		if (db_run(db, &store_cluster_unlink_revoked, &p, 1, NULL, 0, NULL,
-		    NULL, NULL) < 0 ||
-		    db_run(db, &store_cluster_delete_id, &p, 1, NULL, 0, NULL, NULL,
-		    &n) < 0 ||
-		    (n > 0 && store_policy_bump(db) < 0)) {
-			db_rollback(db);
-			if (db_error(db) == DB_ERR_DEADLOCK)
-				continue;
-			return -1;
-		}
-		if (db_commit(db) < 0) {
-			if (db_error(db) == DB_ERR_DEADLOCK)
-				continue;
-			return -1;
-		}
-		*found = n > 0;
-		return 0;
-	}
-	return -1;
+	if (db_transaction(db, STORE_TXN_ATTEMPTS, store_cluster_delete_once,
+	    &tx) < 0)
+		return -1;
+	*found = tx.found;
+	return 0;
 }
 
 static const struct db_stmt_def store_cluster_select_names = {
@@ -753,8 +776,6 @@ store_cluster_policy_count(struct db *db, const char *id,
 }
 
 /* --- policies ------------------------------------------------------------- */
-
-#define STORE_POLICY_ATTEMPTS 3
 
 static const struct db_stmt_def store_policy_select_all = {
 	"policy_select_all", "SELECT id, rule FROM policies ORDER BY id", true,
@@ -868,59 +889,69 @@ store_policy_bump(struct db *db)
 	    NULL, NULL);
 }
 
-/* One attempt at writing a policy (*ID 0 = insert) in a transaction. */
+struct store_policy_write_txn {
+	long long update_id;            /* the policy to replace; 0 = insert */
+	const char *name;
+	const char *cluster;            /* NULL = global */
+	const char *rule;
+	long long id;                   /* out: the inserted policy's */
+	bool found;                     /* out: false when update_id is gone */
+	bool cluster_missing;           /* out */
+};
+
+/* One attempt at writing a policy. The insert's id is an output, never
+ * the input: a retried insert must insert again, not update the row that
+ * the deadlock rolled back. */
 static int
-store_policy_write_once(struct db *db, long long *id, const char *name,
-    const char *cluster, const char *rule, bool *found, bool *cluster_missing)
+store_policy_write_once(struct db *db, void *ctx)
 {
+	struct store_policy_write_txn *tx = ctx;
 	struct store_one cl = { .found = false }, row = { .found = false };
-	struct db_val pname = db_bin(name, strlen(name));
+	struct db_val pname = db_bin(tx->name, strlen(tx->name));
 	int64_t now = db_now_us();
 	unsigned long long n = 0;
 
-	if (db_begin(db) < 0)
-		return -1;
-	if (cluster != NULL) {
-		struct db_val pc = db_bin(cluster, strlen(cluster));
+	tx->id = 0;
+	tx->found = false;
+	tx->cluster_missing = false;
+	if (tx->cluster != NULL) {
+		struct db_val pc = db_bin(tx->cluster, strlen(tx->cluster));
 		if (db_run(db, &store_policy_cluster_id, &pc, 1,
 		    (enum db_type[]){ DB_T_STR }, 1, store_one_row, &cl, NULL) < 0)
-			goto fail;
+			return -1;
 		if (!cl.found) {
-			*cluster_missing = true;
-			goto fail;
+			tx->cluster_missing = true;
+			return -1;
 		}
 	}
-	struct db_val cid = cluster != NULL ? db_str(cl.id) : db_null(DB_T_STR);
-	if (*id == 0) {
-		struct db_val p[] = { pname, cid, db_str(rule), db_time(now),
-		    db_time(now) };
+	struct db_val cid = tx->cluster != NULL ? db_str(cl.id) :
+	    db_null(DB_T_STR);
+	if (tx->update_id == 0) {
+		struct db_val p[] = { pname, cid, db_str(tx->rule),
+		    db_time(now), db_time(now) };
 		if (db_run(db, &store_policy_insert, p, 5, NULL, 0, NULL, NULL,
 		    NULL) < 0 ||
 		    db_run(db, &store_policy_select_name, &pname, 1,
 		    (enum db_type[]){ DB_T_INT }, 1, store_one_row, &row, NULL) < 0)
-			goto fail;
+			return -1;
 		if (!row.found) {
 			log_warnx("policy insert: the new row is not there");
-			goto fail;
+			return -1;
 		}
-		*id = row.num;
-		*found = true;
+		tx->id = row.num;
 	} else {
-		struct db_val p[] = { pname, cid, db_str(rule), db_time(now),
-		    db_int(*id) };
+		struct db_val p[] = { pname, cid, db_str(tx->rule),
+		    db_time(now), db_int(tx->update_id) };
 		if (db_run(db, &store_policy_update_id, p, 5, NULL, 0, NULL, NULL,
 		    &n) < 0)
-			goto fail;
-		*found = n > 0;     /* CLIENT_FOUND_ROWS: matched, not changed */
-		if (!*found)
-			goto fail;
+			return -1;
+		/* CLIENT_FOUND_ROWS: matched, not changed. No row, no change:
+		 * nothing to bump. */
+		if (n == 0)
+			return 0;
 	}
-	if (store_policy_bump(db) < 0)
-		goto fail;
-	return db_commit(db);
-fail:
-	db_rollback(db);
-	return -1;
+	tx->found = true;
+	return store_policy_bump(db);
 }
 
 /* Returns 0 also when an update found no row (*found false). */
@@ -928,27 +959,22 @@ static int
 store_policy_write(struct db *db, long long *id, const char *name,
     const char *cluster, const char *rule, bool *found, bool *cluster_missing)
 {
-	int attempt;
+	struct store_policy_write_txn tx = { .update_id = *id, .name = name,
+	    .cluster = cluster, .rule = rule };
 
+	*found = false;
 	*cluster_missing = false;
-	for (attempt = 0; attempt < STORE_POLICY_ATTEMPTS; attempt++) {
-		*found = false;
-		if (store_policy_write_once(db, id, name, cluster, rule, found,
-		    cluster_missing) == 0)
-			return 0;
-		if (*cluster_missing)
-			return -1;
-		if (*id != 0 && !*found && db_error(db) == DB_OK)
-			return 0;
+	if (db_transaction(db, STORE_TXN_ATTEMPTS, store_policy_write_once,
+	    &tx) < 0) {
 		/* A cluster deleted between our look-up and the insert. */
-		if (db_error(db) == DB_ERR_NO_PARENT) {
-			*cluster_missing = true;
-			return -1;
-		}
-		if (db_error(db) != DB_ERR_DEADLOCK)
-			return -1;
+		*cluster_missing = tx.cluster_missing ||
+		    db_error(db) == DB_ERR_NO_PARENT;
+		return -1;
 	}
-	return -1;
+	if (tx.update_id == 0)
+		*id = tx.id;
+	*found = tx.found;
+	return 0;
 }
 
 int
@@ -970,33 +996,36 @@ store_policy_update(struct db *db, long long id, const char *name,
 	    cluster_missing);
 }
 
+struct store_policy_delete_txn {
+	struct db_val id;
+	bool found;                     /* out */
+};
+
+static int
+store_policy_delete_once(struct db *db, void *ctx)
+{
+	struct store_policy_delete_txn *tx = ctx;
+	unsigned long long n = 0;
+
+	tx->found = false;
+	if (db_run(db, &store_policy_delete_id, &tx->id, 1, NULL, 0, NULL, NULL,
+	    &n) < 0)
+		return -1;
+	tx->found = n > 0;
+	return tx->found ? store_policy_bump(db) : 0;
+}
+
 int
 store_policy_delete(struct db *db, long long id, bool *found)
 {
-	struct db_val p = db_int(id);
-	unsigned long long n = 0;
-	int attempt;
+	struct store_policy_delete_txn tx = { .id = db_int(id) };
 
 	*found = false;
-	for (attempt = 0; attempt < STORE_POLICY_ATTEMPTS; attempt++) {
-		if (db_begin(db) < 0)
-			return -1;
-		if (db_run(db, &store_policy_delete_id, &p, 1, NULL, 0, NULL, NULL,
-		    &n) < 0 || (n > 0 && store_policy_bump(db) < 0)) {
-			db_rollback(db);
-			if (db_error(db) == DB_ERR_DEADLOCK)
-				continue;
-			return -1;
-		}
-		if (db_commit(db) < 0) {
-			if (db_error(db) == DB_ERR_DEADLOCK)
-				continue;
-			return -1;
-		}
-		*found = n > 0;
-		return 0;
-	}
-	return -1;
+	if (db_transaction(db, STORE_TXN_ATTEMPTS, store_policy_delete_once,
+	    &tx) < 0)
+		return -1;
+	*found = tx.found;
+	return 0;
 }
 
 int
