@@ -499,7 +499,7 @@ authn_token_review(struct req *r)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = store_token_find_by_hmac(r->worker->db,
 	    (const unsigned char (*)[CRYPTO_SHA256_LEN])rv.hmacs, rv.nhmacs,
-	    rv.cluster != NULL ? rv.cl.id : NULL, authn_token_row, &rv);
+	    authn_token_row, &rv);
 	rv.db_us += authn_since_us(&t0);
 	if (rc < 0) {
 		authn_unavailable(&rv, "database");
@@ -520,9 +520,22 @@ authn_token_review(struct req *r)
 	}
 	/* A scoped token is valid on its clusters' paths only: not on the
 	 * global ones, which no cluster binds. */
-	if (rv.tok.scoped && (rv.cluster == NULL || !rv.tok.in_cluster)) {
-		authn_deny(&rv, AUTHN_WRONG_CLUSTER, NULL);
-		goto done;
+	if (rv.tok.scoped) {
+		bool in = false;
+		if (rv.cluster != NULL) {
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			rc = store_token_in_cluster(r->worker->db, rv.tok.id,
+			    rv.cl.id, &in);
+			rv.db_us += authn_since_us(&t0);
+			if (rc < 0) {
+				authn_unavailable(&rv, "database");
+				goto done;
+			}
+		}
+		if (!in) {
+			authn_deny(&rv, AUTHN_WRONG_CLUSTER, NULL);
+			goto done;
+		}
 	}
 
 	rv.asked_ldap = true;
@@ -912,7 +925,7 @@ authn_logout(struct req *r)
 	crypto_fingerprint(lo.hmacs[lo.ring->n - 1], fingerprint);
 	if (store_token_find_by_hmac(r->worker->db,
 	    (const unsigned char (*)[CRYPTO_SHA256_LEN])lo.hmacs, lo.ring->n,
-	    NULL, authn_logout_row, &lo) < 0) {
+	    authn_logout_row, &lo) < 0) {
 		authn_login_db_fail(r);
 		goto done;
 	}

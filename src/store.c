@@ -453,13 +453,32 @@ store_token_purge(struct db *db, int64_t before_us, unsigned long long *count)
 
 /* --- authentication ------------------------------------------------------ */
 
+/* The first column of a one-row answer: an id (INT) or a cluster id. */
+struct store_one {
+	bool found;
+	long long num;
+	char id[STORE_ID_LEN + 1];
+};
+
+static int
+store_one_row(void *ctx, const struct db_val *c, size_t n)
+{
+	struct store_one *o = ctx;
+
+	o->found = true;
+	if (c[0].type == DB_T_INT)
+		o->num = c[0].num;
+	else
+		snprintf(o->id, sizeof(o->id), "%s", c[0].str);
+	return 0;
+}
+
+
 #define STORE_HMAC_PLACEHOLDERS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 
 #define STORE_TOKEN_AUTH_SELECT \
 	"SELECT t.id, t.user_id, u.username, t.key_id, t.token_hmac, t.expiry, " \
-	"t.revoked_at IS NOT NULL, t.scoped, t.last_used_at, " \
-	"EXISTS (SELECT 1 FROM token_clusters tc WHERE tc.token_id = t.id " \
-	"AND tc.cluster_id = ?) " \
+	"t.revoked_at IS NOT NULL, t.scoped, t.last_used_at " \
 	"FROM tokens t JOIN users u ON u.id = t.user_id "
 static const struct db_stmt_def store_token_by_hmac = {
 	"token_by_hmac",
@@ -470,6 +489,10 @@ static const struct db_stmt_def store_token_by_hmac = {
 static const struct db_stmt_def store_token_by_hmac1 = {
 	"token_by_hmac1",
 	STORE_TOKEN_AUTH_SELECT "WHERE t.token_hmac = ?", true,
+};
+static const struct db_stmt_def store_token_cluster_member = {
+	"token_cluster_member",
+	"SELECT 1 FROM token_clusters WHERE token_id = ? AND cluster_id = ?", true,
 };
 static const struct db_stmt_def store_token_touch_id = {
 	"token_touch",
@@ -483,8 +506,7 @@ static const struct db_stmt_def store_token_described = {
 };
 
 static const enum db_type store_token_auth_cols[] = { DB_T_STR, DB_T_STR,
-    DB_T_BIN, DB_T_INT, DB_T_BIN, DB_T_TIME, DB_T_INT, DB_T_INT, DB_T_TIME,
-    DB_T_INT };
+    DB_T_BIN, DB_T_INT, DB_T_BIN, DB_T_TIME, DB_T_INT, DB_T_INT, DB_T_TIME };
 
 struct store_token_auth_walk {
 	store_token_auth_fn fn;
@@ -498,8 +520,7 @@ store_token_auth_row(void *ctx, const struct db_val *c, size_t n)
 	struct store_token_auth t = { .username = c[2].str,
 	    .username_len = c[2].len, .key_id = (uint32_t)c[3].num,
 	    .expiry_us = c[5].num, .revoked = c[6].num != 0,
-	    .scoped = c[7].num != 0, .last_used_us = c[8].null ? 0 : c[8].num,
-	    .in_cluster = c[9].num != 0 };
+	    .scoped = c[7].num != 0, .last_used_us = c[8].null ? 0 : c[8].num };
 
 	if (c[4].len != sizeof(t.token_hmac))
 		return 0;
@@ -512,28 +533,42 @@ store_token_auth_row(void *ctx, const struct db_val *c, size_t n)
 int
 store_token_find_by_hmac(struct db *db,
     const unsigned char (*hmacs)[CRYPTO_SHA256_LEN], size_t n,
-    const char *cluster_id, store_token_auth_fn fn, void *ctx)
+    store_token_auth_fn fn, void *ctx)
 {
 	struct store_token_auth_walk w = { fn, ctx };
-	struct db_val p[1 + STORE_HMAC_SLOTS];
+	struct db_val p[STORE_HMAC_SLOTS];
 	size_t i, k;
 
-	p[0] = cluster_id != NULL ? db_str(cluster_id) : db_null(DB_T_STR);
 	if (n == 1) {
-		p[1] = db_bin(hmacs[0], CRYPTO_SHA256_LEN);
-		return db_run(db, &store_token_by_hmac1, p, 2,
-		    store_token_auth_cols, 10, store_token_auth_row, &w, NULL);
+		p[0] = db_bin(hmacs[0], CRYPTO_SHA256_LEN);
+		return db_run(db, &store_token_by_hmac1, p, 1,
+		    store_token_auth_cols, 9, store_token_auth_row, &w, NULL);
 	}
 	for (i = 0; i < n; i += STORE_HMAC_SLOTS) {
 		/* Unused slots repeat an HMAC of this batch: IN ignores it. */
 		for (k = 0; k < STORE_HMAC_SLOTS; k++)
-			p[1 + k] = db_bin(hmacs[i + k < n ? i + k : i],
+			p[k] = db_bin(hmacs[i + k < n ? i + k : i],
 			    CRYPTO_SHA256_LEN);
-		if (db_run(db, &store_token_by_hmac, p, 1 + STORE_HMAC_SLOTS,
-		    store_token_auth_cols, 10, store_token_auth_row, &w,
+		if (db_run(db, &store_token_by_hmac, p, STORE_HMAC_SLOTS,
+		    store_token_auth_cols, 9, store_token_auth_row, &w,
 		    NULL) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int
+store_token_in_cluster(struct db *db, const char *token_id,
+    const char *cluster_id, bool *in)
+{
+	struct store_one row = { .found = false };
+	struct db_val p[] = { db_str(token_id), db_str(cluster_id) };
+
+	*in = false;
+	if (db_run(db, &store_token_cluster_member, p, 2,
+	    (enum db_type[]){ DB_T_INT }, 1, store_one_row, &row, NULL) < 0)
+		return -1;
+	*in = row.found;
 	return 0;
 }
 
@@ -813,26 +848,6 @@ static const struct db_stmt_def store_policy_generation_get = {
 	"policy_generation_get",
 	"SELECT generation FROM generations WHERE name = 'policies'", true,
 };
-
-/* The first column of a one-row answer: an id (INT) or a cluster id. */
-struct store_one {
-	bool found;
-	long long num;
-	char id[STORE_ID_LEN + 1];
-};
-
-static int
-store_one_row(void *ctx, const struct db_val *c, size_t n)
-{
-	struct store_one *o = ctx;
-
-	o->found = true;
-	if (c[0].type == DB_T_INT)
-		o->num = c[0].num;
-	else
-		snprintf(o->id, sizeof(o->id), "%s", c[0].str);
-	return 0;
-}
 
 struct store_policy_walk {
 	store_policy_fn fn;

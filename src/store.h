@@ -97,7 +97,7 @@ int store_token_purge(struct db *db, int64_t before_us, unsigned long long *coun
 /* --- authentication ------------------------------------------------------ */
 
 /* HMACs one lookup query takes (a key file with more keys: one query per
- * this many; 15 + the cluster id = db.c's parameter limit). */
+ * this many; db.c allows 16 parameters). */
 #define STORE_HMAC_SLOTS 15
 
 /* What the webhook needs to know of a token found by its HMAC. */
@@ -111,18 +111,22 @@ struct store_token_auth {
 	int64_t expiry_us;
 	bool revoked;
 	bool scoped;
-	bool in_cluster;                /* scoped to the cluster asked about */
 	int64_t last_used_us;           /* 0 = never */
 };
 typedef int (*store_token_auth_fn)(void *ctx, const struct store_token_auth *t);
 
 /* Tokens whose token_hmac is one of the N HMACS (one per key of the key
- * file), with their user, and whether each is scoped to CLUSTER_ID (NULL =
- * no cluster): one query on the unique token_hmac index. Revoked and
- * expired tokens are found too, so the caller can say why it refuses. */
+ * file), with their user: one query on the unique token_hmac index.
+ * Revoked and expired tokens are found too, so the caller can say why it
+ * refuses. */
 int store_token_find_by_hmac(struct db *db,
     const unsigned char (*hmacs)[CRYPTO_SHA256_LEN], size_t n,
-    const char *cluster_id, store_token_auth_fn fn, void *ctx);
+    store_token_auth_fn fn, void *ctx);
+/* Is token TOKEN_ID scoped to cluster CLUSTER_ID? A query of its own,
+ * asked for scoped tokens only: in the lookup above it cost every
+ * TokenReview a dependent subquery (a third of MariaDB's time). */
+int store_token_in_cluster(struct db *db, const char *token_id,
+    const char *cluster_id, bool *in);
 /* Set last_used_at of token ID to NOW_US unless it was set less than a
  * minute before (the statement checks it too, for other workers). */
 int store_token_touch(struct db *db, const char *id, int64_t now_us);
