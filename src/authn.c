@@ -26,7 +26,6 @@
 #define AUTHN_V1 "authentication.k8s.io/v1"
 #define AUTHN_V1BETA1 "authentication.k8s.io/v1beta1"
 #define AUTHN_TOKEN_MAX 4096            /* longer: no token of ours */
-#define AUTHN_TOUCH_US (60 * 1000000LL) /* last_used_at resolution */
 #define AUTHN_SYSTEM "system:"
 
 /* The status.error strings of DESIGN.md, and nothing else. */
@@ -556,7 +555,7 @@ authn_token_review(struct req *r)
 	}
 
 	/* At most one write per token and minute: the webhook is hot. */
-	if (rv.tok.last_used_us == 0 || now - rv.tok.last_used_us >= AUTHN_TOUCH_US) {
+	if (rv.tok.last_used_us == 0 || now - rv.tok.last_used_us >= STORE_TOUCH_US) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (store_token_touch(r->worker->db, rv.tok.id, now) < 0)
 			log_warnx("authn: token %s: cannot record its use "

@@ -576,7 +576,7 @@ int
 store_token_touch(struct db *db, const char *id, int64_t now_us)
 {
 	struct db_val p[] = { db_time(now_us), db_str(id),
-	    db_time(now_us - 60 * 1000000LL) };
+	    db_time(now_us - STORE_TOUCH_US) };
 
 	return db_run(db, &store_token_touch_id, p, 3, NULL, 0, NULL, NULL, NULL);
 }
