@@ -327,6 +327,15 @@ directory_conn_added(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv,
 		log_warnx("ldap: cannot add the timeout layer");
 		return -1;
 	}
+	/* liblber's read-ahead buffer above it: without one, each message
+	 * took a read() for its tag, one for its length and one for the rest
+	 * (16 reads per authentication). libldap asks the layer whether it
+	 * holds data before it polls the socket. */
+	if (ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead,
+	    LBER_SBIOD_LEVEL_TRANSPORT, NULL) != 0) {
+		log_warnx("ldap: cannot add the read-ahead layer");
+		return -1;
+	}
 	return 0;
 }
 
