@@ -108,12 +108,14 @@ main(void)
 
 	/* More members than the builder keeps on its stack, in a tree larger
 	 * than its first arena chunk, nested. */
-	size_t big_len = 5000 * 16 + 64, k;
+	size_t big_len = 5000 * 32 + 64, k;
 	char *big = malloc(big_len), *q = big;
-	q += sprintf(q, "{\"list\":[");
+	q += snprintf(q, big_len, "{\"list\":[");
 	for (k = 0; k < 5000; k++)
-		q += sprintf(q, "%s{\"k%zu\":[%zu]}", k > 0 ? "," : "", k, k);
-	q += sprintf(q, "],\"after\":\"yes\"}");
+		q += snprintf(q, big_len - (size_t)(q - big), "%s{\"k%zu\":[%zu]}",
+		    k > 0 ? "," : "", k, k);
+	q += snprintf(q, big_len - (size_t)(q - big), "],\"after\":\"yes\"}");
+	ok((size_t)(q - big) < big_len, "the 5000-member document fits its buffer");
 	ok(json_parse(big, (size_t)(q - big), &v, err, sizeof(err)) == 0, "5000 members parse");
 	yajl_val list = json_get(v, "list");
 	ok(YAJL_IS_ARRAY(list) && list->u.array.len == 5000, "... all 5000 in order");
