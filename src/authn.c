@@ -554,7 +554,7 @@ authn_token_review(struct req *r)
 		goto done;
 	}
 
-	/* At most one write per token and minute: the webhook is hot. */
+	/* At most one write per token and STORE_TOUCH_US: the webhook is hot. */
 	if (rv.tok.last_used_us == 0 || now - rv.tok.last_used_us >= STORE_TOUCH_US) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (store_token_touch(r->worker->db, rv.tok.id, now) < 0)

@@ -172,7 +172,6 @@ crypto_key_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* One "ID:HEX" or "HEX" line into RING. */
 /* An HMAC-SHA256 context holding KEY, ready for EVP_MAC_init(ctx, NULL,
  * ...). NULL when OpenSSL cannot make one (logged). */
 static EVP_MAC_CTX *
@@ -195,6 +194,7 @@ crypto_hmac_new(const unsigned char *key, size_t len)
 	return ctx;
 }
 
+/* One "ID:HEX" or "HEX" line into RING. */
 static int
 crypto_keyring_line(struct crypto_keyring *ring, const char *line, size_t len,
     const char *where, int lineno)

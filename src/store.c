@@ -473,7 +473,6 @@ store_one_row(void *ctx, const struct db_val *c, size_t n)
 	return 0;
 }
 
-
 #define STORE_HMAC_PLACEHOLDERS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 
 #define STORE_TOKEN_AUTH_SELECT \
@@ -693,7 +692,8 @@ store_cluster_list(struct db *db, const char *name, const char *id,
 	    &w, NULL);
 }
 
-struct store_cluster_delete_txn {
+/* A delete by id in a transaction: the id, and whether a row went. */
+struct store_delete_txn {
 	struct db_val id;
 	bool found;                     /* out */
 };
@@ -701,7 +701,7 @@ struct store_cluster_delete_txn {
 static int
 store_cluster_delete_once(struct db *db, void *ctx)
 {
-	struct store_cluster_delete_txn *tx = ctx;
+	struct store_delete_txn *tx = ctx;
 	unsigned long long n = 0;
 
 	tx->found = false;
@@ -717,7 +717,7 @@ store_cluster_delete_once(struct db *db, void *ctx)
 int
 store_cluster_delete(struct db *db, const char *id, bool *found)
 {
-	struct store_cluster_delete_txn tx = { .id = db_str(id) };
+	struct store_delete_txn tx = { .id = db_str(id) };
 
 	*found = false;
 	if (db_transaction(db, STORE_TXN_ATTEMPTS, store_cluster_delete_once,
@@ -1011,15 +1011,10 @@ store_policy_update(struct db *db, long long id, const char *name,
 	    cluster_missing);
 }
 
-struct store_policy_delete_txn {
-	struct db_val id;
-	bool found;                     /* out */
-};
-
 static int
 store_policy_delete_once(struct db *db, void *ctx)
 {
-	struct store_policy_delete_txn *tx = ctx;
+	struct store_delete_txn *tx = ctx;
 	unsigned long long n = 0;
 
 	tx->found = false;
@@ -1033,7 +1028,7 @@ store_policy_delete_once(struct db *db, void *ctx)
 int
 store_policy_delete(struct db *db, long long id, bool *found)
 {
-	struct store_policy_delete_txn tx = { .id = db_int(id) };
+	struct store_delete_txn tx = { .id = db_int(id) };
 
 	*found = false;
 	if (db_transaction(db, STORE_TXN_ATTEMPTS, store_policy_delete_once,

@@ -15,10 +15,7 @@
 mariadb_setup --private
 slapd_setup
 db_sql "SET GLOBAL innodb_lock_wait_timeout = 1"
-ka_config - <<'YAML'
-logging:
-  level: 4
-YAML
+ka_config
 nginx_setup
 ka_start || bail "kubernetes-auth did not start"
 
