@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "conf.h"
+#include "counters.h"
 #include "crypto.h"
 #include "db.h"
 #include "directory.h"
@@ -28,17 +29,21 @@
 #define AUTHN_TOKEN_MAX 4096            /* longer: no token of ours */
 #define AUTHN_SYSTEM "system:"
 
-/* The status.error strings of DESIGN.md, and nothing else. */
-#define AUTHN_NO_TOKEN "No token found"
-#define AUTHN_UNKNOWN "token not found"
-#define AUTHN_EXPIRED "token expired"
-#define AUTHN_REVOKED "token revoked"
-#define AUTHN_WRONG_CLUSTER "token not valid for this cluster"
-#define AUTHN_NOT_IN_DIRECTORY "user not found in directory"
-#define AUTHN_AMBIGUOUS "user matches several directory entries"
-#define AUTHN_NOT_ALLOWED "user not allowed"
+/* The status.error string of each refusal (doc/authentication.md), and
+ * nothing else. */
+static const char *const authn_errors[COUNTERS_NAUTHN] = {
+	[COUNTERS_AUTHN_NO_TOKEN] = "No token found",
+	[COUNTERS_AUTHN_UNKNOWN] = "token not found",
+	[COUNTERS_AUTHN_EXPIRED] = "token expired",
+	[COUNTERS_AUTHN_REVOKED] = "token revoked",
+	[COUNTERS_AUTHN_WRONG_CLUSTER] = "token not valid for this cluster",
+	[COUNTERS_AUTHN_NOT_IN_DIRECTORY] = "user not found in directory",
+	[COUNTERS_AUTHN_AMBIGUOUS] = "user matches several directory entries",
+	[COUNTERS_AUTHN_NOT_ALLOWED] = "user not allowed",
+};
 
 #define AUTHN_LOGIN_FAILED "invalid username or password"
+#define AUTHN_LOGIN_NOT_ALLOWED "user not allowed"
 
 static long
 authn_since_us(const struct timespec *since)
@@ -111,7 +116,15 @@ struct authn_review {
 	long db_us;
 	struct directory_stats ldap;
 	bool asked_ldap;
+	bool counted;                   /* the outcome is in the counters */
 };
+
+static void
+authn_count(struct authn_review *rv, enum counters_authn outcome)
+{
+	counters_authn(outcome);
+	rv->counted = true;
+}
 
 static void
 authn_review_cleanup(struct authn_review *rv)
@@ -171,12 +184,16 @@ authn_answer_open(struct authn_review *rv)
 	return g;
 }
 
-/* authenticated: false with REASON (one of DESIGN.md's strings). */
+/* authenticated: false for OUTCOME, with its status.error; DETAIL (or the
+ * error) goes to the audit line. */
 static void
-authn_deny(struct authn_review *rv, const char *reason, const char *detail)
+authn_deny(struct authn_review *rv, enum counters_authn outcome,
+    const char *detail)
 {
+	const char *reason = authn_errors[outcome];
 	yajl_gen g = authn_answer_open(rv);
 
+	authn_count(rv, outcome);
 	json_gen_bool(g, "authenticated", false);
 	json_gen_str(g, "error", reason);
 	yajl_gen_map_close(g);
@@ -192,6 +209,7 @@ authn_unavailable(struct authn_review *rv, const char *what)
 	char reason[64];
 
 	snprintf(reason, sizeof(reason), "%s unavailable", what);
+	authn_count(rv, COUNTERS_AUTHN_UNAVAILABLE);
 	req_fail(rv->r, 503, "%s", reason);
 	authn_audit(rv, "error", reason, NULL, 0);
 }
@@ -307,14 +325,15 @@ authn_allow(struct authn_review *rv, const struct directory_user *u)
 		char detail[200];
 		snprintf(detail, sizeof(detail), "directory entry has no %s",
 		    conf->ldap.username_attribute);
-		authn_deny(rv, AUTHN_NOT_ALLOWED, detail);
+		authn_deny(rv, COUNTERS_AUTHN_NOT_ALLOWED, detail);
 		return;
 	}
 	if (asprintf(&username, "%s%s", conf->authentication.username_prefix,
 	    u->username) < 0)
 		fatal("asprintf");
 	if (authn_is_system(u->username) || authn_is_system(username)) {
-		authn_deny(rv, AUTHN_NOT_ALLOWED, "username starts with system:");
+		authn_deny(rv, COUNTERS_AUTHN_NOT_ALLOWED,
+		    "username starts with system:");
 		free(username);
 		return;
 	}
@@ -348,6 +367,7 @@ authn_allow(struct authn_review *rv, const struct directory_user *u)
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 	req_send_json(rv->r, 200);
+	authn_count(rv, COUNTERS_AUTHN_AUTHENTICATED);
 	authn_audit(rv, "allow", "authenticated", username, ngroups);
 	for (i = 0; i < ngroups; i++)
 		free(groups[i]);
@@ -473,7 +493,7 @@ authn_token_review(struct req *r)
 		goto done;
 	}
 	if (token == NULL || token[0] == '\0') {
-		authn_deny(&rv, AUTHN_NO_TOKEN, NULL);
+		authn_deny(&rv, COUNTERS_AUTHN_NO_TOKEN, NULL);
 		goto done;
 	}
 	token_len = strlen(token);
@@ -483,7 +503,7 @@ authn_token_review(struct req *r)
 		goto done;
 	}
 	if (token_len > AUTHN_TOKEN_MAX) {
-		authn_deny(&rv, AUTHN_UNKNOWN, "token too long");
+		authn_deny(&rv, COUNTERS_AUTHN_UNKNOWN, "token too long");
 		goto done;
 	}
 	for (i = 0; i < ring->n; i++)
@@ -506,15 +526,15 @@ authn_token_review(struct req *r)
 	}
 	now = db_now_us();
 	if (!rv.found) {
-		authn_deny(&rv, AUTHN_UNKNOWN, NULL);
+		authn_deny(&rv, COUNTERS_AUTHN_UNKNOWN, NULL);
 		goto done;
 	}
 	if (rv.tok.revoked) {
-		authn_deny(&rv, AUTHN_REVOKED, NULL);
+		authn_deny(&rv, COUNTERS_AUTHN_REVOKED, NULL);
 		goto done;
 	}
 	if (rv.tok.expiry_us <= now) {
-		authn_deny(&rv, AUTHN_EXPIRED, NULL);
+		authn_deny(&rv, COUNTERS_AUTHN_EXPIRED, NULL);
 		goto done;
 	}
 	/* A scoped token is valid on its clusters' paths only: not on the
@@ -532,7 +552,8 @@ authn_token_review(struct req *r)
 			}
 		}
 		if (!in) {
-			authn_deny(&rv, AUTHN_WRONG_CLUSTER, NULL);
+			authn_deny(&rv, COUNTERS_AUTHN_WRONG_CLUSTER,
+			    NULL);
 			goto done;
 		}
 	}
@@ -546,11 +567,12 @@ authn_token_review(struct req *r)
 		goto done;
 	}
 	if (nentries == 0) {
-		authn_deny(&rv, AUTHN_NOT_IN_DIRECTORY, NULL);
+		authn_deny(&rv, COUNTERS_AUTHN_NOT_IN_DIRECTORY,
+		    NULL);
 		goto done;
 	}
 	if (nentries > 1) {
-		authn_deny(&rv, AUTHN_AMBIGUOUS, NULL);
+		authn_deny(&rv, COUNTERS_AUTHN_AMBIGUOUS, NULL);
 		goto done;
 	}
 
@@ -564,6 +586,10 @@ authn_token_review(struct req *r)
 	}
 	authn_allow(&rv, u);
 done:
+	/* Refused before any decision: a body that is no TokenReview, an
+	 * unknown cluster, a missing client certificate, an internal error. */
+	if (!rv.counted)
+		authn_count(&rv, COUNTERS_AUTHN_OTHER);
 	json_free(tree);
 	authn_review_cleanup(&rv);
 }
@@ -811,7 +837,7 @@ authn_login(struct req *r)
 	if (u->id == NULL || u->id[0] == '\0' || strlen(u->id) > STORE_USERNAME_MAX) {
 		log_warnx("login as %s refused: the directory entry has no "
 		    "usable %s", shown, conf->ldap.id_attribute);
-		req_fail(r, 403, AUTHN_NOT_ALLOWED);
+		req_fail(r, 403, AUTHN_LOGIN_NOT_ALLOWED);
 		goto done;
 	}
 	log_sanitize(shown, sizeof(shown), u->id);
@@ -823,7 +849,7 @@ authn_login(struct req *r)
 		if (!allowed) {
 			log_info("audit: login as %s refused: in none of "
 			    "login.allowed_groups", shown);
-			req_fail(r, 403, AUTHN_NOT_ALLOWED);
+			req_fail(r, 403, AUTHN_LOGIN_NOT_ALLOWED);
 			goto done;
 		}
 	}

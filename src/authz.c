@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "counters.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -417,7 +418,7 @@ authz_review(struct req *r)
 	const char *client_cn = NULL;
 	char err[256], user[96], shown_cluster[96];
 	yajl_val root = NULL;
-	bool parsed = false;
+	bool parsed = false, counted = false;
 
 	if (json_parse(r->body, r->body_len, &root, err, sizeof(err)) < 0) {
 		req_fail(r, 400, "%s", err);
@@ -462,6 +463,10 @@ authz_review(struct req *r)
 	}
 	policy_answer_gen(req_json(r), &sar, &d);
 	req_send_json(r, 200);
+	counted = true;
+	counters_authz(d.verdict == POLICY_ALLOWED ? COUNTERS_AUTHZ_ALLOWED :
+	    d.verdict == POLICY_DENIED ? COUNTERS_AUTHZ_DENIED :
+	    COUNTERS_AUTHZ_NO_OPINION);
 
 	log_sanitize(user, sizeof(user), sar.user);
 	if (cluster != NULL)
@@ -474,6 +479,9 @@ authz_review(struct req *r)
 	    d.evaluation_error[0] != '\0' ? " (evaluation error)" : "",
 	    req_elapsed_us(r));
 done:
+	/* Refused before a decision: 400, 403, 404. */
+	if (!counted)
+		counters_authz(COUNTERS_AUTHZ_ERROR);
 	if (parsed)
 		policy_request_cleanup(&sar);
 	json_free(root);

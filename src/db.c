@@ -15,8 +15,8 @@
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "counters.h"
 #include "log.h"
-#include "metrics.h"
 
 #define DB_MAX_STMTS 64
 #define DB_MAX_PARAMS 16
@@ -161,7 +161,7 @@ db_connect(struct db *db)
 	    c->database.socket[0] != '\0' ? 0 : (unsigned int)c->database.port,
 	    c->database.socket[0] != '\0' ? c->database.socket : NULL,
 	    CLIENT_FOUND_ROWS) == NULL) {
-		metrics_backend_error(METRICS_DATABASE);
+		counters_backend_error(COUNTERS_DATABASE);
 		log_warnx("database %s: cannot connect: %s (%u)",
 		    db_where(db, where, sizeof(where)), mysql_error(m), mysql_errno(m));
 		mysql_close(m);
@@ -186,7 +186,7 @@ db_check(struct db *db)
 		db->last_ok_ns = db_mono_ns();
 		return 0;
 	}
-	metrics_backend_error(METRICS_DATABASE);
+	counters_backend_error(COUNTERS_DATABASE);
 	log_warnx("database %s: connection lost: %s (%u); reconnecting",
 	    db_where(db, where, sizeof(where)), mysql_error(db->mysql),
 	    mysql_errno(db->mysql));
@@ -526,7 +526,7 @@ db_run(struct db *db, const struct db_stmt_def *def,
 		}
 		if (db_errno_is_connection(e) || (stmt == NULL && e == 0)) {
 			bool was_in_txn = db->in_txn;
-			metrics_backend_error(METRICS_DATABASE);
+			counters_backend_error(COUNTERS_DATABASE);
 			log_warnx("database: %s: connection lost (%u)%s", def->name, e,
 			    was_in_txn ? " in a transaction" : "");
 			db_disconnect(db);

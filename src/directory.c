@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "counters.h"
 #include "json.h"
 #include "log.h"
 
@@ -129,6 +130,7 @@ directory_log_failure(struct directory *dir, LDAP *ld, const char *url,
 {
 	char *diag = NULL;
 
+	counters_backend_error(COUNTERS_LDAP);
 	if (ld != NULL &&
 	    ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) !=
 	    LDAP_OPT_SUCCESS)

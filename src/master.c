@@ -26,8 +26,9 @@
 #include "admintoken.h"
 #include "authz.h"
 #include "conf.h"
+#include "counters.h"
 #include "log.h"
-#include "metrics.h"
+#include "router.h"
 #include "scoreboard.h"
 #include "secret.h"
 #include "sig.h"
@@ -100,7 +101,7 @@ master_spawn(struct master *m)
 		return;
 	}
 	atomic_store(&slot->pid, pid);
-	metrics_worker_started();
+	counters_worker_started();
 	*w = (struct master_worker){ .pid = pid, .generation = m->generation,
 	    .started_ms = scoreboard_now_ms() };
 	log_debug("worker %d: started, pid %ld, generation %u", i, (long)pid,
@@ -143,7 +144,7 @@ master_reap(struct master *m)
 
 		master_log_exit(i, pid, status, now - w->started_ms,
 		    atomic_load(&slot->requests));
-		metrics_worker_died(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
+		counters_worker_died(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
 		/* Crash throttling only for workers that never reached accept
 		 * (a broken config or backend at start): one killed mid-life
 		 * is replaced at once. */
@@ -373,7 +374,7 @@ master_run(struct conf *conf, struct secrets *secrets, int listen_fd,
 	pfd.fd = sig_init_master();
 	if (pfd.fd < 0)
 		goto out;
-	if (metrics_init_master() < 0) {
+	if (counters_init_master(router_route_count()) < 0) {
 		m.status = 1;
 		goto out;
 	}

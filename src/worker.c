@@ -17,7 +17,7 @@
 #include "db.h"
 #include "directory.h"
 #include "log.h"
-#include "metrics.h"
+#include "counters.h"
 #include "req.h"
 #include "router.h"
 #include "scoreboard.h"
@@ -76,7 +76,7 @@ worker_handle(struct worker *w, FCGX_Request *fcgx)
 	if (r.error == NULL && req_read_body(&r, w->conf->max_body) == 0)
 		router_dispatch(&r);
 	req_finish(&r);
-	metrics_request(r.route_index, r.status, req_elapsed_us(&r));
+	counters_request(r.route_index, r.status, req_elapsed_us(&r));
 	req_cleanup(&r);
 }
 

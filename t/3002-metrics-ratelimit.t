@@ -19,7 +19,11 @@ eventually 50 test "$(worker_count)" = 3
 
 # metric NAME-AND-LABELS: its value in the last scrape (0 when absent).
 scrape() { ka_curl GET /metrics "$@"; scraped=$body; }
-metric() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' <<<"$scraped"; }
+# Label values may hold spaces: the value is the last field.
+metric() {
+	awk -v k="$1" '{ key = substr($0, 1, length($0) - length($NF) - 1) }
+		key == k { v = $NF } END { print v + 0 }' <<<"$scraped"
+}
 
 scrape
 is "$status" 200 "GET /metrics: 200"
@@ -56,9 +60,90 @@ is "$inf" "$cnt" "the +Inf bucket equals the count"
 is "$(( $(metric 'kubernetes_auth_worker_starts_total') - s0 ))" 1 "the replacement worker's start is counted"
 is "$(( $(metric 'kubernetes_auth_worker_deaths_total') - d0 ))" 1 "the death is counted"
 is "$(( $(metric 'kubernetes_auth_worker_crashes_total') - x0 ))" 1 "... as a crash"
-like "$scraped" 'kubernetes_auth_authentications_total\{reason="authenticated"\} [0-9]+' "authentication counters by reason"
-like "$scraped" 'kubernetes_auth_authorizations_total\{decision="denied"\} [0-9]+' "authorization counters by decision"
-like "$scraped" 'kubernetes_auth_backend_errors_total\{backend="database"\} 0' "no database errors"
+is "$(( $(metric 'kubernetes_auth_backend_errors_total{backend="database"}') ))" 0 "no database errors"
+
+# Decisions: a known sequence of reviews, then the exact delta of every
+# outcome (a counter that is never incremented reads 0 and fails here).
+authn_metric() { metric "kubernetes_auth_authentications_total{reason=\"$1\"}"; }
+authz_metric() { metric "kubernetes_auth_authorizations_total{decision=\"$1\"}"; }
+AUTHN_REASONS=("authenticated" "No token found" "token not found" "token expired"
+	"token revoked" "token not valid for this cluster" "user not found in directory"
+	"user matches several directory entries" "user not allowed" "unavailable" "other")
+AUTHZ_DECISIONS=(allowed denied no-opinion error)
+declare -A before
+snapshot() {
+	local k
+	scrape
+	for k in "${AUTHN_REASONS[@]}"; do before["authn $k"]=$(authn_metric "$k"); done
+	for k in "${AUTHZ_DECISIONS[@]}"; do before["authz $k"]=$(authz_metric "$k"); done
+	before[ldap]=$(metric 'kubernetes_auth_backend_errors_total{backend="ldap"}')
+}
+# expect_deltas "REASON=N"... : every outcome not named must not move.
+expect_deltas() {
+	local -A want=()
+	local kv k got
+	for kv in "$@"; do want[${kv%=*}]=${kv##*=}; done
+	scrape
+	for k in "${AUTHN_REASONS[@]}"; do
+		got=$(( $(authn_metric "$k") - ${before["authn $k"]} ))
+		is "$got" "${want["authn $k"]:-0}" "authentications_total{reason=\"$k\"} moved by ${want["authn $k"]:-0}"
+	done
+	for k in "${AUTHZ_DECISIONS[@]}"; do
+		got=$(( $(authz_metric "$k") - ${before["authz $k"]} ))
+		is "$got" "${want["authz $k"]:-0}" "authorizations_total{decision=\"$k\"} moved by ${want["authz $k"]:-0}"
+	done
+	got=$(( $(metric 'kubernetes_auth_backend_errors_total{backend="ldap"}') - ${before[ldap]} ))
+	is "$got" "${want[ldap]:-0}" "backend_errors_total{backend=\"ldap\"} moved by ${want[ldap]:-0}"
+}
+tokenreview() { ka_curl POST /authenticate/token -d "{\"spec\": {\"token\": \"$1\"}}"; }
+
+admin_curl POST /users -d '{"username": "alice"}'
+alice=$(jq -r .id <<<"$body")
+admin_curl POST /tokens -d "{\"user_id\": \"$alice\"}"
+good=$(jq -r .token <<<"$body")
+admin_curl POST /tokens -d "{\"user_id\": \"$alice\"}"
+revoked=$(jq -r .token <<<"$body")
+admin_curl DELETE "/tokens/$(jq -r .id <<<"$body")"
+admin_curl POST /policies -d '{"name": "admins-read", "groups": ["admins"], "verbs": ["get"],
+	"apiGroups": [""], "resources": ["pods"], "effect": "allow"}'
+admin_curl POST /policies -d '{"name": "no-delete", "users": ["bob"], "verbs": ["delete"],
+	"apiGroups": [""], "resources": ["pods"], "effect": "deny"}'
+sar() {   # sar USER GROUP VERB
+	ka_curl POST /authorize -d "{\"apiVersion\": \"authorization.k8s.io/v1\",
+		\"kind\": \"SubjectAccessReview\", \"spec\": {\"user\": \"$1\", \"groups\": [\"$2\"],
+		\"resourceAttributes\": {\"namespace\": \"default\", \"verb\": \"$3\", \"resource\": \"pods\"}}}"
+}
+
+snapshot
+for _ in 1 2 3; do tokenreview "$(random_hex 32)"; done
+is "$(jq -r .status.error <<<"$body")" "token not found" "an unknown token: token not found"
+tokenreview ""
+tokenreview "$good"
+is "$(jq -r .status.authenticated <<<"$body")" true "alice's token authenticates"
+tokenreview "$revoked"
+ka_curl POST /authenticate/token -d '{"spec": '
+is "$status" 400 "a malformed TokenReview: 400"
+ka_curl POST /authenticate/token/no-such-cluster -d '{"spec": {"token": "x"}}'
+is "$status" 404 "an unknown cluster: 404"
+eventually 50 eval 'sar alice admins get; [ "$(jq -r .status.allowed <<<"$body")" = true ]'
+snapshot   # the retries above must not count below
+sar alice admins get
+sar bob developers delete
+is "$(jq -r .status.denied <<<"$body")" true "bob may not delete pods"
+sar carol developers get
+sar carol developers list
+ka_curl POST /authorize -d '[]'
+is "$status" 400 "a SubjectAccessReview that is no object: 400"
+for _ in 1 2 3; do tokenreview "$(random_hex 32)"; done
+tokenreview ""
+tokenreview "$good"
+tokenreview "$revoked"
+ka_curl POST /authenticate/token -d '{"spec": '
+ka_curl POST /authenticate/token/no-such-cluster -d '{"spec": {"token": "x"}}'
+expect_deltas "authn token not found=3" "authn No token found=1" "authn authenticated=1" \
+	"authn token revoked=1" "authn other=2" \
+	"authz allowed=1" "authz denied=1" "authz no-opinion=2" "authz error=1"
+
 diag "$(grep -E '^kubernetes_auth_(requests_total|worker)' <<<"$scraped" | head -8)"
 
 # From an address outside nginx's allow list: 403 JSON from nginx.
@@ -89,8 +174,23 @@ for _ in $(seq 40); do
 done
 is "$webhook_limited" 0 "40 quick /healthz requests from 127.0.0.2: none limited"
 
-# With metrics_token_file: the bearer token and nothing else.
+# LDAP that cannot be reached: each review is one failed call to the
+# directory (counted as a backend error) and answers 503 ("unavailable").
 ka_stop
+ka_config - <<YAML
+workers: 1
+ldap:
+  urls: ["ldap://127.0.0.1:$(free_port)"]
+YAML
+ka_start || bail "restart without LDAP failed"
+eventually 50 test "$(worker_count)" = 1
+snapshot
+tokenreview "$good"
+is "$status" 503 "LDAP down: 503"
+tokenreview "$good"
+expect_deltas "authn unavailable=2" "ldap=2"
+
+# With metrics_token_file: the bearer token and nothing else.
 metrics_token=$(random_hex 32)
 secret_file "$T/metrics.token" "$metrics_token"
 ka_config - <<YAML
