@@ -15,12 +15,14 @@
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
+#include "hex.h"
 #include "json.h"
+#include "ktime.h"
 #include "log.h"
 #include "req.h"
 #include "secret.h"
 #include "store.h"
-#include "worker.h"
+#include "ctx.h"
 
 #define ADMIN_MAX_CLUSTERS 100          /* names in one token's "clusters" */
 
@@ -30,7 +32,7 @@
 const char *
 admin_auth(struct req *r)
 {
-	const char *name = admintoken_check(r->worker->secrets->admin_tokens,
+	const char *name = admintoken_check(r->ctx->secrets->admin_tokens,
 	    req_param(r, "HTTP_X_AUTH_TOKEN"));
 
 	if (name == NULL) {
@@ -48,7 +50,7 @@ admin_auth(struct req *r)
 void
 admin_db_fail(struct req *r)
 {
-	switch (db_error(r->worker->db)) {
+	switch (db_error(r->ctx->db)) {
 	case DB_ERR_UNAVAILABLE:
 		req_fail(r, 503, "database unavailable");
 		break;
@@ -166,7 +168,7 @@ static void
 admin_gen_time(yajl_gen g, const char *key, int64_t us)
 {
 	char buf[32];
-	db_time_format(us, buf);
+	ktime_format(us, buf);
 	json_gen_str(g, key, buf);
 }
 
@@ -235,7 +237,7 @@ admin_users_list(struct req *r)
 		goto done;
 	g = req_json(r);
 	yajl_gen_array_open(g);
-	if (store_user_list(r->worker->db, username, admin_gen_user, g) < 0) {
+	if (store_user_list(r->ctx->db, username, admin_gen_user, g) < 0) {
 		admin_db_fail(r);
 		goto done;
 	}
@@ -259,8 +261,8 @@ admin_users_create(struct req *r)
 		goto done;
 	u.username = username;
 	u.username_len = strlen(username);
-	if (store_user_create(r->worker->db, &u) < 0) {
-		if (db_error(r->worker->db) == DB_ERR_DUPLICATE)
+	if (store_user_create(r->ctx->db, &u) < 0) {
+		if (db_error(r->ctx->db) == DB_ERR_DUPLICATE)
 			req_fail(r, 409, "a user with this username exists");
 		else
 			admin_db_fail(r);
@@ -282,7 +284,7 @@ admin_users_get(struct req *r)
 
 	if (admin_auth(r) == NULL || admin_path_id(r, 0, "user", id) < 0)
 		return;
-	if (admin_found(r, store_user_get(r->worker->db, id, admin_gen_user,
+	if (admin_found(r, store_user_get(r->ctx->db, id, admin_gen_user,
 	    req_json(r), &found), &found, "user") < 0)
 		return;
 	req_send_json(r, 200);
@@ -297,7 +299,7 @@ admin_users_delete(struct req *r)
 
 	if ((admin = admin_auth(r)) == NULL || admin_path_id(r, 0, "user", id) < 0)
 		return;
-	if (admin_found(r, store_user_delete(r->worker->db, id, &found),
+	if (admin_found(r, store_user_delete(r->ctx->db, id, &found),
 	    &found, "user") < 0)
 		return;
 	log_info("audit: admin %s deleted user %s and its tokens", admin, id);
@@ -349,7 +351,7 @@ admin_tokens_list(struct req *r)
 	}
 	yajl_gen g = req_json(r);
 	yajl_gen_array_open(g);
-	if (store_token_list(r->worker->db, r->worker->secrets->token_keys, user_id,
+	if (store_token_list(r->ctx->db, r->ctx->secrets->token_keys, user_id,
 	    NULL, admin_gen_token, g) < 0) {
 		admin_db_fail(r);
 		goto done;
@@ -366,7 +368,7 @@ done:
 static int
 admin_token_expiry(struct req *r, yajl_val body, int64_t now, int64_t *expiry)
 {
-	const struct conf *conf = r->worker->conf;
+	const struct conf *conf = r->ctx->conf;
 	yajl_val vexp = json_get(body, "expiry"), vttl = json_get(body, "ttl");
 	char max[32];
 	int64_t ttl_ms;
@@ -379,7 +381,7 @@ admin_token_expiry(struct req *r, yajl_val body, int64_t now, int64_t *expiry)
 	if (vexp != NULL && vttl != NULL)
 		return req_fail(r, 400, "give expiry or ttl, not both");
 	if (vexp != NULL) {
-		if (!YAJL_IS_STRING(vexp) || db_time_parse(vexp->u.string, expiry) < 0)
+		if (!YAJL_IS_STRING(vexp) || ktime_parse(vexp->u.string, expiry) < 0)
 			return req_fail(r, 400, "expiry must be an RFC 3339 time, "
 			    "e.g. 2030-01-02T15:04:05Z");
 		if (*expiry <= now)
@@ -459,7 +461,7 @@ admin_tokens_create(struct req *r)
 	const char **clusters = NULL;
 	char uid[STORE_ID_LEN + 1];
 	yajl_val body = NULL;
-	int64_t now = db_now_us();
+	int64_t now = ktime_now_us();
 	size_t i;
 
 	if ((admin = admin_auth(r)) == NULL || admin_body(r, &body) < 0)
@@ -490,8 +492,8 @@ admin_tokens_create(struct req *r)
 		goto done;
 	in.clusters = clusters;
 	in.created_us = now;
-	if (store_token_create(r->worker->db, r->worker->secrets->token_keys,
-	    r->worker->conf->tokens.reveal, &in, &out, &missing) < 0) {
+	if (store_token_create(r->ctx->db, r->ctx->secrets->token_keys,
+	    r->ctx->conf->tokens.reveal, &in, &out, &missing) < 0) {
 		if (missing != NULL && strcmp(missing, "user_id") == 0) {
 			req_fail(r, 400, "unknown user_id");
 		} else if (missing != NULL) {
@@ -523,7 +525,7 @@ admin_tokens_get(struct req *r)
 		return;
 	g = req_json(r);
 	yajl_gen_get_buf(g, &buf, &before);
-	if (store_token_list(r->worker->db, r->worker->secrets->token_keys, NULL, id,
+	if (store_token_list(r->ctx->db, r->ctx->secrets->token_keys, NULL, id,
 	    admin_gen_token, g) < 0) {
 		admin_db_fail(r);
 		return;
@@ -545,7 +547,7 @@ admin_tokens_delete(struct req *r)
 
 	if ((admin = admin_auth(r)) == NULL || admin_path_id(r, 0, "token", id) < 0)
 		return;
-	if (admin_found(r, store_token_revoke(r->worker->db, id, &found),
+	if (admin_found(r, store_token_revoke(r->ctx->db, id, &found),
 	    &found, "token") < 0)
 		return;
 	log_info("audit: admin %s revoked token %s", admin, id);
@@ -582,7 +584,7 @@ admin_clusters_list(struct req *r)
 		goto done;
 	g = req_json(r);
 	yajl_gen_array_open(g);
-	if (store_cluster_list(r->worker->db, name, NULL, admin_gen_cluster, g) < 0) {
+	if (store_cluster_list(r->ctx->db, name, NULL, admin_gen_cluster, g) < 0) {
 		admin_db_fail(r);
 		goto done;
 	}
@@ -629,8 +631,8 @@ admin_clusters_create(struct req *r)
 		    "characters", STORE_CLIENT_CN_MAX);
 		goto done;
 	}
-	if (store_cluster_create(r->worker->db, &c) < 0) {
-		if (db_error(r->worker->db) == DB_ERR_DUPLICATE)
+	if (store_cluster_create(r->ctx->db, &c) < 0) {
+		if (db_error(r->ctx->db) == DB_ERR_DUPLICATE)
 			req_fail(r, 409, "a cluster with this name exists");
 		else
 			admin_db_fail(r);
@@ -675,7 +677,7 @@ admin_clusters_get(struct req *r)
 		return;
 	g = req_json(r);
 	yajl_gen_get_buf(g, &buf, &before);
-	if (store_cluster_list(r->worker->db, NULL, id, admin_gen_cluster, g) < 0) {
+	if (store_cluster_list(r->ctx->db, NULL, id, admin_gen_cluster, g) < 0) {
 		admin_db_fail(r);
 		return;
 	}
@@ -701,7 +703,7 @@ admin_clusters_delete(struct req *r)
 		return;
 	/* Rules of policy_file may name it too (the database cannot know). */
 	if (authz_file_count() > 0) {
-		if (store_cluster_list(r->worker->db, NULL, id, admin_copy_cluster,
+		if (store_cluster_list(r->ctx->db, NULL, id, admin_copy_cluster,
 		    &f) < 0) {
 			admin_db_fail(r);
 			return;
@@ -714,10 +716,10 @@ admin_clusters_delete(struct req *r)
 			return;
 		}
 	}
-	if (store_cluster_delete(r->worker->db, id, &found) < 0) {
-		if (db_error(r->worker->db) != DB_ERR_REFERENCED)
+	if (store_cluster_delete(r->ctx->db, id, &found) < 0) {
+		if (db_error(r->ctx->db) != DB_ERR_REFERENCED)
 			admin_db_fail(r);
-		else if (store_cluster_policy_count(r->worker->db, id, &npolicies) == 0 &&
+		else if (store_cluster_policy_count(r->ctx->db, id, &npolicies) == 0 &&
 		    npolicies > 0)
 			req_fail(r, 409, "%llu policies name this cluster: delete "
 			    "them first", npolicies);
@@ -726,7 +728,7 @@ admin_clusters_delete(struct req *r)
 			    "them first");
 		return;
 	}
-	authz_cache_invalidate();
+	authz_cache_invalidate(r->ctx);
 	if (!found) {
 		req_fail(r, 404, "cluster not found");
 		return;
@@ -740,7 +742,6 @@ admin_clusters_delete(struct req *r)
 static char *
 admin_path_segment(const char *name)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	char *out = malloc(3 * strlen(name) + 1), *o = out;
 
 	if (out == NULL)
@@ -751,8 +752,7 @@ admin_path_segment(const char *name)
 			*o++ = (char)ch;
 		} else {
 			*o++ = '%';
-			*o++ = hex[ch >> 4];
-			*o++ = hex[ch & 0xf];
+			o = hex_put(o, ch, true);
 		}
 	}
 	*o = '\0';
@@ -770,7 +770,7 @@ void
 admin_clusters_kubeconfig(struct req *r)
 {
 	struct admin_found_cluster f = { 0 };
-	const char *public_url = r->worker->conf->public_url;
+	const char *public_url = r->ctx->conf->public_url;
 	char id[STORE_ID_LEN + 1], *which = NULL, *segment = NULL, *url = NULL;
 	bool authz;
 	size_t base_len;
@@ -787,7 +787,7 @@ admin_clusters_kubeconfig(struct req *r)
 		req_fail(r, 400, "for must be authentication or authorization");
 		goto done;
 	}
-	if (store_cluster_list(r->worker->db, NULL, id, admin_copy_cluster, &f) < 0) {
+	if (store_cluster_list(r->ctx->db, NULL, id, admin_copy_cluster, &f) < 0) {
 		admin_db_fail(r);
 		goto done;
 	}
@@ -868,11 +868,11 @@ done:
  * own helpers in the handlers' order: keep them in step.
  */
 static int
-admin_check_begin(struct req *r, struct worker *w, const char *text,
+admin_check_begin(struct req *r, struct ctx *w, const char *text,
     size_t len, yajl_val *body)
 {
 	memset(r, 0, sizeof(*r));
-	r->worker = w;
+	r->ctx = w;
 	r->method = "POST";
 	if ((r->body = malloc(len + 1)) == NULL)
 		fatal("malloc");
@@ -896,7 +896,7 @@ admin_check_end(struct req *r, yajl_val body, char *err, size_t errlen)
 int
 admin_user_body_check(const char *text, size_t len, char *err, size_t errlen)
 {
-	struct worker w = { 0 };
+	struct ctx w = { 0 };
 	struct req r;
 	yajl_val body;
 	const char *username;
@@ -910,7 +910,7 @@ int
 admin_token_body_check(const char *text, size_t len, const struct conf *conf,
     int64_t now, char *err, size_t errlen)
 {
-	struct worker w = { .conf = conf };
+	struct ctx w = { .conf = conf };
 	struct req r;
 	yajl_val body;
 	const char *user_id, *description, **clusters = NULL;
@@ -946,7 +946,7 @@ done:
 int
 admin_cluster_body_check(const char *text, size_t len, char *err, size_t errlen)
 {
-	struct worker w = { 0 };
+	struct ctx w = { 0 };
 	struct store_cluster c = { .id = "" };
 	struct req r;
 	yajl_val body;

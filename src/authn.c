@@ -18,11 +18,12 @@
 #include "db.h"
 #include "directory.h"
 #include "json.h"
+#include "ktime.h"
 #include "log.h"
 #include "req.h"
 #include "secret.h"
 #include "store.h"
-#include "worker.h"
+#include "ctx.h"
 
 #define AUTHN_V1 "authentication.k8s.io/v1"
 #define AUTHN_V1BETA1 "authentication.k8s.io/v1beta1"
@@ -44,16 +45,6 @@ static const char *const authn_errors[COUNTERS_NAUTHN] = {
 
 #define AUTHN_LOGIN_FAILED "invalid username or password"
 #define AUTHN_LOGIN_NOT_ALLOWED "user not allowed"
-
-static long
-authn_since_us(const struct timespec *since)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - since->tv_sec) * 1000000L +
-	    (now.tv_nsec - since->tv_nsec) / 1000;
-}
 
 static bool
 authn_is_system(const char *name)
@@ -162,11 +153,11 @@ authn_audit(struct authn_review *rv, const char *decision, const char *reason,
 		log_info("audit: authn token %s user %s cluster %s: %s (%s, "
 		    "username %s, %zu groups) %ldus (db %ldus%s)", who, user,
 		    cluster, decision, reason, shown, ngroups,
-		    req_elapsed_us(rv->r), rv->db_us, ldap);
+		    ktime_since_us(rv->r->started_us), rv->db_us, ldap);
 	} else {
 		log_info("audit: authn token %s user %s cluster %s: %s (%s) "
 		    "%ldus (db %ldus%s)", who, user, cluster, decision, reason,
-		    req_elapsed_us(rv->r), rv->db_us, ldap);
+		    ktime_since_us(rv->r->started_us), rv->db_us, ldap);
 	}
 }
 
@@ -225,7 +216,7 @@ authn_token_row(void *ctx, const struct store_token_auth *t)
 	/* The row must have been made with the key whose HMAC found it. */
 	for (i = 0; i < rv->nhmacs; i++) {
 		const struct crypto_key *key =
-		    &rv->r->worker->secrets->token_keys->v[i];
+		    &rv->r->ctx->secrets->token_keys->v[i];
 		if (key->id == t->key_id &&
 		    crypto_equal(rv->hmacs[i], t->token_hmac, CRYPTO_SHA256_LEN))
 			break;
@@ -278,7 +269,7 @@ static char **
 authn_groups(struct authn_review *rv, const struct directory_user *u,
     size_t *np)
 {
-	const struct conf *conf = rv->r->worker->conf;
+	const struct conf *conf = rv->r->ctx->conf;
 	const char *prefix = conf->authentication.group_prefix;
 	size_t i, n = 0, max = u->ngroups + conf->authentication.default_groups.n;
 	char **out = calloc(max + 1, sizeof(*out)), *name, shown[160];
@@ -316,7 +307,7 @@ authn_groups(struct authn_review *rv, const struct directory_user *u,
 static void
 authn_allow(struct authn_review *rv, const struct directory_user *u)
 {
-	const struct conf *conf = rv->r->worker->conf;
+	const struct conf *conf = rv->r->ctx->conf;
 	char *username, **groups;
 	size_t i, j, ngroups;
 	yajl_gen g;
@@ -381,17 +372,17 @@ static int
 authn_path_cluster(struct authn_review *rv)
 {
 	struct req *r = rv->r;
-	struct timespec t0;
+	int64_t t0;
 	char shown[160];
 	int rc;
 
 	if (r->nparams == 0)
 		return 0;
 	rv->cluster = r->params[0];
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = store_cluster_list(r->worker->db, rv->cluster, NULL,
+	t0 = ktime_mono_us();
+	rc = store_cluster_list(r->ctx->db, rv->cluster, NULL,
 	    authn_cluster_row, &rv->cl);
-	rv->db_us += authn_since_us(&t0);
+	rv->db_us += ktime_since_us(t0);
 	if (rc < 0) {
 		authn_unavailable(rv, "database");
 		return -1;
@@ -476,10 +467,10 @@ authn_parse_review(struct authn_review *rv, yajl_val *tree, const char **token)
 void
 authn_token_review(struct req *r)
 {
-	const struct crypto_keyring *ring = r->worker->secrets->token_keys;
+	const struct crypto_keyring *ring = r->ctx->secrets->token_keys;
 	struct authn_review rv = { .r = r, .api_version = AUTHN_V1BETA1 };
 	const struct directory_user *u = NULL;
-	struct timespec t0;
+	int64_t t0;
 	yajl_val tree = NULL;
 	const char *token;
 	size_t i, token_len, nentries;
@@ -515,16 +506,16 @@ authn_token_review(struct req *r)
 	rv.nhmacs = ring->n;
 	crypto_fingerprint(rv.hmacs[ring->n - 1], rv.fingerprint);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = store_token_find_by_hmac(r->worker->db,
+	t0 = ktime_mono_us();
+	rc = store_token_find_by_hmac(r->ctx->db,
 	    (const unsigned char (*)[CRYPTO_SHA256_LEN])rv.hmacs, rv.nhmacs,
 	    authn_token_row, &rv);
-	rv.db_us += authn_since_us(&t0);
+	rv.db_us += ktime_since_us(t0);
 	if (rc < 0) {
 		authn_unavailable(&rv, "database");
 		goto done;
 	}
-	now = db_now_us();
+	now = ktime_now_us();
 	if (!rv.found) {
 		authn_deny(&rv, COUNTERS_AUTHN_UNKNOWN, NULL);
 		goto done;
@@ -542,10 +533,10 @@ authn_token_review(struct req *r)
 	if (rv.tok.scoped) {
 		bool in = false;
 		if (rv.cluster != NULL) {
-			clock_gettime(CLOCK_MONOTONIC, &t0);
-			rc = store_token_in_cluster(r->worker->db, rv.tok.id,
+			t0 = ktime_mono_us();
+			rc = store_token_in_cluster(r->ctx->db, rv.tok.id,
 			    rv.cl.id, &in);
-			rv.db_us += authn_since_us(&t0);
+			rv.db_us += ktime_since_us(t0);
 			if (rc < 0) {
 				authn_unavailable(&rv, "database");
 				goto done;
@@ -559,9 +550,9 @@ authn_token_review(struct req *r)
 	}
 
 	rv.asked_ldap = true;
-	rc = directory_lookup_cached(r->worker->dir, rv.username,
+	rc = directory_lookup_cached(r->ctx->dir, rv.username,
 	    strlen(rv.username), &u, &nentries);
-	directory_get_stats(r->worker->dir, &rv.ldap);
+	directory_get_stats(r->ctx->dir, &rv.ldap);
 	if (rc < 0) {
 		authn_unavailable(&rv, "ldap");
 		goto done;
@@ -578,11 +569,11 @@ authn_token_review(struct req *r)
 
 	/* At most one write per token and STORE_TOUCH_US: the webhook is hot. */
 	if (rv.tok.last_used_us == 0 || now - rv.tok.last_used_us >= STORE_TOUCH_US) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (store_token_touch(r->worker->db, rv.tok.id, now) < 0)
+		t0 = ktime_mono_us();
+		if (store_token_touch(r->ctx->db, rv.tok.id, now) < 0)
 			log_warnx("authn: token %s: cannot record its use "
 			    "(last_used_at)", rv.tok.id);
-		rv.db_us += authn_since_us(&t0);
+		rv.db_us += ktime_since_us(t0);
 	}
 	authn_allow(&rv, u);
 done:
@@ -704,15 +695,15 @@ authn_trim_row(void *ctx, const char *id)
 static void
 authn_login_trim(struct req *r, const char *user_id, int64_t now)
 {
-	struct authn_trim t = { .keep = r->worker->conf->login.max_tokens };
+	struct authn_trim t = { .keep = r->ctx->conf->login.max_tokens };
 	size_t i;
 	bool found;
 
-	if (store_token_list_described(r->worker->db, user_id,
+	if (store_token_list_described(r->ctx->db, user_id,
 	    AUTHN_LOGIN_DESCRIPTION, now, authn_trim_row, &t) < 0)
 		goto fail;
 	for (i = 0; i < t.n; i++) {
-		if (store_token_revoke(r->worker->db, t.ids[i], &found) < 0)
+		if (store_token_revoke(r->ctx->db, t.ids[i], &found) < 0)
 			goto fail;
 		if (found)
 			log_info("audit: login: token %s of user %s revoked "
@@ -730,8 +721,8 @@ fail:
 static void
 authn_login_db_fail(struct req *r)
 {
-	req_fail(r, db_error(r->worker->db) == DB_ERR_UNAVAILABLE ? 503 : 500,
-	    db_error(r->worker->db) == DB_ERR_UNAVAILABLE ?
+	req_fail(r, db_error(r->ctx->db) == DB_ERR_UNAVAILABLE ? 503 : 500,
+	    db_error(r->ctx->db) == DB_ERR_UNAVAILABLE ?
 	    "database unavailable" : "internal error");
 }
 
@@ -745,7 +736,7 @@ authn_login_local_user(struct req *r, const char *id, char out[STORE_ID_LEN + 1]
 	int attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (store_user_list(r->worker->db, id, authn_local_user_row, &lu) < 0) {
+		if (store_user_list(r->ctx->db, id, authn_local_user_row, &lu) < 0) {
 			authn_login_db_fail(r);
 			return -1;
 		}
@@ -753,7 +744,7 @@ authn_login_local_user(struct req *r, const char *id, char out[STORE_ID_LEN + 1]
 			memcpy(out, lu.id, sizeof(lu.id));
 			return 0;
 		}
-		if (!r->worker->conf->login.auto_create) {
+		if (!r->ctx->conf->login.auto_create) {
 			log_info("audit: login as %s refused: no local user "
 			    "(login.auto_create is off)", shown);
 			return req_fail(r, 403, "no account here for this user: "
@@ -761,14 +752,14 @@ authn_login_local_user(struct req *r, const char *id, char out[STORE_ID_LEN + 1]
 		}
 		nu.username = id;
 		nu.username_len = strlen(id);
-		if (store_user_create(r->worker->db, &nu) == 0) {
+		if (store_user_create(r->ctx->db, &nu) == 0) {
 			log_info("audit: login: created user %s (username %s)",
 			    nu.id, shown);
 			memcpy(out, nu.id, sizeof(nu.id));
 			return 0;
 		}
 		/* Made by a concurrent login: look again. */
-		if (db_error(r->worker->db) != DB_ERR_DUPLICATE) {
+		if (db_error(r->ctx->db) != DB_ERR_DUPLICATE) {
 			authn_login_db_fail(r);
 			return -1;
 		}
@@ -779,7 +770,7 @@ authn_login_local_user(struct req *r, const char *id, char out[STORE_ID_LEN + 1]
 void
 authn_login(struct req *r)
 {
-	const struct conf *conf = r->worker->conf;
+	const struct conf *conf = r->ctx->conf;
 	struct store_token_new in = { 0 };
 	struct store_token out;
 	struct directory_user *u = NULL;
@@ -810,7 +801,7 @@ authn_login(struct req *r)
 		req_fail(r, 401, AUTHN_LOGIN_FAILED);
 		goto done;
 	}
-	if (directory_lookup(r->worker->dir, name, strlen(name), true, &u,
+	if (directory_lookup(r->ctx->dir, name, strlen(name), true, &u,
 	    &nentries) < 0) {
 		req_fail(r, 503, "ldap unavailable");
 		goto done;
@@ -821,7 +812,7 @@ authn_login(struct req *r)
 		req_fail(r, 401, AUTHN_LOGIN_FAILED);
 		goto done;
 	}
-	if (directory_check_password(r->worker->dir, u->dn, password,
+	if (directory_check_password(r->ctx->dir, u->dn, password,
 	    password_len, &valid) < 0) {
 		req_fail(r, 503, "ldap unavailable");
 		goto done;
@@ -856,12 +847,12 @@ authn_login(struct req *r)
 	if (authn_login_local_user(r, u->id, user_id, shown) < 0)
 		goto done;
 
-	now = db_now_us();
+	now = ktime_now_us();
 	in.user_id = user_id;
 	in.description = AUTHN_LOGIN_DESCRIPTION;
 	in.expiry_us = now + conf->login.ttl_ms * 1000;
 	in.created_us = now;
-	if (store_token_create(r->worker->db, r->worker->secrets->token_keys,
+	if (store_token_create(r->ctx->db, r->ctx->secrets->token_keys,
 	    conf->tokens.reveal, &in, &out, &missing) < 0) {
 		authn_login_db_fail(r);
 		goto done;
@@ -876,7 +867,7 @@ authn_login(struct req *r)
 	json_gen_str(g, "token", out.token);
 	json_gen_str(g, "user_id", out.user_id);
 	json_gen_str(g, "description", AUTHN_LOGIN_DESCRIPTION);
-	db_time_format(out.expiry_us, expiry);
+	ktime_format(out.expiry_us, expiry);
 	json_gen_str(g, "expiry", expiry);
 	/* A users: entry of a kubeconfig, ready for `kubectl config`. */
 	json_gen_key(g, "kubeconfig_user");
@@ -924,7 +915,7 @@ authn_logout_row(void *ctx, const struct store_token_auth *t)
 void
 authn_logout(struct req *r)
 {
-	struct authn_logout lo = { .ring = r->worker->secrets->token_keys };
+	struct authn_logout lo = { .ring = r->ctx->secrets->token_keys };
 	const char *h = req_param(r, "HTTP_AUTHORIZATION"), *token;
 	char fingerprint[9];
 	size_t i, len;
@@ -948,20 +939,20 @@ authn_logout(struct req *r)
 			goto done;
 		}
 	crypto_fingerprint(lo.hmacs[lo.ring->n - 1], fingerprint);
-	if (store_token_find_by_hmac(r->worker->db,
+	if (store_token_find_by_hmac(r->ctx->db,
 	    (const unsigned char (*)[CRYPTO_SHA256_LEN])lo.hmacs, lo.ring->n,
 	    authn_logout_row, &lo) < 0) {
 		authn_login_db_fail(r);
 		goto done;
 	}
-	if (!lo.found || lo.tok.revoked || lo.tok.expiry_us <= db_now_us()) {
+	if (!lo.found || lo.tok.revoked || lo.tok.expiry_us <= ktime_now_us()) {
 		log_info("audit: logout refused: token %s%s %s",
 		    lo.found ? "" : "fp:", lo.found ? lo.tok.id : fingerprint,
 		    !lo.found ? "unknown" : lo.tok.revoked ? "revoked" : "expired");
 		req_fail(r, 401, "invalid token");
 		goto done;
 	}
-	if (store_token_revoke(r->worker->db, lo.tok.id, &found) < 0) {
+	if (store_token_revoke(r->ctx->db, lo.tok.id, &found) < 0) {
 		authn_login_db_fail(r);
 		goto done;
 	}

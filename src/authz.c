@@ -20,11 +20,12 @@
 #include "counters.h"
 #include "db.h"
 #include "json.h"
+#include "ktime.h"
 #include "log.h"
 #include "policy.h"
 #include "req.h"
 #include "store.h"
-#include "worker.h"
+#include "ctx.h"
 
 #define AUTHZ_FILE_MAX (16 * 1024 * 1024)     /* bytes of policy_file */
 /* While no set could be loaded, try the database at most this often (not
@@ -160,20 +161,22 @@ struct authz_names {
 	size_t n, cap;
 };
 
-static struct {
+/* One per worker, in its context (ctx.h). */
+struct authz_cache {
 	struct policy_set *set;         /* NULL: never loaded */
 	long long generation;           /* what SET was built from */
 	long long checked_ms;           /* last look at the generation */
 	bool checked;
 	struct authz_names clusters;    /* names known to exist */
-} authz_cache;
+};
 
-static long long
-authz_now_ms(void)
+/* The worker's cache, made on first use. */
+static struct authz_cache *
+authz_cache_of(struct ctx *w)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	if (w->authz == NULL && (w->authz = calloc(1, sizeof(*w->authz))) == NULL)
+		fatal("calloc");
+	return w->authz;
 }
 
 static int
@@ -292,8 +295,9 @@ authz_load_row(void *ctx, long long id, const char *text, size_t len)
 /* Read the rules and clusters at GENERATION and swap them in. On any
  * failure the previous set stays. */
 static void
-authz_rebuild(struct worker *w, long long generation)
+authz_rebuild(struct ctx *w, long long generation)
 {
+	struct authz_cache *cache = authz_cache_of(w);
 	struct authz_load l = { .nfile = 0 };
 	struct authz_names clusters = { 0 };
 	struct policy_set *set = NULL;
@@ -307,7 +311,7 @@ authz_rebuild(struct worker *w, long long generation)
 	if (store_policy_list(w->db, 0, authz_load_row, &l, NULL) < 0 ||
 	    store_cluster_names(w->db, authz_names_add, &clusters) < 0) {
 		log_warnx("authorization: cannot read the rules; answering with "
-		    "the %s", authz_cache.set != NULL ? "cached ones" :
+		    "the %s", cache->set != NULL ? "cached ones" :
 		    "no rules (no opinion)");
 		goto out;
 	}
@@ -326,11 +330,11 @@ authz_rebuild(struct worker *w, long long generation)
 	log_debug("authorization: %zu rules (%zu from policy_file), %zu clusters, "
 	    "generation %lld", policy_set_count(set), l.nfile, clusters.n,
 	    generation);
-	policy_set_free(authz_cache.set);
-	authz_cache.set = set;
-	authz_cache.generation = generation;
-	authz_names_free(&authz_cache.clusters);
-	authz_cache.clusters = clusters;
+	policy_set_free(cache->set);
+	cache->set = set;
+	cache->generation = generation;
+	authz_names_free(&cache->clusters);
+	cache->clusters = clusters;
 	clusters = (struct authz_names){ 0 };
 out:
 	for (i = l.nfile; i < l.n; i++)
@@ -342,40 +346,44 @@ out:
 /* Look at the generation when `refresh` has passed (or no set is loaded
  * yet), and rebuild when it moved. */
 static void
-authz_refresh(struct worker *w)
+authz_refresh(struct ctx *w)
 {
-	long long now = authz_now_ms(), generation;
+	struct authz_cache *cache = authz_cache_of(w);
+	long long now = ktime_mono_us() / 1000, generation;
 	long long every = w->conf->authorization.refresh_ms;
 
-	if (authz_cache.set == NULL && every > AUTHZ_RETRY_MS)
+	if (cache->set == NULL && every > AUTHZ_RETRY_MS)
 		every = AUTHZ_RETRY_MS;
-	if (authz_cache.checked && now - authz_cache.checked_ms < every)
+	if (cache->checked && now - cache->checked_ms < every)
 		return;
-	authz_cache.checked = true;
-	authz_cache.checked_ms = now;
+	cache->checked = true;
+	cache->checked_ms = now;
 	if (store_policy_generation(w->db, &generation) < 0) {
 		log_debug("authorization: cannot read the generation; %s",
-		    authz_cache.set != NULL ? "answering from the cache" :
+		    cache->set != NULL ? "answering from the cache" :
 		    "no rules loaded yet");
 		return;
 	}
-	if (authz_cache.set != NULL && generation == authz_cache.generation)
+	if (cache->set != NULL && generation == cache->generation)
 		return;
 	authz_rebuild(w, generation);
 }
 
 void
-authz_cache_invalidate(void)
+authz_cache_invalidate(struct ctx *w)
 {
-	authz_cache.checked = false;
+	if (w->authz != NULL)
+		w->authz->checked = false;
 }
 
 void
-authz_cache_free(void)
+authz_cache_free(struct authz_cache *cache)
 {
-	policy_set_free(authz_cache.set);
-	authz_names_free(&authz_cache.clusters);
-	memset(&authz_cache, 0, sizeof(authz_cache));
+	if (cache == NULL)
+		return;
+	policy_set_free(cache->set);
+	authz_names_free(&cache->clusters);
+	free(cache);
 }
 
 /* --- the webhook ---------------------------------------------------------- */
@@ -388,30 +396,31 @@ enum authz_cluster { AUTHZ_CLUSTER_KNOWN, AUTHZ_CLUSTER_UNKNOWN,
  * path) costs one query, and a found one is remembered until the next
  * rebuild. *client_cn is borrowed from the cache. */
 static enum authz_cluster
-authz_cluster_check(struct worker *w, const char *name, const char **client_cn)
+authz_cluster_check(struct ctx *w, const char *name, const char **client_cn)
 {
+	struct authz_cache *cache = authz_cache_of(w);
 	bool found = false;
 	char *cn = NULL;
 
-	*client_cn = authz_names_client_cn(&authz_cache.clusters, name);
+	*client_cn = authz_names_client_cn(&cache->clusters, name);
 	if (*client_cn != NULL)
 		return AUTHZ_CLUSTER_KNOWN;
 	if (store_cluster_find(w->db, name, &found, &cn) < 0)
 		return AUTHZ_CLUSTER_UNCHECKED;
 	if (!found)
 		return AUTHZ_CLUSTER_UNKNOWN;
-	if (authz_names_add(&authz_cache.clusters, name, cn) == 0)
-		qsort(authz_cache.clusters.v, authz_cache.clusters.n,
-		    sizeof(*authz_cache.clusters.v), authz_name_cmp);
+	if (authz_names_add(&cache->clusters, name, cn) == 0)
+		qsort(cache->clusters.v, cache->clusters.n,
+		    sizeof(*cache->clusters.v), authz_name_cmp);
 	free(cn);
-	*client_cn = authz_names_client_cn(&authz_cache.clusters, name);
+	*client_cn = authz_names_client_cn(&cache->clusters, name);
 	return *client_cn != NULL ? AUTHZ_CLUSTER_KNOWN : AUTHZ_CLUSTER_UNCHECKED;
 }
 
 void
 authz_review(struct req *r)
 {
-	struct worker *w = r->worker;
+	struct ctx *w = r->ctx;
 	const char *cluster = r->nparams > 0 ? r->params[0] : NULL;
 	struct policy_request sar = { 0 };
 	struct policy_decision d;
@@ -431,7 +440,7 @@ authz_review(struct req *r)
 	parsed = true;
 	authz_refresh(w);
 	if (cluster == NULL) {
-		policy_decide(authz_cache.set, NULL, &sar,
+		policy_decide(authz_cache_of(w)->set, NULL, &sar,
 		    w->conf->authorization.default_decision, &d);
 	} else {
 		switch (authz_cluster_check(w, cluster, &client_cn)) {
@@ -456,7 +465,7 @@ authz_review(struct req *r)
 				req_fail(r, 403, "client certificate not accepted for this cluster");
 				goto done;
 			}
-			policy_decide(authz_cache.set, cluster, &sar,
+			policy_decide(authz_cache_of(w)->set, cluster, &sar,
 			    w->conf->authorization.default_decision, &d);
 			break;
 		}
@@ -477,7 +486,7 @@ authz_review(struct req *r)
 	    d.rule != NULL ? " by policy " : d.by_default ? " by default" : "",
 	    d.rule != NULL ? d.rule : "",
 	    d.evaluation_error[0] != '\0' ? " (evaluation error)" : "",
-	    req_elapsed_us(r));
+	    ktime_since_us(r->started_us));
 done:
 	/* Refused before a decision: 400, 403, 404. */
 	if (!counted)

@@ -27,7 +27,9 @@
 
 #include <stddef.h>
 
+struct authz_cache;
 struct conf;
+struct ctx;
 struct policy_rule;
 struct req;
 
@@ -54,8 +56,8 @@ int authz_file_names_cluster(const char *cluster);
 
 /* In a worker, after it changed rules or clusters: look at the generation
  * on the next decision instead of waiting for `refresh`. */
-void authz_cache_invalidate(void);
-/* Free the worker's cache (at exit). */
-void authz_cache_free(void);
+void authz_cache_invalidate(struct ctx *w);
+/* Free a worker's cache (ctx->authz; NULL is fine). */
+void authz_cache_free(struct authz_cache *cache);
 
 #endif

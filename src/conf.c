@@ -9,6 +9,7 @@
  * mistake in one run rather than one per restart.
  */
 #include "conf.h"
+#include "hex.h"
 #include "log.h"
 
 #include <errno.h>
@@ -267,7 +268,6 @@ conf_free(struct conf *conf)
 static const char *
 quote(const char *text, char *buf, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t o = 0, i;
 
 	buf[o++] = '"';
@@ -279,8 +279,8 @@ quote(const char *text, char *buf, size_t len)
 		} else if (c < 0x20 || c == 0x7f) {
 			buf[o++] = '\\';
 			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
+			hex_put(buf + o, c, false);
+			o += 2;
 		} else {
 			buf[o++] = (char)c;
 		}

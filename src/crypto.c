@@ -17,6 +17,7 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
+#include "hex.h"
 #include "log.h"
 
 /* HKDF inputs: changing them changes every derived key, so never do. */
@@ -53,31 +54,6 @@ crypto_random(void *buf, size_t len)
 	return 0;
 }
 
-static void
-crypto_hex(const unsigned char *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
-static int
-crypto_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 crypto_token_new(char token[CRYPTO_TOKEN_LEN + 1])
 {
@@ -85,7 +61,7 @@ crypto_token_new(char token[CRYPTO_TOKEN_LEN + 1])
 
 	if (crypto_random(raw, sizeof(raw)) < 0)
 		return -1;
-	crypto_hex(raw, sizeof(raw), token);
+	hex_encode(raw, sizeof(raw), token);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;
 }
@@ -113,7 +89,7 @@ crypto_uuid_new(char uuid[CRYPTO_UUID_LEN + 1])
 		return -1;
 	b[6] = (b[6] & 0x0f) | 0x40;            /* version 4 */
 	b[8] = (b[8] & 0x3f) | 0x80;            /* RFC 4122 variant */
-	crypto_hex(b, sizeof(b), hex);
+	hex_encode(b, sizeof(b), hex);
 	snprintf(uuid, CRYPTO_UUID_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s",
 	    hex, hex + 8, hex + 12, hex + 16, hex + 20);
 	return 0;
@@ -230,8 +206,8 @@ crypto_keyring_line(struct crypto_keyring *ring, const char *line, size_t len,
 		return -1;
 	}
 	for (i = 0; i < CRYPTO_KEY_LEN; i++) {
-		int hi = crypto_hexval((unsigned char)hex[2 * i]);
-		int lo = crypto_hexval((unsigned char)hex[2 * i + 1]);
+		int hi = hex_value((unsigned char)hex[2 * i]);
+		int lo = hex_value((unsigned char)hex[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			log_warnx("%s:%d: the key is not hexadecimal", where, lineno);
 			goto done;
@@ -426,5 +402,5 @@ done:
 void
 crypto_fingerprint(const unsigned char hmac[CRYPTO_SHA256_LEN], char out[9])
 {
-	crypto_hex(hmac, 4, out);
+	hex_encode(hmac, 4, out);
 }

@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "counters.h"
+#include "ktime.h"
 #include "log.h"
 
 #define DB_MAX_STMTS 64
@@ -23,7 +24,7 @@
 #define DB_MAX_COLS 16
 /* A connection idle longer than this is pinged before it is trusted with
  * a statement that cannot be retried: the server may have restarted. */
-#define DB_IDLE_PING_NS 1000000000LL
+#define DB_IDLE_PING_US 1000000LL
 #define DB_DEADLOCK_RETRIES 3
 
 struct db_prepared {
@@ -38,17 +39,9 @@ struct db {
 	struct db_prepared stmts[DB_MAX_STMTS];
 	size_t nstmts;
 	bool in_txn;
-	long long last_ok_ns;   /* monotonic time of the last good answer */
+	long long last_ok_us;   /* monotonic time of the last good answer */
 	enum db_error error;
 };
-
-static long long
-db_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 int
 db_new(const struct conf *conf, const char *password, struct db **dbp)
@@ -169,7 +162,7 @@ db_connect(struct db *db)
 		return -1;
 	}
 	db->mysql = m;
-	db->last_ok_ns = db_mono_ns();
+	db->last_ok_us = ktime_mono_us();
 	log_debug("database %s: connected (server %s)",
 	    db_where(db, where, sizeof(where)), mysql_get_server_info(m));
 	return 0;
@@ -183,7 +176,7 @@ db_check(struct db *db)
 	if (db->mysql == NULL)
 		return db_connect(db);
 	if (mysql_ping(db->mysql) == 0) {
-		db->last_ok_ns = db_mono_ns();
+		db->last_ok_us = ktime_mono_us();
 		return 0;
 	}
 	counters_backend_error(COUNTERS_DATABASE);
@@ -212,7 +205,7 @@ db_ready(struct db *db)
 	}
 	if (db->mysql == NULL)
 		return db_connect(db);
-	if (db_mono_ns() - db->last_ok_ns > DB_IDLE_PING_NS)
+	if (ktime_mono_us() - db->last_ok_us > DB_IDLE_PING_US)
 		return db_check(db);
 	return 0;
 }
@@ -506,7 +499,7 @@ db_run(struct db *db, const struct db_stmt_def *def,
 			    &update_max) == 0 &&
 			    mysql_stmt_execute(stmt) == 0 &&
 			    (ncols == 0 || mysql_stmt_store_result(stmt) == 0)) {
-				db->last_ok_ns = db_mono_ns();
+				db->last_ok_us = ktime_mono_us();
 				if (affected != NULL)
 					*affected = mysql_stmt_affected_rows(stmt);
 				if (ncols == 0) {
@@ -590,7 +583,7 @@ db_commit(struct db *db)
 	}
 	if (mysql_commit(db->mysql) == 0 && mysql_autocommit(db->mysql, 1) == 0) {
 		db->in_txn = false;
-		db->last_ok_ns = db_mono_ns();
+		db->last_ok_us = ktime_mono_us();
 		return 0;
 	}
 	e = mysql_errno(db->mysql);
@@ -656,7 +649,7 @@ db_exec_script(struct db *db, const char *sql, const char *what)
 			goto fail;
 	} while (st == 0);
 	mysql_set_server_option(m, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
-	db->last_ok_ns = db_mono_ns();
+	db->last_ok_us = ktime_mono_us();
 	return 0;
 fail:
 	log_warnx("%s: %s (%u)", what, mysql_error(m), mysql_errno(m));
@@ -664,116 +657,4 @@ fail:
 	/* The rest of a multi-statement answer may be pending: start afresh. */
 	db_disconnect(db);
 	return -1;
-}
-
-/* --- times -------------------------------------------------------------- */
-
-void
-db_time_format(int64_t us, char out[32])
-{
-	time_t secs = (time_t)(us / 1000000);
-	long frac = (long)(us % 1000000);
-	struct tm tm;
-	size_t n;
-
-	if (frac < 0) {
-		frac += 1000000;
-		secs--;
-	}
-	gmtime_r(&secs, &tm);
-	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (frac != 0) {
-		char digits[8];
-		int len = 6;
-		snprintf(digits, sizeof(digits), "%06ld", frac);
-		while (len > 0 && digits[len - 1] == '0')
-			len--;
-		n += snprintf(out + n, 32 - n, ".%.*s", len, digits);
-	}
-	snprintf(out + n, 32 - n, "Z");
-}
-
-static int
-db_digits(const char **p, int n, int *value)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*value = v;
-	return 0;
-}
-
-int
-db_time_parse(const char *text, int64_t *us)
-{
-	const char *p = text;
-	int year, mon, day, hour, min, sec, frac = 0, fdigits = 0, off = 0;
-	struct tm tm = { 0 };
-
-	if (db_digits(&p, 4, &year) < 0 || *p++ != '-' ||
-	    db_digits(&p, 2, &mon) < 0 || *p++ != '-' ||
-	    db_digits(&p, 2, &day) < 0 || (*p != 'T' && *p != 't'))
-		return -1;
-	p++;
-	if (db_digits(&p, 2, &hour) < 0 || *p++ != ':' ||
-	    db_digits(&p, 2, &min) < 0 || *p++ != ':' ||
-	    db_digits(&p, 2, &sec) < 0)
-		return -1;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		while (*p >= '0' && *p <= '9') {
-			if (fdigits < 6) {
-				frac = frac * 10 + (*p - '0');
-				fdigits++;
-			} else if (++fdigits > 9) {
-				return -1;
-			}
-			p++;
-		}
-		for (int i = fdigits; i < 6; i++)
-			frac *= 10;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int sign = *p++ == '-' ? -1 : 1, oh, om;
-		if (db_digits(&p, 2, &oh) < 0 || *p++ != ':' ||
-		    db_digits(&p, 2, &om) < 0 || oh > 23 || om > 59)
-			return -1;
-		off = sign * (oh * 3600 + om * 60);
-	} else {
-		return -1;
-	}
-	if (*p != '\0' || mon < 1 || mon > 12 || day < 1 || day > 31 ||
-	    hour > 23 || min > 59 || sec > 59 || year < 1000)
-		return -1;
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	time_t t = timegm(&tm);
-	/* timegm normalises Feb 30 to Mar 2: refuse dates that moved. */
-	struct tm check;
-	gmtime_r(&t, &check);
-	if (check.tm_mday != day || check.tm_mon != mon - 1)
-		return -1;
-	*us = ((int64_t)t - off) * 1000000 + frac;
-	return 0;
-}
-
-int64_t
-db_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

@@ -147,12 +147,4 @@ int db_transaction(struct db *db, int attempts, db_tx_fn fn, void *ctx);
  * files, never for anything a client sent. Returns 0 or -1 (logged). */
 int db_exec_script(struct db *db, const char *sql, const char *what);
 
-/* Times: microseconds since 1970 (UTC) <-> "2018-08-03T11:09:51.396053Z"
- * (Go's RFC 3339 with the fraction's trailing zeros cut, as the original
- * rendered them). db_time_parse accepts any RFC 3339 offset and up to 9
- * fractional digits (truncated to microseconds). Pure. */
-void db_time_format(int64_t us, char out[32]);
-int db_time_parse(const char *text, int64_t *us);
-int64_t db_now_us(void);
-
 #endif

@@ -24,7 +24,9 @@
 
 #include "conf.h"
 #include "counters.h"
+#include "hex.h"
 #include "json.h"
+#include "ktime.h"
 #include "log.h"
 
 struct directory {
@@ -189,15 +191,6 @@ directory_timeval(int64_t ms)
  *   "Can't contact LDAP server", and the caller reconnects.
  */
 
-static int64_t
-directory_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until the layer's socket is ready for EVENTS, at most the network
  * timeout. Returns 0 when ready, or -1 with errno set (ETIMEDOUT). */
 static int
@@ -229,9 +222,9 @@ directory_sbio_wait(Sockbuf_IO_Desc *sbiod, short events)
 			;
 		return n == -1 ? -1 : 0;
 	}
-	deadline = directory_now_ms() + dir->conf->ldap.network_timeout_ms;
+	deadline = ktime_mono_us() / 1000 + dir->conf->ldap.network_timeout_ms;
 	for (;;) {
-		left = deadline - directory_now_ms();
+		left = deadline - ktime_mono_us() / 1000;
 		if (left <= 0) {
 			/* GnuTLS reports any read error as "Error in the pull
 			 * function": the flag lets the log say what it was. */
@@ -557,16 +550,6 @@ directory_service_bind(struct directory *dir)
 #define DIRECTORY_NEST_CHUNK 32         /* group DNs per nested-group filter */
 #define DIRECTORY_MAX_GROUPS 10000      /* more is a directory gone wrong */
 
-static long
-directory_elapsed_us(const struct timespec *since)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - since->tv_sec) * 1000000L +
-	    (now.tv_nsec - since->tv_nsec) / 1000;
-}
-
 void
 directory_get_stats(const struct directory *dir, struct directory_stats *stats)
 {
@@ -703,7 +686,7 @@ directory_search(struct directory *dir, const char *base, int scope,
 {
 	struct berval cookie = { 0, NULL };
 	struct timeval tv = directory_timeval(dir->conf->ldap.timeout_ms);
-	struct timespec started;
+	int64_t started;
 	LDAPMessage *res = NULL, *e;
 	LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL }, **rctrls = NULL;
 	LDAPControl *pr;
@@ -712,7 +695,7 @@ directory_search(struct directory *dir, const char *base, int scope,
 	ber_int_t estimate;
 
 	memset(out, 0, sizeof(*out));
-	clock_gettime(CLOCK_MONOTONIC, &started);
+	started = ktime_mono_us();
 	for (;;) {
 		if (paged) {
 			rc = ldap_create_page_control(dir->ld, DIRECTORY_PAGE_SIZE,
@@ -787,7 +770,7 @@ done:
 	ber_memfree(cookie.bv_val);
 	ldap_controls_free(rctrls);
 	ldap_msgfree(res);
-	dir->stats.search_us += directory_elapsed_us(&started);
+	dir->stats.search_us += ktime_since_us(started);
 	return ret;
 }
 
@@ -1182,14 +1165,14 @@ directory_lookup_once(struct directory *dir, const char *filter,
     struct directory_outcome *out)
 {
 	struct directory_user_walk w = { 0 };
-	struct timespec started;
+	int64_t started;
 	char **attrs, shown[256];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	clock_gettime(CLOCK_MONOTONIC, &started);
+	started = ktime_mono_us();
 	rc = directory_service_bind(dir);
-	dir->stats.bind_us += directory_elapsed_us(&started);
+	dir->stats.bind_us += ktime_since_us(started);
 	if (rc < 0)
 		return -1;
 	attrs = directory_user_attrs(dir->conf);
@@ -1327,7 +1310,7 @@ directory_lookup_cached(struct directory *dir, const char *name, size_t len,
 	*userp = NULL;
 	directory_user_free(dir->last);
 	dir->last = NULL;
-	now = ttl > 0 ? directory_now_ms() : 0;
+	now = ttl > 0 ? ktime_mono_us() / 1000 : 0;
 	if (ttl > 0 && (node = tfind(&key, &dir->cache_index,
 	    directory_cache_cmp)) != NULL) {
 		e = *(struct directory_cache_entry **)node;
@@ -1443,8 +1426,6 @@ done:
  * so the output is sized up front.
  */
 
-static const char directory_hex[] = "0123456789abcdef";
-
 static char *
 directory_alloc_escaped(size_t len)
 {
@@ -1463,9 +1444,7 @@ static char *
 directory_put_hex(char *p, unsigned char c)
 {
 	*p++ = '\\';
-	*p++ = directory_hex[c >> 4];
-	*p++ = directory_hex[c & 0x0f];
-	return p;
+	return hex_put(p, c, false);
 }
 
 char *

@@ -9,37 +9,30 @@
 #include "db.h"
 #include "directory.h"
 #include "json.h"
+#include "ktime.h"
 #include "req.h"
-#include "worker.h"
+#include "ctx.h"
 
-#define HEALTH_CACHE_NS 1000000000LL
+#define HEALTH_CACHE_US 1000000LL
 
 static struct {
 	bool valid;
-	long long checked_ns;
+	long long checked_us;
 	bool database_ok;
 	bool ldap_ok;
 } health_cache;
 
-static long long
-health_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 void
 health_get(struct req *r)
 {
-	long long now = health_now_ns();
+	long long now = ktime_mono_us();
 	yajl_gen g;
 
-	if (!health_cache.valid || now - health_cache.checked_ns >= HEALTH_CACHE_NS) {
-		health_cache.database_ok = db_check(r->worker->db) == 0;
-		health_cache.ldap_ok = directory_service_bind(r->worker->dir) == 0;
+	if (!health_cache.valid || now - health_cache.checked_us >= HEALTH_CACHE_US) {
+		health_cache.database_ok = db_check(r->ctx->db) == 0;
+		health_cache.ldap_ok = directory_service_bind(r->ctx->dir) == 0;
 		/* The checks may take up to their timeouts: stamp the end. */
-		health_cache.checked_ns = health_now_ns();
+		health_cache.checked_us = ktime_mono_us();
 		health_cache.valid = true;
 	}
 

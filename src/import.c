@@ -23,6 +23,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "json.h"
+#include "ktime.h"
 #include "log.h"
 #include "secret.h"
 #include "store.h"
@@ -542,7 +543,7 @@ import_clusters(struct db *db, yajl_val list, struct import_counts *n)
 		c.client_cn = json_string(json_get(v, "client_cn"));
 		if (c.client_cn != NULL && c.client_cn[0] == '\0')
 			c.client_cn = NULL;
-		if (created == NULL || db_time_parse(created, &c.created_us) < 0)
+		if (created == NULL || ktime_parse(created, &c.created_us) < 0)
 			c.created_us = 0;
 		if (store_cluster_create(db, &c) < 0) {
 			if (db_error(db) == DB_ERR_DUPLICATE)
@@ -584,7 +585,7 @@ import_tokens(struct db *db, const struct conf *conf,
 			n->failed++;
 			continue;
 		}
-		if (expiry == NULL || db_time_parse(expiry, &in.expiry_us) < 0) {
+		if (expiry == NULL || ktime_parse(expiry, &in.expiry_us) < 0) {
 			log_warnx("import: token %s: no valid expiry: skipped", id);
 			n->failed++;
 			continue;

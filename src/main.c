@@ -24,6 +24,7 @@
 #include "db.h"
 #include "directory.h"
 #include "import.h"
+#include "ktime.h"
 #include "log.h"
 #include "master.h"
 #include "migrate.h"
@@ -380,7 +381,7 @@ main_store_command(const struct conf *conf, const struct options *o,
 	} else {
 		struct db *db = NULL;
 		unsigned long long n = 0;
-		int64_t before = db_now_us() - conf->tokens.keep_expired_ms * 1000;
+		int64_t before = ktime_now_us() - conf->tokens.keep_expired_ms * 1000;
 
 		if (db_new(conf, secrets.db_password, &db) == 0 && db_check(db) == 0 &&
 		    store_token_purge(db, before, &n) == 0) {

@@ -27,6 +27,7 @@
 #include "authz.h"
 #include "conf.h"
 #include "counters.h"
+#include "ktime.h"
 #include "log.h"
 #include "router.h"
 #include "scoreboard.h"
@@ -97,13 +98,13 @@ master_spawn(struct master *m)
 	if (pid < 0) {
 		log_warn("fork");
 		atomic_store(&slot->state, SCOREBOARD_EMPTY);
-		m->next_spawn_ms = scoreboard_now_ms() + MASTER_BACKOFF_MAX_MS / 30;
+		m->next_spawn_ms = ktime_mono_us() / 1000 + MASTER_BACKOFF_MAX_MS / 30;
 		return;
 	}
 	atomic_store(&slot->pid, pid);
 	counters_worker_started();
 	*w = (struct master_worker){ .pid = pid, .generation = m->generation,
-	    .started_ms = scoreboard_now_ms() };
+	    .started_ms = ktime_mono_us() / 1000 };
 	log_debug("worker %d: started, pid %ld, generation %u", i, (long)pid,
 	    m->generation);
 }
@@ -132,7 +133,7 @@ master_reap(struct master *m)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		long long now = scoreboard_now_ms();
+		long long now = ktime_mono_us() / 1000;
 		for (i = 0; i < m->sb->nslots; i++)
 			if (m->workers[i].pid == pid)
 				break;
@@ -343,7 +344,7 @@ master_reload(struct master *m)
 	m->backoff_ms = 0;
 	m->next_spawn_ms = 0;
 	if (m->reload_started_ms == 0)
-		m->reload_started_ms = scoreboard_now_ms();
+		m->reload_started_ms = ktime_mono_us() / 1000;
 	log_info("reload: configuration accepted; replacing workers one by one "
 	    "(generation %u)", m->generation);
 }
@@ -354,7 +355,7 @@ master_begin_stop(struct master *m, int signo)
 	if (m->stopping)
 		return;
 	m->stopping = true;
-	m->kill_at_ms = scoreboard_now_ms() + m->conf->shutdown_timeout_ms;
+	m->kill_at_ms = ktime_mono_us() / 1000 + m->conf->shutdown_timeout_ms;
 	log_info("%s: stopping %d workers (waiting up to %lld ms)", strsignal(signo),
 	    master_count(m, true, true), (long long)m->conf->shutdown_timeout_ms);
 	master_signal_all(m, SIGTERM);
@@ -385,7 +386,7 @@ master_run(struct conf *conf, struct secrets *secrets, int listen_fd,
 		m.status = 1;
 		goto out;
 	}
-	master_maintain(&m, scoreboard_now_ms());
+	master_maintain(&m, ktime_mono_us() / 1000);
 	log_info("started %d workers (master pid %ld)", m.conf->workers, (long)getpid());
 
 	for (;;) {
@@ -413,7 +414,7 @@ master_run(struct conf *conf, struct secrets *secrets, int listen_fd,
 		}
 		master_reap(&m);
 
-		long long now = scoreboard_now_ms();
+		long long now = ktime_mono_us() / 1000;
 		master_kill_stuck(&m, now);
 		if (!m.stopping) {
 			master_maintain(&m, now);

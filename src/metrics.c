@@ -14,7 +14,7 @@
 #include "req.h"
 #include "router.h"
 #include "secret.h"
-#include "worker.h"
+#include "ctx.h"
 
 /* A growing text buffer for the answer. */
 struct metrics_text {
@@ -172,11 +172,11 @@ metrics_render(struct metrics_text *t)
 static bool
 metrics_allowed(struct req *r)
 {
-	const unsigned char *want = r->worker->secrets->metrics_token_digest;
+	const unsigned char *want = r->ctx->secrets->metrics_token_digest;
 	const char *auth = req_param(r, "HTTP_AUTHORIZATION");
 	unsigned char got[CRYPTO_SHA256_LEN];
 
-	if (!r->worker->secrets->has_metrics_token)
+	if (!r->ctx->secrets->has_metrics_token)
 		return true;
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
 		return false;

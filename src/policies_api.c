@@ -16,7 +16,7 @@
 #include "policy.h"
 #include "req.h"
 #include "store.h"
-#include "worker.h"
+#include "ctx.h"
 
 #define POLICIES_API_ID_DIGITS 18       /* fits a long long */
 
@@ -47,7 +47,7 @@ policies_api_target(struct req *r, struct policies_api_target *t)
 		return 0;
 	if (len > STORE_POLICY_NAME_MAX)
 		return req_fail(r, 404, "policy not found");
-	if (store_policy_find_name(r->worker->db, p, &t->id, &found) < 0) {
+	if (store_policy_find_name(r->ctx->db, p, &t->id, &found) < 0) {
 		admin_db_fail(r);
 		return -1;
 	}
@@ -87,7 +87,7 @@ policies_api_list(struct req *r)
 		return;
 	g = req_json(r);
 	yajl_gen_array_open(g);
-	if (store_policy_list(r->worker->db, 0, policies_api_gen_row, g, NULL) < 0) {
+	if (store_policy_list(r->ctx->db, 0, policies_api_gen_row, g, NULL) < 0) {
 		admin_db_fail(r);
 		return;
 	}
@@ -111,7 +111,7 @@ policies_api_get(struct req *r)
 		req_send_json(r, 200);
 		return;
 	}
-	if (store_policy_list(r->worker->db, t.id, policies_api_gen_row,
+	if (store_policy_list(r->ctx->db, t.id, policies_api_gen_row,
 	    req_json(r), &found) < 0) {
 		admin_db_fail(r);
 		return;
@@ -158,7 +158,7 @@ policies_api_store_fail(struct req *r, const struct policy_rule *rule,
 	if (cluster_missing) {
 		log_sanitize(shown, sizeof(shown), rule->cluster);
 		req_fail(r, 400, "cluster: no cluster is named \"%s\"", shown);
-	} else if (db_error(r->worker->db) == DB_ERR_DUPLICATE) {
+	} else if (db_error(r->ctx->db) == DB_ERR_DUPLICATE) {
 		req_fail(r, 409, "a policy with this name exists");
 	} else {
 		admin_db_fail(r);
@@ -183,12 +183,12 @@ policies_api_create(struct req *r)
 	}
 	if (policy_rule_to_json(rule, &text) < 0)
 		fatal("policy_rule_to_json: out of memory");
-	if (store_policy_create(r->worker->db, rule->name, rule->cluster, text,
+	if (store_policy_create(r->ctx->db, rule->name, rule->cluster, text,
 	    &id, &cluster_missing) < 0) {
 		policies_api_store_fail(r, rule, cluster_missing);
 		goto done;
 	}
-	authz_cache_invalidate();
+	authz_cache_invalidate(r->ctx);
 	rule->id = id;
 	log_info("audit: admin %s created policy %lld (name %s, %s)", admin, id,
 	    rule->name, rule->effect == POLICY_DENY ? "deny" : "allow");
@@ -225,7 +225,7 @@ policies_api_replace(struct req *r)
 	}
 	if (policy_rule_to_json(rule, &text) < 0)
 		fatal("policy_rule_to_json: out of memory");
-	if (store_policy_update(r->worker->db, t.id, rule->name, rule->cluster,
+	if (store_policy_update(r->ctx->db, t.id, rule->name, rule->cluster,
 	    text, &found, &cluster_missing) < 0) {
 		policies_api_store_fail(r, rule, cluster_missing);
 		goto done;
@@ -234,7 +234,7 @@ policies_api_replace(struct req *r)
 		req_fail(r, 404, "policy not found");
 		goto done;
 	}
-	authz_cache_invalidate();
+	authz_cache_invalidate(r->ctx);
 	rule->id = t.id;
 	log_info("audit: admin %s replaced policy %lld (name %s, %s)", admin, t.id,
 	    rule->name, rule->effect == POLICY_DENY ? "deny" : "allow");
@@ -259,7 +259,7 @@ policies_api_delete(struct req *r)
 		    "file, then reload (SIGHUP)", t.file->name);
 		return;
 	}
-	if (store_policy_delete(r->worker->db, t.id, &found) < 0) {
+	if (store_policy_delete(r->ctx->db, t.id, &found) < 0) {
 		admin_db_fail(r);
 		return;
 	}
@@ -267,7 +267,7 @@ policies_api_delete(struct req *r)
 		req_fail(r, 404, "policy not found");
 		return;
 	}
-	authz_cache_invalidate();
+	authz_cache_invalidate(r->ctx);
 	log_info("audit: admin %s deleted policy %lld", admin, t.id);
 	yajl_gen g = req_json(r);
 	yajl_gen_map_open(g);

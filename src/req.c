@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+#include "ktime.h"
 #include "log.h"
 
 static char *
@@ -22,13 +24,13 @@ req_strdup(const char *s)
 }
 
 void
-req_init(struct req *r, FCGX_Request *fcgx, struct worker *w)
+req_init(struct req *r, FCGX_Request *fcgx, struct ctx *w)
 {
 	memset(r, 0, sizeof(*r));
 	r->fcgx = fcgx;
-	r->worker = w;
+	r->ctx = w;
 	r->route_index = -1;
-	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	r->started_us = ktime_mono_us();
 
 	r->method = req_param(r, "REQUEST_METHOD");
 	if (r->method == NULL)
@@ -114,18 +116,6 @@ req_read_body(struct req *r, size_t max_body)
 	return 0;
 }
 
-static int
-req_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *
 req_percent_decode(const char *s, size_t len, bool plus_is_space)
 {
@@ -141,8 +131,8 @@ req_percent_decode(const char *s, size_t len, bool plus_is_space)
 			int hi, lo;
 			if (i + 2 >= len)
 				goto bad;
-			hi = req_hexval((unsigned char)s[i + 1]);
-			lo = req_hexval((unsigned char)s[i + 2]);
+			hi = hex_value((unsigned char)s[i + 1]);
+			lo = hex_value((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				goto bad;
 			*o++ = (char)(hi << 4 | lo);
@@ -298,15 +288,6 @@ req_send_json(struct req *r, int status)
 	req_write(r, status, buf, len);
 }
 
-long
-req_elapsed_us(const struct req *r)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - r->started.tv_sec) * 1000000L +
-	    (now.tv_nsec - r->started.tv_nsec) / 1000;
-}
-
 void
 req_finish(struct req *r)
 {
@@ -345,6 +326,6 @@ req_finish(struct req *r)
 		}
 		log_sanitize(method, sizeof(method), r->method);
 		log_at(LOG_LVL_ACCESS, "%s %s %d %ldus", method, path,
-		    r->status, req_elapsed_us(r));
+		    r->status, ktime_since_us(r->started_us));
 	}
 }

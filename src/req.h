@@ -11,18 +11,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
+#include <stdint.h>
 
 #include <fcgiapp.h>
 #include <yajl_gen.h>
 
 #define REQ_MAX_PARAMS 4        /* {} segments a route may capture */
 
-struct worker;
+struct ctx;
 
 struct req {
 	FCGX_Request *fcgx;
-	struct worker *worker;          /* borrowed: the worker's backends */
+	struct ctx *ctx;                /* borrowed: the worker's backends */
 
 	const char *method;             /* borrowed from the FastCGI params */
 	char *path;                     /* raw path, query string cut off */
@@ -41,12 +41,12 @@ struct req {
 	yajl_gen gen;                   /* the JSON answer being built */
 	bool answered;                  /* headers and body written */
 
-	struct timespec started;
+	int64_t started_us;             /* ktime_mono_us() at accept */
 };
 
 /* Take the request FCGX has just accepted. Never fails: a request whose
  * parameters are unusable is failed with 400 and still answered. */
-void req_init(struct req *r, FCGX_Request *fcgx, struct worker *w);
+void req_init(struct req *r, FCGX_Request *fcgx, struct ctx *w);
 void req_cleanup(struct req *r);
 
 /* A FastCGI parameter (e.g. "SSL_CLIENT_VERIFY"), or NULL. Borrowed. */
@@ -87,8 +87,5 @@ void req_finish(struct req *r);
 
 /* The reason phrase for an HTTP status ("Not Found"). */
 const char *req_status_text(int status);
-
-/* Microseconds since the request was accepted. */
-long req_elapsed_us(const struct req *r);
 
 #endif

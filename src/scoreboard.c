@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "ktime.h"
 #include "log.h"
 
 struct scoreboard *
@@ -33,19 +34,11 @@ scoreboard_free(struct scoreboard *sb)
 		    sb->nslots * sizeof(struct scoreboard_slot));
 }
 
-long long
-scoreboard_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 void
 scoreboard_set_state(struct scoreboard_slot *slot, enum scoreboard_state state)
 {
 	if (state == SCOREBOARD_BUSY)
-		atomic_store(&slot->busy_since_ms, scoreboard_now_ms());
+		atomic_store(&slot->busy_since_ms, ktime_mono_us() / 1000);
 	else if (state == SCOREBOARD_IDLE)
 		atomic_store(&slot->accepted, true);
 	atomic_store(&slot->state, state);

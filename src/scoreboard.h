@@ -38,9 +38,6 @@ struct scoreboard {
 struct scoreboard *scoreboard_new(int nslots);
 void scoreboard_free(struct scoreboard *sb);
 
-/* CLOCK_MONOTONIC in milliseconds: the scoreboard's time base. */
-long long scoreboard_now_ms(void);
-
 /* Worker side: mark the slot's state (BUSY stamps busy_since_ms). */
 void scoreboard_set_state(struct scoreboard_slot *slot, enum scoreboard_state state);
 

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "db.h"
+#include "ktime.h"
 #include "log.h"
 
 #define STORE_CREATE_ATTEMPTS 5
@@ -65,7 +66,7 @@ store_user_create(struct db *db, struct store_user *u)
 	if (u->id[0] == '\0' && crypto_uuid_new(u->id) < 0)
 		return -1;
 	if (u->created_us == 0)
-		u->created_us = db_now_us();
+		u->created_us = ktime_now_us();
 	struct db_val p[] = { db_str(u->id), db_bin(u->username, u->username_len),
 	    db_time(u->created_us) };
 	return db_run(db, &store_user_insert, p, 3, NULL, 0, NULL, NULL, NULL);
@@ -346,7 +347,7 @@ store_token_create(struct db *db, const struct crypto_keyring *ring,
 		log_warnx("no token key loaded");
 		return -1;
 	}
-	out->created_us = in->created_us != 0 ? in->created_us : db_now_us();
+	out->created_us = in->created_us != 0 ? in->created_us : ktime_now_us();
 	for (attempt = 0; attempt < STORE_CREATE_ATTEMPTS; attempt++) {
 		if (in->id != NULL)
 			snprintf(out->id, sizeof(out->id), "%s", in->id);
@@ -407,7 +408,7 @@ done:
 int
 store_token_revoke(struct db *db, const char *id, bool *found)
 {
-	struct db_val p[] = { db_time(db_now_us()), db_str(id) };
+	struct db_val p[] = { db_time(ktime_now_us()), db_str(id) };
 	unsigned long long n = 0;
 
 	*found = false;
@@ -662,7 +663,7 @@ store_cluster_create(struct db *db, struct store_cluster *c)
 	if (c->id[0] == '\0' && crypto_uuid_new(c->id) < 0)
 		return -1;
 	if (c->created_us == 0)
-		c->created_us = db_now_us();
+		c->created_us = ktime_now_us();
 	struct db_val p[] = { db_str(c->id), db_bin(c->name, strlen(c->name)),
 	    db_str(c->master), db_str(c->node), db_str(c->kubeconfig),
 	    c->client_cn != NULL ? db_str(c->client_cn) : db_null(DB_T_STR),
@@ -923,7 +924,7 @@ store_policy_write_once(struct db *db, void *ctx)
 	struct store_policy_write_txn *tx = ctx;
 	struct store_one cl = { .found = false }, row = { .found = false };
 	struct db_val pname = db_bin(tx->name, strlen(tx->name));
-	int64_t now = db_now_us();
+	int64_t now = ktime_now_us();
 	unsigned long long n = 0;
 
 	tx->id = 0;

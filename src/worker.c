@@ -13,9 +13,12 @@
 
 #include <fcgiapp.h>
 
+#include "authz.h"
 #include "conf.h"
+#include "ctx.h"
 #include "db.h"
 #include "directory.h"
+#include "ktime.h"
 #include "log.h"
 #include "counters.h"
 #include "req.h"
@@ -27,6 +30,14 @@
 #ifdef KA_SANITIZERS
 #include <sanitizer/lsan_interface.h>
 #endif
+
+/* A worker: the context its handlers see, and its place in the pool. */
+struct worker {
+	struct ctx ctx;
+	int slot;
+	struct scoreboard_slot *board;  /* this worker's scoreboard slot */
+	unsigned long served;
+};
 
 /* The next connection, or -1 when the worker must stop. The listening
  * socket is non-blocking and shared by every worker: a wake-up may find the
@@ -72,11 +83,11 @@ worker_handle(struct worker *w, FCGX_Request *fcgx)
 {
 	struct req r;
 
-	req_init(&r, fcgx, w);
-	if (r.error == NULL && req_read_body(&r, w->conf->max_body) == 0)
+	req_init(&r, fcgx, &w->ctx);
+	if (r.error == NULL && req_read_body(&r, w->ctx.conf->max_body) == 0)
 		router_dispatch(&r);
 	req_finish(&r);
-	counters_request(r.route_index, r.status, req_elapsed_us(&r));
+	counters_request(r.route_index, r.status, ktime_since_us(r.started_us));
 	req_cleanup(&r);
 }
 
@@ -84,8 +95,8 @@ void
 worker_main(const struct conf *conf, const struct secrets *secrets,
     int listen_fd, int slot, struct scoreboard_slot *board)
 {
-	struct worker w = { .conf = conf, .secrets = secrets, .slot = slot,
-	    .board = board };
+	struct worker w = { .ctx = { .conf = conf, .secrets = secrets },
+	    .slot = slot, .board = board };
 	pid_t master = getppid();
 	FCGX_Request fcgx;
 	int status = 0;
@@ -97,8 +108,8 @@ worker_main(const struct conf *conf, const struct secrets *secrets,
 	if (getppid() != master)
 		_exit(0);
 
-	if (db_new(conf, secrets->db_password, &w.db) < 0 ||
-	    directory_new(conf, secrets->ldap_bind_password, &w.dir) < 0)
+	if (db_new(conf, secrets->db_password, &w.ctx.db) < 0 ||
+	    directory_new(conf, secrets->ldap_bind_password, &w.ctx.dir) < 0)
 		_exit(1);
 	/* Backends are connected on first use, not here: a worker is ready
 	 * as soon as it can accept, so a directory that is down delays
@@ -144,8 +155,9 @@ worker_main(const struct conf *conf, const struct secrets *secrets,
 	}
 
 	FCGX_Free(&fcgx, 0);
-	db_free(w.db);
-	directory_free(w.dir);
+	authz_cache_free(w.ctx.authz);
+	db_free(w.ctx.db);
+	directory_free(w.ctx.dir);
 	log_debug("worker %d: exiting after %lu requests", slot, w.served);
 #ifdef KA_SANITIZERS
 	/* _exit() skips LeakSanitizer's atexit check: run it here. */

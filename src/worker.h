@@ -5,19 +5,8 @@
 #define KA_WORKER_H
 
 struct conf;
-struct secrets;
 struct scoreboard_slot;
-
-/* What a request handler may use: the worker's own connections. */
-struct worker {
-	const struct conf *conf;
-	const struct secrets *secrets;
-	struct db *db;
-	struct directory *dir;
-	int slot;
-	struct scoreboard_slot *board;  /* this worker's scoreboard slot */
-	unsigned long served;
-};
+struct secrets;
 
 /* Run a worker in a freshly forked child: open its own MariaDB and LDAP
  * connections, serve requests on LISTEN_FD until told to stop or recycled,

@@ -8,6 +8,7 @@
 #include <openssl/hmac.h>
 #include "../../src/crypto.h"
 #include "../../src/db.h"
+#include "../../src/ktime.h"
 #include "../../src/log.h"
 #include "tap.h"
 
@@ -149,24 +150,24 @@ main(void)
 	    "a short copy does not open");
 
 	/* times */
-	db_time_format(1533294591396053LL, buf);
+	ktime_format(1533294591396053LL, buf);
 	is_str(buf, "2018-08-03T11:09:51.396053Z", "time with microseconds");
-	db_time_format(1514810096000000LL, buf);
+	ktime_format(1514810096000000LL, buf);
 	is_str(buf, "2018-01-01T12:34:56Z", "whole seconds: no fraction (as Go)");
-	db_time_format(1514810096500000LL, buf);
+	ktime_format(1514810096500000LL, buf);
 	is_str(buf, "2018-01-01T12:34:56.5Z", "trailing zeros cut (as Go)");
-	ok(db_time_parse("2018-08-03T11:09:51.396053Z", &us) == 0 && us == 1533294591396053LL,
+	ok(ktime_parse("2018-08-03T11:09:51.396053Z", &us) == 0 && us == 1533294591396053LL,
 	    "parse with microseconds");
-	ok(db_time_parse("2018-08-03T13:09:51.396053123+02:00", &us) == 0 &&
+	ok(ktime_parse("2018-08-03T13:09:51.396053123+02:00", &us) == 0 &&
 	    us == 1533294591396053LL, "parse with nanoseconds and an offset");
-	ok(db_time_parse("2018-08-03T11:09:51Z", &us) == 0, "parse without fraction");
-	ok(db_time_parse("2018-08-03 11:09:51Z", &us) < 0, "a space for T refused");
-	ok(db_time_parse("2018-08-03T11:09:51", &us) < 0, "no zone refused");
-	ok(db_time_parse("2018-02-30T11:09:51Z", &us) < 0, "February 30 refused");
-	ok(db_time_parse("2018-08-03T11:09:51.Z", &us) < 0, "empty fraction refused");
-	ok(db_time_parse("2018-08-03T11:09:51.1234567890Z", &us) < 0, "10 fraction digits refused");
-	ok(db_time_parse("tomorrow", &us) < 0, "a word refused");
-	ok(db_time_parse("2018-08-03T11:09:51Zjunk", &us) < 0, "trailing junk refused");
+	ok(ktime_parse("2018-08-03T11:09:51Z", &us) == 0, "parse without fraction");
+	ok(ktime_parse("2018-08-03 11:09:51Z", &us) < 0, "a space for T refused");
+	ok(ktime_parse("2018-08-03T11:09:51", &us) < 0, "no zone refused");
+	ok(ktime_parse("2018-02-30T11:09:51Z", &us) < 0, "February 30 refused");
+	ok(ktime_parse("2018-08-03T11:09:51.Z", &us) < 0, "empty fraction refused");
+	ok(ktime_parse("2018-08-03T11:09:51.1234567890Z", &us) < 0, "10 fraction digits refused");
+	ok(ktime_parse("tomorrow", &us) < 0, "a word refused");
+	ok(ktime_parse("2018-08-03T11:09:51Zjunk", &us) < 0, "trailing junk refused");
 
 	crypto_keyring_free(ring);
 	crypto_keyring_free(ring2);
