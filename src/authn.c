@@ -54,20 +54,6 @@ authn_is_system(const char *name)
 
 /* --- clusters ------------------------------------------------------------- */
 
-bool
-authn_cluster_client_allowed(const struct req *r, const char *client_cn)
-{
-	const char *verify, *subject;
-
-	if (client_cn == NULL)
-		return true;
-	verify = req_param(r, "SSL_CLIENT_VERIFY");
-	subject = req_param(r, "SSL_CLIENT_S_DN");
-	if (verify == NULL || strcmp(verify, "SUCCESS") != 0 || subject == NULL)
-		return false;
-	return directory_dn_single_cn(subject, client_cn);
-}
-
 struct authn_cluster {
 	bool found;
 	char id[STORE_ID_LEN + 1];
@@ -392,7 +378,7 @@ authn_path_cluster(struct authn_review *rv)
 		log_info("audit: authn cluster %s: refused (no such cluster)", shown);
 		return req_fail(r, 404, "cluster not found");
 	}
-	if (!authn_cluster_client_allowed(r, rv->cl.client_cn)) {
+	if (!req_client_cert_allowed(r, rv->cl.client_cn)) {
 		char subject[256];
 		const char *verify = req_param(r, "SSL_CLIENT_VERIFY");
 		log_sanitize(subject, sizeof(subject),

@@ -16,21 +16,15 @@
 
 #include <stddef.h>
 
-#include <yajl_tree.h>
-
 #include <stdbool.h>
+
+#include <yajl_tree.h>
 
 struct req;
 
 void authn_token_review(struct req *r);  /* POST /authenticate[/token[/{}]] */
 void authn_login(struct req *r);         /* POST /login (HTTP Basic) */
 void authn_logout(struct req *r);        /* POST /logout (Bearer) */
-
-/* May R act for a cluster whose client_cn is CLIENT_CN (NULL = not bound)?
- * True when unbound, or when nginx verified a client certificate
- * (SSL_CLIENT_VERIFY=SUCCESS) whose subject (SSL_CLIENT_S_DN) holds exactly
- * one CN, equal to CLIENT_CN. For every webhook path of a cluster. */
-bool authn_cluster_client_allowed(const struct req *r, const char *client_cn);
 
 /* Parse LEN bytes of a TokenReview body (NUL at BODY[LEN]): *tree (free
  * with json_free, also after a failure), *api_version (the request's,

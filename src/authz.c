@@ -4,8 +4,6 @@
  */
 #include "authz.h"
 
-#include "authn.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -460,8 +458,7 @@ authz_review(struct req *r)
 		case AUTHZ_CLUSTER_KNOWN:
 			/* A cluster bound to a client certificate answers only
 			 * its API servers, as on its authentication paths. */
-			if (client_cn[0] != '\0' &&
-			    !authn_cluster_client_allowed(r, client_cn)) {
+			if (!req_client_cert_allowed(r, client_cn)) {
 				req_fail(r, 403, "client certificate not accepted for this cluster");
 				goto done;
 			}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "directory.h"
 #include "hex.h"
 #include "ktime.h"
 #include "log.h"
@@ -79,6 +80,20 @@ const char *
 req_param(const struct req *r, const char *name)
 {
 	return FCGX_GetParam(name, r->fcgx->envp);
+}
+
+bool
+req_client_cert_allowed(const struct req *r, const char *client_cn)
+{
+	const char *verify, *subject;
+
+	if (client_cn == NULL || client_cn[0] == '\0')
+		return true;
+	verify = req_param(r, "SSL_CLIENT_VERIFY");
+	subject = req_param(r, "SSL_CLIENT_S_DN");
+	if (verify == NULL || strcmp(verify, "SUCCESS") != 0 || subject == NULL)
+		return false;
+	return directory_dn_single_cn(subject, client_cn);
 }
 
 int

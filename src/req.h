@@ -52,6 +52,12 @@ void req_cleanup(struct req *r);
 /* A FastCGI parameter (e.g. "SSL_CLIENT_VERIFY"), or NULL. Borrowed. */
 const char *req_param(const struct req *r, const char *name);
 
+/* May R act for a cluster whose client_cn is CLIENT_CN (NULL or "" = not
+ * bound)? True when unbound, or when nginx verified a client certificate
+ * (SSL_CLIENT_VERIFY=SUCCESS) whose subject (SSL_CLIENT_S_DN) holds exactly
+ * one CN, equal to CLIENT_CN. For every webhook path of a cluster. */
+bool req_client_cert_allowed(const struct req *r, const char *client_cn);
+
 /* Read the body, at most MAX_BODY bytes: a longer one fails the request
  * with 413 before any byte is read. Returns 0 or -1 (request failed). */
 int req_read_body(struct req *r, size_t max_body);
