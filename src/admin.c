@@ -13,6 +13,7 @@
 #include "admintoken.h"
 #include "authz.h"
 #include "conf.h"
+#include "ctx.h"
 #include "crypto.h"
 #include "db.h"
 #include "hex.h"
@@ -22,9 +23,9 @@
 #include "req.h"
 #include "secret.h"
 #include "store.h"
-#include "ctx.h"
 
 #define ADMIN_MAX_CLUSTERS 100          /* names in one token's "clusters" */
+#define ADMIN_KUBECONFIG_MAX (16 * 1024 * 1024)  /* bytes of a cluster's */
 
 /* --- common --------------------------------------------------------------- */
 
@@ -44,23 +45,6 @@ admin_auth(struct req *r)
 		req_fail(r, 401, "missing or invalid x-auth-token");
 	}
 	return name;
-}
-
-/* The request's store failed: say why, in HTTP terms. */
-void
-admin_db_fail(struct req *r)
-{
-	switch (db_error(r->ctx->db)) {
-	case DB_ERR_UNAVAILABLE:
-		req_fail(r, 503, "database unavailable");
-		break;
-	case DB_ERR_DEADLOCK:
-		req_fail(r, 503, "database busy, try again");
-		break;
-	default:
-		req_fail(r, 500, "internal error");
-		break;
-	}
 }
 
 /* Path parameter IDX as a lowercase UUID in OUT, or 404: a malformed id
@@ -191,7 +175,7 @@ static int
 admin_found(struct req *r, int rc, const bool *found, const char *what)
 {
 	if (rc < 0) {
-		admin_db_fail(r);
+		req_fail_db(r);
 		return -1;
 	}
 	if (!*found) {
@@ -238,7 +222,7 @@ admin_users_list(struct req *r)
 	g = req_json(r);
 	yajl_gen_array_open(g);
 	if (store_user_list(r->ctx->db, username, admin_gen_user, g) < 0) {
-		admin_db_fail(r);
+		req_fail_db(r);
 		goto done;
 	}
 	yajl_gen_array_close(g);
@@ -247,28 +231,41 @@ done:
 	free(username);
 }
 
+/* A POST /users body: the username, checked, in *U. Returns 0 or -1
+ * (400). */
+static int
+admin_user_body_parse(struct req *r, yajl_val body, struct store_user *u)
+{
+	const char *username;
+
+	*u = (struct store_user){ .id = "" };
+	if (admin_name(r, body, "username", STORE_USERNAME_MAX, &username) < 0)
+		return -1;
+	u->username_len = strlen(username);
+	memcpy(u->username, username, u->username_len + 1);
+	return 0;
+}
+
 void
 admin_users_create(struct req *r)
 {
-	struct store_user u = { .id = "" };
-	const char *admin, *username;
+	struct store_user u;
+	const char *admin;
 	yajl_val body = NULL;
 	char shown[128];
 
 	if ((admin = admin_auth(r)) == NULL || admin_body(r, &body) < 0)
 		return;
-	if (admin_name(r, body, "username", STORE_USERNAME_MAX, &username) < 0)
+	if (admin_user_body_parse(r, body, &u) < 0)
 		goto done;
-	u.username = username;
-	u.username_len = strlen(username);
 	if (store_user_create(r->ctx->db, &u) < 0) {
 		if (db_error(r->ctx->db) == DB_ERR_DUPLICATE)
 			req_fail(r, 409, "a user with this username exists");
 		else
-			admin_db_fail(r);
+			req_fail_db(r);
 		goto done;
 	}
-	log_sanitize(shown, sizeof(shown), username);
+	log_sanitize(shown, sizeof(shown), u.username);
 	log_info("audit: admin %s created user %s (username %s)", admin, u.id, shown);
 	admin_gen_user(req_json(r), &u);
 	req_send_json(r, 201);
@@ -280,13 +277,15 @@ void
 admin_users_get(struct req *r)
 {
 	char id[STORE_ID_LEN + 1];
+	struct store_user u;
 	bool found;
 
 	if (admin_auth(r) == NULL || admin_path_id(r, 0, "user", id) < 0)
 		return;
-	if (admin_found(r, store_user_get(r->ctx->db, id, admin_gen_user,
-	    req_json(r), &found), &found, "user") < 0)
+	if (admin_found(r, store_user_get(r->ctx->db, id, &u, &found), &found,
+	    "user") < 0)
 		return;
+	admin_gen_user(req_json(r), &u);
 	req_send_json(r, 200);
 }
 
@@ -353,7 +352,7 @@ admin_tokens_list(struct req *r)
 	yajl_gen_array_open(g);
 	if (store_token_list(r->ctx->db, r->ctx->secrets->token_keys, user_id,
 	    NULL, admin_gen_token, g) < 0) {
-		admin_db_fail(r);
+		req_fail_db(r);
 		goto done;
 	}
 	yajl_gen_array_close(g);
@@ -452,45 +451,66 @@ admin_token_clusters(struct req *r, yajl_val body, const char ***names,
 	return 0;
 }
 
+/* A POST /tokens body, checked: what store_token_create() needs. */
+struct admin_token_body {
+	char user_id[STORE_ID_LEN + 1];         /* lowercase */
+	const char *description;                /* borrowed; "" when absent */
+	int64_t expiry_us;
+	const char **clusters;                  /* malloc'd; names borrowed */
+	size_t nclusters;
+};
+
+/* Check BODY as a POST /tokens at NOW into *B (free B->clusters, also
+ * after a failure). Returns 0 or -1 (400). */
+static int
+admin_token_body_parse(struct req *r, yajl_val body, int64_t now,
+    struct admin_token_body *b)
+{
+	const char *user_id, *description;
+	size_t i;
+
+	memset(b, 0, sizeof(*b));
+	b->description = "";
+	if (admin_opt_string(r, body, "user_id", &user_id) < 0)
+		return -1;
+	if (user_id == NULL)
+		return req_fail(r, 400, "user_id is required");
+	if (!crypto_uuid_valid(user_id))
+		return req_fail(r, 400, "unknown user_id");
+	for (i = 0; i <= STORE_ID_LEN; i++)
+		b->user_id[i] = (char)tolower((unsigned char)user_id[i]);
+	if (admin_opt_string(r, body, "description", &description) < 0)
+		return -1;
+	if (description != NULL) {
+		if (admin_utf8_chars(description) > STORE_DESCRIPTION_MAX)
+			return req_fail(r, 400, "description is longer than %d "
+			    "characters", STORE_DESCRIPTION_MAX);
+		b->description = description;
+	}
+	if (admin_token_expiry(r, body, now, &b->expiry_us) < 0)
+		return -1;
+	return admin_token_clusters(r, body, &b->clusters, &b->nclusters);
+}
+
 void
 admin_tokens_create(struct req *r)
 {
+	struct admin_token_body b = { .clusters = NULL };
 	struct store_token_new in = { 0 };
 	struct store_token out;
-	const char *admin, *user_id, *description, *missing = NULL;
-	const char **clusters = NULL;
-	char uid[STORE_ID_LEN + 1];
+	const char *admin, *missing = NULL;
 	yajl_val body = NULL;
 	int64_t now = ktime_now_us();
-	size_t i;
 
 	if ((admin = admin_auth(r)) == NULL || admin_body(r, &body) < 0)
 		return;
-	if (admin_opt_string(r, body, "user_id", &user_id) < 0)
+	if (admin_token_body_parse(r, body, now, &b) < 0)
 		goto done;
-	if (user_id == NULL) {
-		req_fail(r, 400, "user_id is required");
-		goto done;
-	}
-	if (!crypto_uuid_valid(user_id)) {
-		req_fail(r, 400, "unknown user_id");
-		goto done;
-	}
-	for (i = 0; i <= STORE_ID_LEN; i++)
-		uid[i] = (char)tolower((unsigned char)user_id[i]);
-	if (admin_opt_string(r, body, "description", &description) < 0)
-		goto done;
-	if (description != NULL && admin_utf8_chars(description) > STORE_DESCRIPTION_MAX) {
-		req_fail(r, 400, "description is longer than %d characters",
-		    STORE_DESCRIPTION_MAX);
-		goto done;
-	}
-	in.user_id = uid;
-	in.description = description != NULL ? description : "";
-	if (admin_token_expiry(r, body, now, &in.expiry_us) < 0 ||
-	    admin_token_clusters(r, body, &clusters, &in.nclusters) < 0)
-		goto done;
-	in.clusters = clusters;
+	in.user_id = b.user_id;
+	in.description = b.description;
+	in.expiry_us = b.expiry_us;
+	in.clusters = b.clusters;
+	in.nclusters = b.nclusters;
 	in.created_us = now;
 	if (store_token_create(r->ctx->db, r->ctx->secrets->token_keys,
 	    r->ctx->conf->tokens.reveal, &in, &out, &missing) < 0) {
@@ -499,7 +519,7 @@ admin_tokens_create(struct req *r)
 		} else if (missing != NULL) {
 			req_fail(r, 400, "unknown cluster in clusters: %s", missing);
 		} else {
-			admin_db_fail(r);
+			req_fail_db(r);
 		}
 		goto done;
 	}
@@ -509,7 +529,7 @@ admin_tokens_create(struct req *r)
 	req_send_json(r, 201);
 	OPENSSL_cleanse(out.token, sizeof(out.token));
 done:
-	free(clusters);
+	free(b.clusters);
 	json_free(body);
 }
 
@@ -527,7 +547,7 @@ admin_tokens_get(struct req *r)
 	yajl_gen_get_buf(g, &buf, &before);
 	if (store_token_list(r->ctx->db, r->ctx->secrets->token_keys, NULL, id,
 	    admin_gen_token, g) < 0) {
-		admin_db_fail(r);
+		req_fail_db(r);
 		return;
 	}
 	yajl_gen_get_buf(g, &buf, &after);
@@ -584,8 +604,8 @@ admin_clusters_list(struct req *r)
 		goto done;
 	g = req_json(r);
 	yajl_gen_array_open(g);
-	if (store_cluster_list(r->ctx->db, name, NULL, admin_gen_cluster, g) < 0) {
-		admin_db_fail(r);
+	if (store_cluster_list(r->ctx->db, name, admin_gen_cluster, g) < 0) {
+		req_fail_db(r);
 		goto done;
 	}
 	yajl_gen_array_close(g);
@@ -608,34 +628,44 @@ admin_text(struct req *r, yajl_val body, const char *key, size_t max,
 	return 0;
 }
 
+/* A POST /clusters body, checked, in *C (strings borrowed from BODY).
+ * Returns 0 or -1 (400). */
+static int
+admin_cluster_body_parse(struct req *r, yajl_val body, struct store_cluster *c)
+{
+	*c = (struct store_cluster){ .id = "" };
+	if (admin_name(r, body, "name", STORE_CLUSTER_NAME_MAX, &c->name) < 0 ||
+	    admin_text(r, body, "master", STORE_URL_MAX, &c->master) < 0 ||
+	    admin_text(r, body, "node", STORE_URL_MAX, &c->node) < 0 ||
+	    admin_text(r, body, "kubeconfig", ADMIN_KUBECONFIG_MAX,
+	    &c->kubeconfig) < 0 ||
+	    admin_opt_string(r, body, "client_cn", &c->client_cn) < 0)
+		return -1;
+	if (c->client_cn != NULL && (c->client_cn[0] == '\0' ||
+	    admin_utf8_chars(c->client_cn) > STORE_CLIENT_CN_MAX ||
+	    admin_has_control(c->client_cn)))
+		return req_fail(r, 400, "client_cn must be 1 to %d characters, "
+		    "no control characters", STORE_CLIENT_CN_MAX);
+	return 0;
+}
+
 void
 admin_clusters_create(struct req *r)
 {
-	struct store_cluster c = { .id = "" };
+	struct store_cluster c;
 	const char *admin;
 	yajl_val body = NULL;
 	char shown[128];
 
 	if ((admin = admin_auth(r)) == NULL || admin_body(r, &body) < 0)
 		return;
-	if (admin_name(r, body, "name", STORE_CLUSTER_NAME_MAX, &c.name) < 0 ||
-	    admin_text(r, body, "master", STORE_URL_MAX, &c.master) < 0 ||
-	    admin_text(r, body, "node", STORE_URL_MAX, &c.node) < 0 ||
-	    admin_text(r, body, "kubeconfig", 16 * 1024 * 1024, &c.kubeconfig) < 0 ||
-	    admin_opt_string(r, body, "client_cn", &c.client_cn) < 0)
+	if (admin_cluster_body_parse(r, body, &c) < 0)
 		goto done;
-	if (c.client_cn != NULL && (c.client_cn[0] == '\0' ||
-	    admin_utf8_chars(c.client_cn) > STORE_CLIENT_CN_MAX ||
-	    admin_has_control(c.client_cn))) {
-		req_fail(r, 400, "client_cn must be 1 to %d characters, no control "
-		    "characters", STORE_CLIENT_CN_MAX);
-		goto done;
-	}
 	if (store_cluster_create(r->ctx->db, &c) < 0) {
 		if (db_error(r->ctx->db) == DB_ERR_DUPLICATE)
 			req_fail(r, 409, "a cluster with this name exists");
 		else
-			admin_db_fail(r);
+			req_fail_db(r);
 		goto done;
 	}
 	log_sanitize(shown, sizeof(shown), c.name);
@@ -646,47 +676,25 @@ done:
 	json_free(body);
 }
 
-struct admin_found_cluster {
-	bool found;
-	char *name;
-	bool client_cn;
-};
-
-static int
-admin_copy_cluster(void *ctx, const struct store_cluster *c)
-{
-	struct admin_found_cluster *f = ctx;
-
-	f->found = true;
-	f->name = strdup(c->name);
-	if (f->name == NULL)
-		fatal("strdup");
-	f->client_cn = c->client_cn != NULL;
-	return 0;
-}
-
 void
 admin_clusters_get(struct req *r)
 {
 	char id[STORE_ID_LEN + 1];
-	const unsigned char *buf;
-	size_t before, after;
-	yajl_gen g;
+	struct store_cluster *c;
 
 	if (admin_auth(r) == NULL || admin_path_id(r, 0, "cluster", id) < 0)
 		return;
-	g = req_json(r);
-	yajl_gen_get_buf(g, &buf, &before);
-	if (store_cluster_list(r->ctx->db, NULL, id, admin_gen_cluster, g) < 0) {
-		admin_db_fail(r);
+	if (store_cluster_get(r->ctx->db, NULL, id, &c) < 0) {
+		req_fail_db(r);
 		return;
 	}
-	yajl_gen_get_buf(g, &buf, &after);
-	if (after == before) {
+	if (c == NULL) {
 		req_fail(r, 404, "cluster not found");
 		return;
 	}
+	admin_gen_cluster(req_json(r), c);
 	req_send_json(r, 200);
+	free(c);
 }
 
 void
@@ -694,22 +702,20 @@ admin_clusters_delete(struct req *r)
 {
 	char id[STORE_ID_LEN + 1];
 	const char *admin;
-	bool found;
-
-	struct admin_found_cluster f = { 0 };
+	struct store_cluster *c;
 	unsigned long long npolicies = 0;
+	bool found;
 
 	if ((admin = admin_auth(r)) == NULL || admin_path_id(r, 0, "cluster", id) < 0)
 		return;
 	/* Rules of policy_file may name it too (the database cannot know). */
 	if (authz_file_count() > 0) {
-		if (store_cluster_list(r->ctx->db, NULL, id, admin_copy_cluster,
-		    &f) < 0) {
-			admin_db_fail(r);
+		if (store_cluster_get(r->ctx->db, NULL, id, &c) < 0) {
+			req_fail_db(r);
 			return;
 		}
-		bool named = f.found && authz_file_names_cluster(f.name);
-		free(f.name);
+		bool named = c != NULL && authz_file_names_cluster(c->name);
+		free(c);
 		if (named) {
 			req_fail(r, 409, "rules of policy_file name this cluster: "
 			    "remove them from the file first");
@@ -718,7 +724,7 @@ admin_clusters_delete(struct req *r)
 	}
 	if (store_cluster_delete(r->ctx->db, id, &found) < 0) {
 		if (db_error(r->ctx->db) != DB_ERR_REFERENCED)
-			admin_db_fail(r);
+			req_fail_db(r);
 		else if (store_cluster_policy_count(r->ctx->db, id, &npolicies) == 0 &&
 		    npolicies > 0)
 			req_fail(r, 409, "%llu policies name this cluster: delete "
@@ -769,15 +775,15 @@ admin_path_segment(const char *name)
 void
 admin_clusters_kubeconfig(struct req *r)
 {
-	struct admin_found_cluster f = { 0 };
 	const char *public_url = r->ctx->conf->public_url;
+	const char *key = r->nparams > 0 ? r->params[0] : "";
+	struct store_cluster *c = NULL;
 	char id[STORE_ID_LEN + 1], *which = NULL, *segment = NULL, *url = NULL;
 	bool authz;
 	size_t base_len;
 	yajl_gen g;
 
-	if (admin_auth(r) == NULL || admin_path_id(r, 0, "cluster", id) < 0 ||
-	    admin_query(r, "for", &which) < 0)
+	if (admin_auth(r) == NULL || admin_query(r, "for", &which) < 0)
 		goto done;
 	if (which == NULL || strcmp(which, "authentication") == 0) {
 		authz = false;
@@ -787,11 +793,17 @@ admin_clusters_kubeconfig(struct req *r)
 		req_fail(r, 400, "for must be authentication or authorization");
 		goto done;
 	}
-	if (store_cluster_list(r->ctx->db, NULL, id, admin_copy_cluster, &f) < 0) {
-		admin_db_fail(r);
+	/* The cluster's id, or its name: the file is what an operator
+	 * fetches right after naming a cluster. */
+	if (crypto_uuid_valid(key)) {
+		admin_path_id(r, 0, "cluster", id);
+		key = NULL;
+	}
+	if (store_cluster_get(r->ctx->db, key, key == NULL ? id : NULL, &c) < 0) {
+		req_fail_db(r);
 		goto done;
 	}
-	if (!f.found) {
+	if (c == NULL) {
 		req_fail(r, 404, "cluster not found");
 		goto done;
 	}
@@ -802,7 +814,7 @@ admin_clusters_kubeconfig(struct req *r)
 	base_len = strlen(public_url);
 	while (base_len > 0 && public_url[base_len - 1] == '/')
 		base_len--;
-	segment = admin_path_segment(f.name);
+	segment = admin_path_segment(c->name);
 	if (asprintf(&url, "%.*s%s%s", (int)base_len, public_url,
 	    authz ? "/authorize/" : "/authenticate/token/", segment) < 0)
 		fatal("asprintf");
@@ -829,7 +841,7 @@ admin_clusters_kubeconfig(struct req *r)
 	json_gen_str(g, "name", "kube-apiserver");
 	json_gen_key(g, "user");
 	yajl_gen_map_open(g);
-	if (f.client_cn) {
+	if (c->client_cn != NULL) {
 		json_gen_str(g, "client-certificate",
 		    "/etc/kubernetes/pki/kubernetes-auth-client.crt");
 		json_gen_str(g, "client-key",
@@ -856,7 +868,7 @@ done:
 	free(which);
 	free(segment);
 	free(url);
-	free(f.name);
+	free(c);
 }
 
 /* --- bodies without a request (fuzz/) ------------------------------------- */
@@ -864,8 +876,8 @@ done:
 /*
  * The checks POST /users, /tokens and /clusters make on a body before the
  * store sees it, reachable without FastCGI, MariaDB or an admin token so
- * that fuzz/ can drive them with arbitrary bytes. They call the handlers'
- * own helpers in the handlers' order: keep them in step.
+ * that fuzz/ can drive them with arbitrary bytes: the handlers' own body
+ * parsers, on a request made up for the purpose.
  */
 static int
 admin_check_begin(struct req *r, struct ctx *w, const char *text,
@@ -897,12 +909,12 @@ int
 admin_user_body_check(const char *text, size_t len, char *err, size_t errlen)
 {
 	struct ctx w = { 0 };
+	struct store_user u;
 	struct req r;
 	yajl_val body;
-	const char *username;
 
 	if (admin_check_begin(&r, &w, text, len, &body) == 0)
-		admin_name(&r, body, "username", STORE_USERNAME_MAX, &username);
+		admin_user_body_parse(&r, body, &u);
 	return admin_check_end(&r, body, err, errlen);
 }
 
@@ -911,35 +923,13 @@ admin_token_body_check(const char *text, size_t len, const struct conf *conf,
     int64_t now, char *err, size_t errlen)
 {
 	struct ctx w = { .conf = conf };
+	struct admin_token_body b = { .clusters = NULL };
 	struct req r;
 	yajl_val body;
-	const char *user_id, *description, **clusters = NULL;
-	int64_t expiry;
-	size_t nclusters;
 
-	if (admin_check_begin(&r, &w, text, len, &body) < 0 ||
-	    admin_opt_string(&r, body, "user_id", &user_id) < 0)
-		goto done;
-	if (user_id == NULL) {
-		req_fail(&r, 400, "user_id is required");
-		goto done;
-	}
-	if (!crypto_uuid_valid(user_id)) {
-		req_fail(&r, 400, "unknown user_id");
-		goto done;
-	}
-	if (admin_opt_string(&r, body, "description", &description) < 0)
-		goto done;
-	if (description != NULL && admin_utf8_chars(description) > STORE_DESCRIPTION_MAX) {
-		req_fail(&r, 400, "description is longer than %d characters",
-		    STORE_DESCRIPTION_MAX);
-		goto done;
-	}
-	if (admin_token_expiry(&r, body, now, &expiry) < 0)
-		goto done;
-	admin_token_clusters(&r, body, &clusters, &nclusters);
-done:
-	free(clusters);
+	if (admin_check_begin(&r, &w, text, len, &body) == 0)
+		admin_token_body_parse(&r, body, now, &b);
+	free(b.clusters);
 	return admin_check_end(&r, body, err, errlen);
 }
 
@@ -947,22 +937,11 @@ int
 admin_cluster_body_check(const char *text, size_t len, char *err, size_t errlen)
 {
 	struct ctx w = { 0 };
-	struct store_cluster c = { .id = "" };
+	struct store_cluster c;
 	struct req r;
 	yajl_val body;
 
-	if (admin_check_begin(&r, &w, text, len, &body) < 0 ||
-	    admin_name(&r, body, "name", STORE_CLUSTER_NAME_MAX, &c.name) < 0 ||
-	    admin_text(&r, body, "master", STORE_URL_MAX, &c.master) < 0 ||
-	    admin_text(&r, body, "node", STORE_URL_MAX, &c.node) < 0 ||
-	    admin_text(&r, body, "kubeconfig", 16 * 1024 * 1024, &c.kubeconfig) < 0 ||
-	    admin_opt_string(&r, body, "client_cn", &c.client_cn) < 0)
-		goto done;
-	if (c.client_cn != NULL && (c.client_cn[0] == '\0' ||
-	    admin_utf8_chars(c.client_cn) > STORE_CLIENT_CN_MAX ||
-	    admin_has_control(c.client_cn)))
-		req_fail(&r, 400, "client_cn must be 1 to %d characters, no control "
-		    "characters", STORE_CLIENT_CN_MAX);
-done:
+	if (admin_check_begin(&r, &w, text, len, &body) == 0)
+		admin_cluster_body_parse(&r, body, &c);
 	return admin_check_end(&r, body, err, errlen);
 }

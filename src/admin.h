@@ -22,8 +22,6 @@ struct req;
 /* Shared with the other admin handlers (policies_api.c). */
 /* Check x-auth-token: the admin token's name, or NULL after 401. */
 const char *admin_auth(struct req *r);
-/* Fail R after a store error: 503 (unavailable, busy) or 500. */
-void admin_db_fail(struct req *r);
 /* The body as a JSON object in *tree (caller frees), or -1 after 400. */
 int admin_body(struct req *r, yajl_val *tree);
 

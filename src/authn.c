@@ -52,26 +52,6 @@ authn_is_system(const char *name)
 	return strncmp(name, AUTHN_SYSTEM, strlen(AUTHN_SYSTEM)) == 0;
 }
 
-/* --- clusters ------------------------------------------------------------- */
-
-struct authn_cluster {
-	bool found;
-	char id[STORE_ID_LEN + 1];
-	char *client_cn;
-};
-
-static int
-authn_cluster_row(void *ctx, const struct store_cluster *c)
-{
-	struct authn_cluster *cl = ctx;
-
-	cl->found = true;
-	snprintf(cl->id, sizeof(cl->id), "%s", c->id);
-	if (c->client_cn != NULL && (cl->client_cn = strdup(c->client_cn)) == NULL)
-		fatal("strdup");
-	return 0;
-}
-
 /* --- TokenReview ---------------------------------------------------------- */
 
 /* One authentication, for the answer and the audit line. */
@@ -79,16 +59,10 @@ struct authn_review {
 	struct req *r;
 	const char *api_version;        /* the request's (or v1beta1) */
 	const char *cluster;            /* path's cluster name, or NULL */
-	struct authn_cluster cl;
-
-	/* the token's HMAC under each key, in keyring order */
-	unsigned char hmacs[CRYPTO_KEYRING_MAX][CRYPTO_SHA256_LEN];
-	size_t nhmacs;
-	char fingerprint[9];
+	struct store_cluster *cl;       /* its row, when there is a cluster */
 
 	bool found;                     /* the token, matched under its key */
-	struct store_token_auth tok;
-	char *username;                 /* the user's stored id (copy) */
+	struct store_token_auth tok;    /* its fingerprint even when not */
 
 	long db_us;
 	struct directory_stats ldap;
@@ -106,9 +80,7 @@ authn_count(struct authn_review *rv, enum counters_authn outcome)
 static void
 authn_review_cleanup(struct authn_review *rv)
 {
-	free(rv->cl.client_cn);
-	free(rv->username);
-	OPENSSL_cleanse(rv->hmacs, sizeof(rv->hmacs));
+	free(rv->cl);
 }
 
 /*
@@ -121,13 +93,13 @@ authn_audit(struct authn_review *rv, const char *decision, const char *reason,
 {
 	char user[160], cluster[160], who[64], ldap[128] = "";
 
-	log_sanitize(user, sizeof(user), rv->username != NULL ? rv->username : "-");
+	log_sanitize(user, sizeof(user), rv->found ? rv->tok.username : "-");
 	log_sanitize(cluster, sizeof(cluster), rv->cluster != NULL ? rv->cluster : "-");
 	if (rv->found)
 		snprintf(who, sizeof(who), "%s", rv->tok.id);
 	else
-		snprintf(who, sizeof(who), "fp:%s", rv->fingerprint[0] != '\0' ?
-		    rv->fingerprint : "-");
+		snprintf(who, sizeof(who), "fp:%s", rv->tok.fingerprint[0] != '\0' ?
+		    rv->tok.fingerprint : "-");
 	if (rv->asked_ldap && rv->ldap.cached)
 		snprintf(ldap, sizeof(ldap), ", ldap cached");
 	else if (rv->asked_ldap)
@@ -191,34 +163,6 @@ authn_unavailable(struct authn_review *rv, const char *what)
 	authn_audit(rv, "error", reason, NULL, 0);
 }
 
-static int
-authn_token_row(void *ctx, const struct store_token_auth *t)
-{
-	struct authn_review *rv = ctx;
-	size_t i;
-
-	if (rv->found)
-		return 0;
-	/* The row must have been made with the key whose HMAC found it. */
-	for (i = 0; i < rv->nhmacs; i++) {
-		const struct crypto_key *key =
-		    &rv->r->ctx->secrets->token_keys->v[i];
-		if (key->id == t->key_id &&
-		    crypto_equal(rv->hmacs[i], t->token_hmac, CRYPTO_SHA256_LEN))
-			break;
-	}
-	if (i == rv->nhmacs)
-		return 0;
-	rv->found = true;
-	rv->tok = *t;
-	rv->tok.username = NULL;
-	if ((rv->username = malloc(t->username_len + 1)) == NULL)
-		fatal("malloc");
-	memcpy(rv->username, t->username, t->username_len);
-	rv->username[t->username_len] = '\0';
-	return 0;
-}
-
 /* Is NAME in V (N strings)? */
 static bool
 authn_listed(char **v, size_t n, const char *name)
@@ -273,7 +217,7 @@ authn_groups(struct authn_review *rv, const struct directory_user *u,
 		    (from_ldap && authn_dn_is_system(conf, raw))) {
 			char user[160];
 			log_sanitize(shown, sizeof(shown), name);
-			log_sanitize(user, sizeof(user), rv->username);
+			log_sanitize(user, sizeof(user), rv->tok.username);
 			log_warnx("authn: group \"%s\" of user %s dropped: names "
 			    "starting with system: never come from %s", shown,
 			    user, from_ldap ? "LDAP" : "the configuration");
@@ -366,19 +310,18 @@ authn_path_cluster(struct authn_review *rv)
 		return 0;
 	rv->cluster = r->params[0];
 	t0 = ktime_mono_us();
-	rc = store_cluster_list(r->ctx->db, rv->cluster, NULL,
-	    authn_cluster_row, &rv->cl);
+	rc = store_cluster_get(r->ctx->db, rv->cluster, NULL, &rv->cl);
 	rv->db_us += ktime_since_us(t0);
 	if (rc < 0) {
 		authn_unavailable(rv, "database");
 		return -1;
 	}
 	log_sanitize(shown, sizeof(shown), rv->cluster);
-	if (!rv->cl.found) {
+	if (rv->cl == NULL) {
 		log_info("audit: authn cluster %s: refused (no such cluster)", shown);
 		return req_fail(r, 404, "cluster not found");
 	}
-	if (!req_client_cert_allowed(r, rv->cl.client_cn)) {
+	if (!req_client_cert_allowed(r, rv->cl->client_cn)) {
 		char subject[256];
 		const char *verify = req_param(r, "SSL_CLIENT_VERIFY");
 		log_sanitize(subject, sizeof(subject),
@@ -387,7 +330,7 @@ authn_path_cluster(struct authn_review *rv)
 		log_info("audit: authn cluster %s: refused: client certificate "
 		    "%s, subject %s (the cluster wants CN %s)", shown,
 		    verify != NULL && verify[0] != '\0' ? verify : "NONE",
-		    subject, rv->cl.client_cn);
+		    subject, rv->cl->client_cn);
 		return req_fail(r, 403, "this cluster's webhook needs its API "
 		    "server's client certificate");
 	}
@@ -450,18 +393,117 @@ authn_parse_review(struct authn_review *rv, yajl_val *tree, const char **token)
 	return 0;
 }
 
+/* The token's row, and whether it may be used here: unknown, revoked,
+ * expired, or scoped to other clusters are refusals. Returns 0 when the
+ * review goes on, -1 when it was answered. */
+static int
+authn_check_token(struct authn_review *rv, const char *token, int64_t now)
+{
+	struct req *r = rv->r;
+	size_t len = strlen(token);
+	bool in = false;
+	int64_t t0;
+	int rc;
+
+	if (len > AUTHN_TOKEN_MAX) {
+		authn_deny(rv, COUNTERS_AUTHN_UNKNOWN, "token too long");
+		return -1;
+	}
+	t0 = ktime_mono_us();
+	rc = store_token_find(r->ctx->db, r->ctx->secrets->token_keys, token,
+	    len, &rv->tok, &rv->found);
+	rv->db_us += ktime_since_us(t0);
+	if (rc < 0) {
+		authn_unavailable(rv, "database");
+		return -1;
+	}
+	if (!rv->found) {
+		authn_deny(rv, COUNTERS_AUTHN_UNKNOWN, NULL);
+		return -1;
+	}
+	if (rv->tok.revoked) {
+		authn_deny(rv, COUNTERS_AUTHN_REVOKED, NULL);
+		return -1;
+	}
+	if (rv->tok.expiry_us <= now) {
+		authn_deny(rv, COUNTERS_AUTHN_EXPIRED, NULL);
+		return -1;
+	}
+	if (!rv->tok.scoped)
+		return 0;
+	/* A scoped token is valid on its clusters' paths only: not on the
+	 * global ones, which no cluster binds. */
+	if (rv->cl != NULL) {
+		t0 = ktime_mono_us();
+		rc = store_token_in_cluster(r->ctx->db, rv->tok.id, rv->cl->id,
+		    &in);
+		rv->db_us += ktime_since_us(t0);
+		if (rc < 0) {
+			authn_unavailable(rv, "database");
+			return -1;
+		}
+	}
+	if (!in) {
+		authn_deny(rv, COUNTERS_AUTHN_WRONG_CLUSTER, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* The user, from the directory (or this worker's cache of it): exactly one
+ * entry, or a refusal. Returns 0 with *U (borrowed from the cache), or -1
+ * when the review was answered. */
+static int
+authn_directory_user(struct authn_review *rv, const struct directory_user **u)
+{
+	struct req *r = rv->r;
+	size_t nentries;
+	int rc;
+
+	rv->asked_ldap = true;
+	rc = directory_lookup_cached(r->ctx->dir, rv->tok.username,
+	    rv->tok.username_len, u, &nentries);
+	directory_get_stats(r->ctx->dir, &rv->ldap);
+	if (rc < 0) {
+		authn_unavailable(rv, "ldap");
+		return -1;
+	}
+	if (nentries == 0) {
+		authn_deny(rv, COUNTERS_AUTHN_NOT_IN_DIRECTORY, NULL);
+		return -1;
+	}
+	if (nentries > 1) {
+		authn_deny(rv, COUNTERS_AUTHN_AMBIGUOUS, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Record the token's use: at most one write per token and STORE_TOUCH_US,
+ * since the webhook is hot. A failure is only logged. */
+static void
+authn_touch(struct authn_review *rv, int64_t now)
+{
+	int64_t t0;
+
+	if (rv->tok.last_used_us != 0 &&
+	    now - rv->tok.last_used_us < STORE_TOUCH_US)
+		return;
+	t0 = ktime_mono_us();
+	if (store_token_touch(rv->r->ctx->db, rv->tok.id, now) < 0)
+		log_warnx("authn: token %s: cannot record its use "
+		    "(last_used_at)", rv->tok.id);
+	rv->db_us += ktime_since_us(t0);
+}
+
 void
 authn_token_review(struct req *r)
 {
-	const struct crypto_keyring *ring = r->ctx->secrets->token_keys;
 	struct authn_review rv = { .r = r, .api_version = AUTHN_V1BETA1 };
 	const struct directory_user *u = NULL;
-	int64_t t0;
 	yajl_val tree = NULL;
 	const char *token;
-	size_t i, token_len, nentries;
 	int64_t now;
-	int rc;
 
 	if (authn_path_cluster(&rv) < 0)
 		goto done;
@@ -473,94 +515,11 @@ authn_token_review(struct req *r)
 		authn_deny(&rv, COUNTERS_AUTHN_NO_TOKEN, NULL);
 		goto done;
 	}
-	token_len = strlen(token);
-	if (ring == NULL || ring->n == 0) {
-		log_warnx("authn: no token key loaded");
-		req_fail(r, 500, "internal error");
-		goto done;
-	}
-	if (token_len > AUTHN_TOKEN_MAX) {
-		authn_deny(&rv, COUNTERS_AUTHN_UNKNOWN, "token too long");
-		goto done;
-	}
-	for (i = 0; i < ring->n; i++)
-		if (crypto_token_hmac(&ring->v[i], token, token_len,
-		    rv.hmacs[i]) < 0) {
-			req_fail(r, 500, "internal error");
-			goto done;
-		}
-	rv.nhmacs = ring->n;
-	crypto_fingerprint(rv.hmacs[ring->n - 1], rv.fingerprint);
-
-	t0 = ktime_mono_us();
-	rc = store_token_find_by_hmac(r->ctx->db,
-	    (const unsigned char (*)[CRYPTO_SHA256_LEN])rv.hmacs, rv.nhmacs,
-	    authn_token_row, &rv);
-	rv.db_us += ktime_since_us(t0);
-	if (rc < 0) {
-		authn_unavailable(&rv, "database");
-		goto done;
-	}
 	now = ktime_now_us();
-	if (!rv.found) {
-		authn_deny(&rv, COUNTERS_AUTHN_UNKNOWN, NULL);
+	if (authn_check_token(&rv, token, now) < 0 ||
+	    authn_directory_user(&rv, &u) < 0)
 		goto done;
-	}
-	if (rv.tok.revoked) {
-		authn_deny(&rv, COUNTERS_AUTHN_REVOKED, NULL);
-		goto done;
-	}
-	if (rv.tok.expiry_us <= now) {
-		authn_deny(&rv, COUNTERS_AUTHN_EXPIRED, NULL);
-		goto done;
-	}
-	/* A scoped token is valid on its clusters' paths only: not on the
-	 * global ones, which no cluster binds. */
-	if (rv.tok.scoped) {
-		bool in = false;
-		if (rv.cluster != NULL) {
-			t0 = ktime_mono_us();
-			rc = store_token_in_cluster(r->ctx->db, rv.tok.id,
-			    rv.cl.id, &in);
-			rv.db_us += ktime_since_us(t0);
-			if (rc < 0) {
-				authn_unavailable(&rv, "database");
-				goto done;
-			}
-		}
-		if (!in) {
-			authn_deny(&rv, COUNTERS_AUTHN_WRONG_CLUSTER,
-			    NULL);
-			goto done;
-		}
-	}
-
-	rv.asked_ldap = true;
-	rc = directory_lookup_cached(r->ctx->dir, rv.username,
-	    strlen(rv.username), &u, &nentries);
-	directory_get_stats(r->ctx->dir, &rv.ldap);
-	if (rc < 0) {
-		authn_unavailable(&rv, "ldap");
-		goto done;
-	}
-	if (nentries == 0) {
-		authn_deny(&rv, COUNTERS_AUTHN_NOT_IN_DIRECTORY,
-		    NULL);
-		goto done;
-	}
-	if (nentries > 1) {
-		authn_deny(&rv, COUNTERS_AUTHN_AMBIGUOUS, NULL);
-		goto done;
-	}
-
-	/* At most one write per token and STORE_TOUCH_US: the webhook is hot. */
-	if (rv.tok.last_used_us == 0 || now - rv.tok.last_used_us >= STORE_TOUCH_US) {
-		t0 = ktime_mono_us();
-		if (store_token_touch(r->ctx->db, rv.tok.id, now) < 0)
-			log_warnx("authn: token %s: cannot record its use "
-			    "(last_used_at)", rv.tok.id);
-		rv.db_us += ktime_since_us(t0);
-	}
+	authn_touch(&rv, now);
 	authn_allow(&rv, u);
 done:
 	/* Refused before any decision: a body that is no TokenReview, an
@@ -637,21 +596,6 @@ authn_login_name_ok(const char *name)
 	return true;
 }
 
-struct authn_local_user {
-	bool found;
-	char id[STORE_ID_LEN + 1];
-};
-
-static int
-authn_local_user_row(void *ctx, const struct store_user *u)
-{
-	struct authn_local_user *lu = ctx;
-
-	lu->found = true;
-	snprintf(lu->id, sizeof(lu->id), "%s", u->id);
-	return 0;
-}
-
 /* Login tokens beyond login.max_tokens (newest first: skip KEEP). */
 struct authn_trim {
 	int keep;
@@ -704,30 +648,20 @@ fail:
 	free(t.ids);
 }
 
-static void
-authn_login_db_fail(struct req *r)
-{
-	req_fail(r, db_error(r->ctx->db) == DB_ERR_UNAVAILABLE ? 503 : 500,
-	    db_error(r->ctx->db) == DB_ERR_UNAVAILABLE ?
-	    "database unavailable" : "internal error");
-}
-
 /* The local user named ID: found, or made with login.auto_create. */
 static int
 authn_login_local_user(struct req *r, const char *id, char out[STORE_ID_LEN + 1],
     const char *shown)
 {
-	struct authn_local_user lu = { 0 };
-	struct store_user nu = { .id = "" };
+	struct store_user u;
+	bool found;
 	int attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (store_user_list(r->ctx->db, id, authn_local_user_row, &lu) < 0) {
-			authn_login_db_fail(r);
-			return -1;
-		}
-		if (lu.found) {
-			memcpy(out, lu.id, sizeof(lu.id));
+		if (store_user_find(r->ctx->db, id, &u, &found) < 0)
+			return req_fail_db(r);
+		if (found) {
+			memcpy(out, u.id, sizeof(u.id));
 			return 0;
 		}
 		if (!r->ctx->conf->login.auto_create) {
@@ -736,19 +670,18 @@ authn_login_local_user(struct req *r, const char *id, char out[STORE_ID_LEN + 1]
 			return req_fail(r, 403, "no account here for this user: "
 			    "ask an administrator to create it");
 		}
-		nu.username = id;
-		nu.username_len = strlen(id);
-		if (store_user_create(r->ctx->db, &nu) == 0) {
+		u = (struct store_user){ .id = "" };
+		u.username_len = strlen(id);
+		memcpy(u.username, id, u.username_len + 1);
+		if (store_user_create(r->ctx->db, &u) == 0) {
 			log_info("audit: login: created user %s (username %s)",
-			    nu.id, shown);
-			memcpy(out, nu.id, sizeof(nu.id));
+			    u.id, shown);
+			memcpy(out, u.id, sizeof(u.id));
 			return 0;
 		}
 		/* Made by a concurrent login: look again. */
-		if (db_error(r->ctx->db) != DB_ERR_DUPLICATE) {
-			authn_login_db_fail(r);
-			return -1;
-		}
+		if (db_error(r->ctx->db) != DB_ERR_DUPLICATE)
+			return req_fail_db(r);
 	}
 	return req_fail(r, 500, "internal error");
 }
@@ -840,7 +773,7 @@ authn_login(struct req *r)
 	in.created_us = now;
 	if (store_token_create(r->ctx->db, r->ctx->secrets->token_keys,
 	    conf->tokens.reveal, &in, &out, &missing) < 0) {
-		authn_login_db_fail(r);
+		req_fail_db(r);
 		goto done;
 	}
 	authn_login_trim(r, user_id, now);
@@ -875,36 +808,12 @@ done:
 	directory_user_free(u);
 }
 
-struct authn_logout {
-	const struct crypto_keyring *ring;
-	unsigned char hmacs[CRYPTO_KEYRING_MAX][CRYPTO_SHA256_LEN];
-	bool found;
-	struct store_token_auth tok;
-};
-
-static int
-authn_logout_row(void *ctx, const struct store_token_auth *t)
-{
-	struct authn_logout *lo = ctx;
-	size_t i;
-
-	for (i = 0; i < lo->ring->n && !lo->found; i++)
-		if (lo->ring->v[i].id == t->key_id &&
-		    crypto_equal(lo->hmacs[i], t->token_hmac, CRYPTO_SHA256_LEN)) {
-			lo->found = true;
-			lo->tok = *t;
-			lo->tok.username = NULL;
-		}
-	return 0;
-}
-
 void
 authn_logout(struct req *r)
 {
-	struct authn_logout lo = { .ring = r->ctx->secrets->token_keys };
 	const char *h = req_param(r, "HTTP_AUTHORIZATION"), *token;
-	char fingerprint[9];
-	size_t i, len;
+	struct store_token_auth tok;
+	size_t len;
 	bool found;
 	yajl_gen g;
 
@@ -919,36 +828,27 @@ authn_logout(struct req *r)
 		req_fail(r, 401, "invalid token");
 		return;
 	}
-	for (i = 0; i < lo.ring->n; i++)
-		if (crypto_token_hmac(&lo.ring->v[i], token, len, lo.hmacs[i]) < 0) {
-			req_fail(r, 500, "internal error");
-			goto done;
-		}
-	crypto_fingerprint(lo.hmacs[lo.ring->n - 1], fingerprint);
-	if (store_token_find_by_hmac(r->ctx->db,
-	    (const unsigned char (*)[CRYPTO_SHA256_LEN])lo.hmacs, lo.ring->n,
-	    authn_logout_row, &lo) < 0) {
-		authn_login_db_fail(r);
-		goto done;
+	if (store_token_find(r->ctx->db, r->ctx->secrets->token_keys, token, len,
+	    &tok, &found) < 0) {
+		req_fail_db(r);
+		return;
 	}
-	if (!lo.found || lo.tok.revoked || lo.tok.expiry_us <= ktime_now_us()) {
+	if (!found || tok.revoked || tok.expiry_us <= ktime_now_us()) {
 		log_info("audit: logout refused: token %s%s %s",
-		    lo.found ? "" : "fp:", lo.found ? lo.tok.id : fingerprint,
-		    !lo.found ? "unknown" : lo.tok.revoked ? "revoked" : "expired");
+		    found ? "" : "fp:", found ? tok.id : tok.fingerprint,
+		    !found ? "unknown" : tok.revoked ? "revoked" : "expired");
 		req_fail(r, 401, "invalid token");
-		goto done;
+		return;
 	}
-	if (store_token_revoke(r->ctx->db, lo.tok.id, &found) < 0) {
-		authn_login_db_fail(r);
-		goto done;
+	if (store_token_revoke(r->ctx->db, tok.id, &found) < 0) {
+		req_fail_db(r);
+		return;
 	}
-	log_info("audit: logout: token %s of user %s revoked", lo.tok.id,
-	    lo.tok.user_id);
+	log_info("audit: logout: token %s of user %s revoked", tok.id,
+	    tok.user_id);
 	g = req_json(r);
 	yajl_gen_map_open(g);
-	json_gen_str(g, "id", lo.tok.id);
+	json_gen_str(g, "id", tok.id);
 	yajl_gen_map_close(g);
 	req_send_json(r, 200);
-done:
-	OPENSSL_cleanse(lo.hmacs, sizeof(lo.hmacs));
 }

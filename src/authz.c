@@ -306,7 +306,7 @@ authz_rebuild(struct ctx *w, long long generation)
 		if (authz_load_push(&l, (struct policy_rule *)authz_file_rule(i)) < 0)
 			goto out;
 	l.nfile = l.n;
-	if (store_policy_list(w->db, 0, authz_load_row, &l, NULL) < 0 ||
+	if (store_policy_list(w->db, authz_load_row, &l) < 0 ||
 	    store_cluster_names(w->db, authz_names_add, &clusters) < 0) {
 		log_warnx("authorization: cannot read the rules; answering with "
 		    "the %s", cache->set != NULL ? "cached ones" :
@@ -397,20 +397,20 @@ static enum authz_cluster
 authz_cluster_check(struct ctx *w, const char *name, const char **client_cn)
 {
 	struct authz_cache *cache = authz_cache_of(w);
-	bool found = false;
-	char *cn = NULL;
+	struct store_cluster *c;
 
 	*client_cn = authz_names_client_cn(&cache->clusters, name);
 	if (*client_cn != NULL)
 		return AUTHZ_CLUSTER_KNOWN;
-	if (store_cluster_find(w->db, name, &found, &cn) < 0)
+	if (store_cluster_get(w->db, name, NULL, &c) < 0)
 		return AUTHZ_CLUSTER_UNCHECKED;
-	if (!found)
+	if (c == NULL)
 		return AUTHZ_CLUSTER_UNKNOWN;
-	if (authz_names_add(&cache->clusters, name, cn) == 0)
+	if (authz_names_add(&cache->clusters, name,
+	    c->client_cn != NULL ? c->client_cn : "") == 0)
 		qsort(cache->clusters.v, cache->clusters.n,
 		    sizeof(*cache->clusters.v), authz_name_cmp);
-	free(cn);
+	free(c);
 	*client_cn = authz_names_client_cn(&cache->clusters, name);
 	return *client_cn != NULL ? AUTHZ_CLUSTER_KNOWN : AUTHZ_CLUSTER_UNCHECKED;
 }

@@ -21,7 +21,6 @@
 
 #define DB_MAX_STMTS 64
 #define DB_MAX_PARAMS 16
-#define DB_MAX_COLS 16
 /* A connection idle longer than this is pinged before it is trusted with
  * a statement that cannot be retried: the server may have restarted. */
 #define DB_IDLE_PING_US 1000000LL
@@ -374,20 +373,88 @@ db_bind_params(struct db_exec *x, const struct db_val *params, size_t n)
 	}
 }
 
-/* Fetch every row of STMT's stored result into FN. */
-static int
-db_fetch(struct db *db, const struct db_stmt_def *def, MYSQL_STMT *stmt,
-    const enum db_type *cols, size_t ncols, db_row_fn fn, void *ctx)
-{
+/* Where one row of a result lands: a buffer per column. */
+struct db_fetch_bufs {
 	MYSQL_BIND bind[DB_MAX_COLS];
 	MYSQL_TIME times[DB_MAX_COLS];
 	long long nums[DB_MAX_COLS];
 	my_bool nulls[DB_MAX_COLS];
 	unsigned long lengths[DB_MAX_COLS];
-	char *bufs[DB_MAX_COLS] = { 0 };
+	char *text[DB_MAX_COLS];        /* malloc'd, for STR and BIN */
+};
+
+/* Bind NCOLS columns of the types COLS to F's buffers. FIELDS give the
+ * longest value of each (known: the result is stored and
+ * STMT_ATTR_UPDATE_MAX_LENGTH is set). */
+static void
+db_fetch_bind(struct db_fetch_bufs *f, const MYSQL_FIELD *fields,
+    const enum db_type *cols, size_t ncols)
+{
+	size_t i;
+
+	memset(f->bind, 0, sizeof(f->bind));
+	for (i = 0; i < ncols; i++) {
+		MYSQL_BIND *b = &f->bind[i];
+
+		b->is_null = &f->nulls[i];
+		b->length = &f->lengths[i];
+		switch (cols[i]) {
+		case DB_T_STR:
+		case DB_T_BIN:
+			if ((f->text[i] = malloc(fields[i].max_length + 1)) == NULL)
+				fatal("malloc");
+			b->buffer_type = MYSQL_TYPE_BLOB;
+			b->buffer = f->text[i];
+			b->buffer_length = fields[i].max_length + 1;
+			break;
+		case DB_T_INT:
+			b->buffer_type = MYSQL_TYPE_LONGLONG;
+			b->buffer = &f->nums[i];
+			break;
+		case DB_T_TIME:
+			b->buffer_type = MYSQL_TYPE_DATETIME;
+			b->buffer = &f->times[i];
+			break;
+		}
+	}
+}
+
+/* The row just fetched into F, as NCOLS values (borrowing F's buffers). */
+static void
+db_fetch_values(struct db_fetch_bufs *f, const enum db_type *cols,
+    size_t ncols, struct db_val *vals)
+{
+	size_t i;
+
+	for (i = 0; i < ncols; i++) {
+		vals[i] = (struct db_val){ .type = cols[i], .null = f->nulls[i] };
+		if (f->nulls[i])
+			continue;
+		switch (cols[i]) {
+		case DB_T_STR:
+		case DB_T_BIN:
+			f->text[i][f->lengths[i]] = '\0';
+			vals[i].str = f->text[i];
+			vals[i].len = f->lengths[i];
+			break;
+		case DB_T_INT:
+			vals[i].num = f->nums[i];
+			break;
+		case DB_T_TIME:
+			vals[i].num = db_time_from_mysql(&f->times[i]);
+			break;
+		}
+	}
+}
+
+/* Fetch every row of STMT's stored result into FN. */
+static int
+db_fetch(struct db *db, const struct db_stmt_def *def, MYSQL_STMT *stmt,
+    const enum db_type *cols, size_t ncols, db_row_fn fn, void *ctx)
+{
+	struct db_fetch_bufs f = { .text = { 0 } };
 	struct db_val vals[DB_MAX_COLS];
 	MYSQL_RES *meta = mysql_stmt_result_metadata(stmt);
-	MYSQL_FIELD *fields;
 	size_t i;
 	int rc = -1, st;
 
@@ -396,59 +463,15 @@ db_fetch(struct db *db, const struct db_stmt_def *def, MYSQL_STMT *stmt,
 		db->error = DB_ERR_OTHER;
 		goto done;
 	}
-	fields = mysql_fetch_fields(meta);
-	memset(bind, 0, sizeof(bind));
-	for (i = 0; i < ncols; i++) {
-		bind[i].is_null = &nulls[i];
-		bind[i].length = &lengths[i];
-		switch (cols[i]) {
-		case DB_T_STR:
-		case DB_T_BIN:
-			/* max_length is known: the result is stored and
-			 * STMT_ATTR_UPDATE_MAX_LENGTH is set. */
-			bufs[i] = malloc(fields[i].max_length + 1);
-			if (bufs[i] == NULL)
-				fatal("malloc");
-			bind[i].buffer_type = MYSQL_TYPE_BLOB;
-			bind[i].buffer = bufs[i];
-			bind[i].buffer_length = fields[i].max_length + 1;
-			break;
-		case DB_T_INT:
-			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
-			bind[i].buffer = &nums[i];
-			break;
-		case DB_T_TIME:
-			bind[i].buffer_type = MYSQL_TYPE_DATETIME;
-			bind[i].buffer = &times[i];
-			break;
-		}
-	}
-	if (mysql_stmt_bind_result(stmt, bind) != 0) {
+	db_fetch_bind(&f, mysql_fetch_fields(meta), cols, ncols);
+	if (mysql_stmt_bind_result(stmt, f.bind) != 0) {
 		log_warnx("database: %s: bind result: %s", def->name,
 		    mysql_stmt_error(stmt));
 		db->error = DB_ERR_OTHER;
 		goto done;
 	}
 	while ((st = mysql_stmt_fetch(stmt)) == 0) {
-		for (i = 0; i < ncols; i++) {
-			vals[i] = (struct db_val){ .type = cols[i], .null = nulls[i] };
-			if (nulls[i])
-				continue;
-			switch (cols[i]) {
-			case DB_T_STR:
-			case DB_T_BIN:
-				bufs[i][lengths[i]] = '\0';
-				vals[i].str = bufs[i];
-				vals[i].len = lengths[i];
-				break;
-			case DB_T_INT:
-				vals[i].num = nums[i];
-				break;
-			case DB_T_TIME:
-				vals[i].num = db_time_from_mysql(&times[i]);
-				break;
-			}
-		}
+		db_fetch_values(&f, cols, ncols, vals);
 		if (fn != NULL && fn(ctx, vals, ncols) < 0) {
 			db->error = DB_ERR_OTHER;
 			goto done;
@@ -463,7 +486,7 @@ db_fetch(struct db *db, const struct db_stmt_def *def, MYSQL_STMT *stmt,
 	rc = 0;
 done:
 	for (i = 0; i < ncols && i < DB_MAX_COLS; i++)
-		free(bufs[i]);
+		free(f.text[i]);
 	if (meta != NULL)
 		mysql_free_result(meta);
 	mysql_stmt_free_result(stmt);
@@ -540,6 +563,59 @@ db_run(struct db *db, const struct db_stmt_def *def,
 			    stmt != NULL ? mysql_stmt_error(stmt) : "prepare failed", e);
 		return -1;
 	}
+}
+
+/* db_get(): the first row, copied into a struct db_row. */
+static int
+db_row_copy(void *ctx, const struct db_val *cols, size_t ncols)
+{
+	struct db_row *row = ctx;
+	size_t i, text = 0;
+	char *p;
+
+	if (row->found)
+		return 0;
+	for (i = 0; i < ncols; i++)
+		if (!cols[i].null && (cols[i].type == DB_T_STR ||
+		    cols[i].type == DB_T_BIN))
+			text += cols[i].len + 1;
+	if (text > 0 && (row->text = malloc(text)) == NULL)
+		fatal("malloc");
+	p = row->text;
+	for (i = 0; i < ncols; i++) {
+		row->col[i] = cols[i];
+		if (cols[i].null || (cols[i].type != DB_T_STR &&
+		    cols[i].type != DB_T_BIN))
+			continue;
+		memcpy(p, cols[i].str, cols[i].len + 1);
+		row->col[i].str = p;
+		p += cols[i].len + 1;
+	}
+	row->found = true;
+	return 0;
+}
+
+int
+db_get(struct db *db, const struct db_stmt_def *def,
+    const struct db_val *params, size_t nparams,
+    const enum db_type *cols, size_t ncols, struct db_row *row)
+{
+	*row = (struct db_row){ .found = false };
+	if (ncols > DB_MAX_COLS)
+		fatalx("db_get: %s: more than %d columns", def->name, DB_MAX_COLS);
+	if (db_run(db, def, params, nparams, cols, ncols, db_row_copy, row,
+	    NULL) < 0) {
+		db_row_cleanup(row);
+		return -1;
+	}
+	return 0;
+}
+
+void
+db_row_cleanup(struct db_row *row)
+{
+	free(row->text);
+	*row = (struct db_row){ .found = false };
 }
 
 int

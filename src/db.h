@@ -124,6 +124,24 @@ int db_run(struct db *db, const struct db_stmt_def *def,
     const enum db_type *cols, size_t ncols, db_row_fn fn, void *ctx,
     unsigned long long *affected);
 
+/* One row, for a query that answers at most one: its columns copied
+ * (strings in one allocation the row owns). */
+#define DB_MAX_COLS 16
+struct db_row {
+	bool found;                     /* false: the query answered no row */
+	struct db_val col[DB_MAX_COLS];
+	char *text;                     /* the string columns' bytes */
+};
+
+/* Run DEF with PARAMS and keep the first row of its answer in *ROW (the
+ * columns fetched as COLS/NCOLS; ROW->found false when there was none).
+ * Returns 0 (free with db_row_cleanup, also when nothing was found) or -1
+ * as db_run(). */
+int db_get(struct db *db, const struct db_stmt_def *def,
+    const struct db_val *params, size_t nparams,
+    const enum db_type *cols, size_t ncols, struct db_row *row);
+void db_row_cleanup(struct db_row *row);
+
 /* Transactions. db_begin() opens the connection if needed (a dead one is
  * re-opened: nothing has run yet); inside, db_run() never retries after a
  * lost connection. db_rollback() never fails (a lost connection rolls back

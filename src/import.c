@@ -437,22 +437,6 @@ import_str(yajl_val obj, const char *key)
 	return s != NULL ? s : "";
 }
 
-struct import_user_probe {
-	bool found;
-	bool same;
-	const char *username;
-};
-
-static int
-import_user_probe_row(void *ctx, const struct store_user *u)
-{
-	struct import_user_probe *p = ctx;
-	p->found = true;
-	p->same = u->username_len == strlen(p->username) &&
-	    memcmp(u->username, p->username, u->username_len) == 0;
-	return 0;
-}
-
 static void
 import_users(struct db *db, yajl_val list, struct import_counts *n)
 {
@@ -460,7 +444,7 @@ import_users(struct db *db, yajl_val list, struct import_counts *n)
 
 	for (i = 0; i < list->u.array.len; i++) {
 		yajl_val v = list->u.array.values[i];
-		struct store_user u = { .id = "" };
+		struct store_user u = { .id = "" }, here;
 		const char *username = json_string(json_get(v, "username"));
 		char shown[128];
 		bool found;
@@ -472,13 +456,12 @@ import_users(struct db *db, yajl_val list, struct import_counts *n)
 			continue;
 		}
 		log_sanitize(shown, sizeof(shown), username);
-		struct import_user_probe probe = { .username = username };
-		if (store_user_get(db, u.id, import_user_probe_row, &probe, &found) < 0) {
+		if (store_user_get(db, u.id, &here, &found) < 0) {
 			n->failed++;
 			continue;
 		}
 		if (found) {
-			if (probe.same) {
+			if (strcmp(here.username, username) == 0) {
 				n->unchanged++;
 			} else {
 				log_warnx("import: user %s exists here with another "
@@ -487,8 +470,8 @@ import_users(struct db *db, yajl_val list, struct import_counts *n)
 			}
 			continue;
 		}
-		u.username = username;
 		u.username_len = strlen(username);
+		memcpy(u.username, username, u.username_len + 1);
 		if (store_user_create(db, &u) < 0) {
 			if (db_error(db) == DB_ERR_DUPLICATE)
 				log_warnx("import: user %s: username %s exists here "
@@ -501,13 +484,6 @@ import_users(struct db *db, yajl_val list, struct import_counts *n)
 	}
 }
 
-static int
-import_cluster_probe_row(void *ctx, const struct store_cluster *c)
-{
-	*(bool *)ctx = true;
-	return 0;
-}
-
 static void
 import_clusters(struct db *db, yajl_val list, struct import_counts *n)
 {
@@ -515,10 +491,9 @@ import_clusters(struct db *db, yajl_val list, struct import_counts *n)
 
 	for (i = 0; i < list->u.array.len; i++) {
 		yajl_val v = list->u.array.values[i];
-		struct store_cluster c = { .id = "" };
+		struct store_cluster c = { .id = "" }, *here;
 		const char *created = json_string(json_get(v, "created"));
 		char shown[128];
-		bool found = false;
 
 		c.name = json_string(json_get(v, "name"));
 		if (import_id(v, "id", c.id) < 0 || c.name == NULL ||
@@ -528,12 +503,12 @@ import_clusters(struct db *db, yajl_val list, struct import_counts *n)
 			continue;
 		}
 		log_sanitize(shown, sizeof(shown), c.name);
-		if (store_cluster_list(db, NULL, c.id, import_cluster_probe_row,
-		    &found) < 0) {
+		if (store_cluster_get(db, NULL, c.id, &here) < 0) {
 			n->failed++;
 			continue;
 		}
-		if (found) {
+		if (here != NULL) {
+			free(here);
 			n->unchanged++;
 			continue;
 		}

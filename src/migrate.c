@@ -182,21 +182,19 @@ migrate_open(struct migrate *m, const struct conf *conf, const char *password)
 }
 
 static int
-migrate_int_row(void *ctx, const struct db_val *cols, size_t ncols)
-{
-	long long *out = ctx;
-	*out = cols[0].null ? -2 : cols[0].num;
-	return 0;
-}
-
-static int
 migrate_lock(struct migrate *m)
 {
 	struct db_val p[2] = { db_str(m->lock_name), db_int(MIGRATE_LOCK_WAIT_S) };
+	struct db_row row;
 	long long got = -2;
 
-	if (db_run(m->db, &migrate_get_lock, p, 2, (enum db_type[]){ DB_T_INT }, 1,
-	    migrate_int_row, &got, NULL) < 0 || got != 1) {
+	if (db_get(m->db, &migrate_get_lock, p, 2, (enum db_type[]){ DB_T_INT }, 1,
+	    &row) == 0) {
+		if (row.found && !row.col[0].null)
+			got = row.col[0].num;
+		db_row_cleanup(&row);
+	}
+	if (got != 1) {
 		log_warnx("migrations: cannot take the lock %s%s; on Galera (which "
 		    "refuses GET_LOCK) set database.migrate_on_start: false and run "
 		    "`kubernetes-auth migrate up` from one host", m->lock_name,

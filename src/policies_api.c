@@ -48,7 +48,7 @@ policies_api_target(struct req *r, struct policies_api_target *t)
 	if (len > STORE_POLICY_NAME_MAX)
 		return req_fail(r, 404, "policy not found");
 	if (store_policy_find_name(r->ctx->db, p, &t->id, &found) < 0) {
-		admin_db_fail(r);
+		req_fail_db(r);
 		return -1;
 	}
 	if (!found)
@@ -87,8 +87,8 @@ policies_api_list(struct req *r)
 		return;
 	g = req_json(r);
 	yajl_gen_array_open(g);
-	if (store_policy_list(r->ctx->db, 0, policies_api_gen_row, g, NULL) < 0) {
-		admin_db_fail(r);
+	if (store_policy_list(r->ctx->db, policies_api_gen_row, g) < 0) {
+		req_fail_db(r);
 		return;
 	}
 	/* The file's rules, without an id: that is how they are told apart. */
@@ -102,7 +102,8 @@ void
 policies_api_get(struct req *r)
 {
 	struct policies_api_target t;
-	bool found;
+	char *text;
+	size_t len;
 
 	if (admin_auth(r) == NULL || policies_api_target(r, &t) < 0)
 		return;
@@ -111,15 +112,16 @@ policies_api_get(struct req *r)
 		req_send_json(r, 200);
 		return;
 	}
-	if (store_policy_list(r->ctx->db, t.id, policies_api_gen_row,
-	    req_json(r), &found) < 0) {
-		admin_db_fail(r);
+	if (store_policy_get(r->ctx->db, t.id, &text, &len) < 0) {
+		req_fail_db(r);
 		return;
 	}
-	if (!found) {
+	if (text == NULL) {
 		req_fail(r, 404, "policy not found");
 		return;
 	}
+	policies_api_gen_row(req_json(r), t.id, text, len);
+	free(text);
 	req_send_json(r, 200);
 }
 
@@ -161,7 +163,7 @@ policies_api_store_fail(struct req *r, const struct policy_rule *rule,
 	} else if (db_error(r->ctx->db) == DB_ERR_DUPLICATE) {
 		req_fail(r, 409, "a policy with this name exists");
 	} else {
-		admin_db_fail(r);
+		req_fail_db(r);
 	}
 }
 
@@ -260,7 +262,7 @@ policies_api_delete(struct req *r)
 		return;
 	}
 	if (store_policy_delete(r->ctx->db, t.id, &found) < 0) {
-		admin_db_fail(r);
+		req_fail_db(r);
 		return;
 	}
 	if (!found) {

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
+#include "db.h"
 #include "directory.h"
 #include "hex.h"
 #include "ktime.h"
@@ -94,6 +96,21 @@ req_client_cert_allowed(const struct req *r, const char *client_cn)
 	if (verify == NULL || strcmp(verify, "SUCCESS") != 0 || subject == NULL)
 		return false;
 	return directory_dn_single_cn(subject, client_cn);
+}
+
+int
+req_fail_db(struct req *r)
+{
+	switch (db_error(r->ctx->db)) {
+	case DB_ERR_UNAVAILABLE:
+		return req_fail(r, 503, "database unavailable");
+	case DB_ERR_DEADLOCK:
+		/* Retried inside already (db_transaction()): a client may
+		 * try again. */
+		return req_fail(r, 503, "database busy, try again");
+	default:
+		return req_fail(r, 500, "internal error");
+	}
 }
 
 int

@@ -77,6 +77,13 @@ char *req_percent_decode(const char *s, size_t len, bool plus_is_space);
 int req_fail(struct req *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Fail R after a database call failed, by db_error() of its connection:
+ * 503 when the database is unreachable or busy (deadlock or lock wait
+ * that survived the retries), 500 otherwise. The one mapping from
+ * database errors to HTTP; callers handle the errors they can explain
+ * (duplicate, still referenced) first. Returns -1. */
+int req_fail_db(struct req *r);
+
 /* The generator for the JSON answer (created on first use). */
 yajl_gen req_json(struct req *r);
 

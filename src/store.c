@@ -42,22 +42,31 @@ static const struct db_stmt_def store_user_delete_id = {
 
 static const enum db_type store_user_cols[] = { DB_T_STR, DB_T_BIN, DB_T_TIME };
 
+/* A users row (id, username, created_at) as a struct store_user. */
+static void
+store_user_from_row(const struct db_val *c, struct store_user *u)
+{
+	*u = (struct store_user){ .created_us = c[2].num };
+	snprintf(u->id, sizeof(u->id), "%s", c[0].str);
+	u->username_len = c[1].len < STORE_USERNAME_MAX ? c[1].len :
+	    STORE_USERNAME_MAX;
+	memcpy(u->username, c[1].str, u->username_len);
+	u->username[u->username_len] = '\0';
+}
+
 struct store_user_walk {
 	store_user_fn fn;
 	void *ctx;
-	bool found;
 };
 
 static int
 store_user_row(void *ctx, const struct db_val *c, size_t n)
 {
 	struct store_user_walk *w = ctx;
-	struct store_user u = { .username = c[1].str, .username_len = c[1].len,
-	    .created_us = c[2].num };
+	struct store_user u;
 
-	snprintf(u.id, sizeof(u.id), "%s", c[0].str);
-	w->found = true;
-	return w->fn != NULL ? w->fn(w->ctx, &u) : 0;
+	store_user_from_row(c, &u);
+	return w->fn(w->ctx, &u);
 }
 
 int
@@ -75,7 +84,7 @@ store_user_create(struct db *db, struct store_user *u)
 int
 store_user_list(struct db *db, const char *username, store_user_fn fn, void *ctx)
 {
-	struct store_user_walk w = { fn, ctx, false };
+	struct store_user_walk w = { fn, ctx };
 	struct db_val p = username != NULL ? db_bin(username, strlen(username)) :
 	    db_null(DB_T_BIN);
 
@@ -84,19 +93,35 @@ store_user_list(struct db *db, const char *username, store_user_fn fn, void *ctx
 	    store_user_cols, 3, store_user_row, &w, NULL);
 }
 
-int
-store_user_get(struct db *db, const char *id, store_user_fn fn, void *ctx,
-    bool *found)
+/* The one user DEF finds with KEY. */
+static int
+store_user_one(struct db *db, const struct db_stmt_def *def, struct db_val key,
+    struct store_user *u, bool *found)
 {
-	struct store_user_walk w = { fn, ctx, false };
-	struct db_val p = db_str(id);
+	struct db_row row;
 
 	*found = false;
-	if (db_run(db, &store_user_select_id, &p, 1, store_user_cols, 3,
-	    store_user_row, &w, NULL) < 0)
+	if (db_get(db, def, &key, 1, store_user_cols, 3, &row) < 0)
 		return -1;
-	*found = w.found;
+	if (row.found)
+		store_user_from_row(row.col, u);
+	*found = row.found;
+	db_row_cleanup(&row);
 	return 0;
+}
+
+int
+store_user_get(struct db *db, const char *id, struct store_user *u, bool *found)
+{
+	return store_user_one(db, &store_user_select_id, db_str(id), u, found);
+}
+
+int
+store_user_find(struct db *db, const char *username, struct store_user *u,
+    bool *found)
+{
+	return store_user_one(db, &store_user_select_name,
+	    db_bin(username, strlen(username)), u, found);
 }
 
 int
@@ -418,21 +443,19 @@ store_token_revoke(struct db *db, const char *id, bool *found)
 	return 0;
 }
 
-static int
-store_found_row(void *ctx, const struct db_val *c, size_t n)
-{
-	*(bool *)ctx = true;
-	return 0;
-}
-
 int
 store_token_exists(struct db *db, const char *id, bool *found)
 {
 	struct db_val p = db_str(id);
+	struct db_row row;
 
 	*found = false;
-	return db_run(db, &store_token_exists_id, &p, 1, (enum db_type[]){ DB_T_INT },
-	    1, store_found_row, found, NULL);
+	if (db_get(db, &store_token_exists_id, &p, 1, (enum db_type[]){ DB_T_INT },
+	    1, &row) < 0)
+		return -1;
+	*found = row.found;
+	db_row_cleanup(&row);
+	return 0;
 }
 
 int
@@ -453,26 +476,6 @@ store_token_purge(struct db *db, int64_t before_us, unsigned long long *count)
 }
 
 /* --- authentication ------------------------------------------------------ */
-
-/* The first column of a one-row answer: an id (INT) or a cluster id. */
-struct store_one {
-	bool found;
-	long long num;
-	char id[STORE_ID_LEN + 1];
-};
-
-static int
-store_one_row(void *ctx, const struct db_val *c, size_t n)
-{
-	struct store_one *o = ctx;
-
-	o->found = true;
-	if (c[0].type == DB_T_INT)
-		o->num = c[0].num;
-	else
-		snprintf(o->id, sizeof(o->id), "%s", c[0].str);
-	return 0;
-}
 
 #define STORE_HMAC_PLACEHOLDERS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 
@@ -508,49 +511,69 @@ static const struct db_stmt_def store_token_described = {
 static const enum db_type store_token_auth_cols[] = { DB_T_STR, DB_T_STR,
     DB_T_BIN, DB_T_INT, DB_T_BIN, DB_T_TIME, DB_T_INT, DB_T_INT, DB_T_TIME };
 
-struct store_token_auth_walk {
-	store_token_auth_fn fn;
-	void *ctx;
+/* Looking up a presented token: its HMAC under each key, and the row that
+ * one of them finds. */
+struct store_token_lookup {
+	const struct crypto_keyring *ring;
+	unsigned char hmacs[CRYPTO_KEYRING_MAX][CRYPTO_SHA256_LEN];
+	struct store_token_auth *out;
+	bool found;
 };
 
+/* A row whose token_hmac is one of ours. It counts only when it was made
+ * with the key whose HMAC found it: another key's HMAC that happens to
+ * match is no proof of the token. */
 static int
 store_token_auth_row(void *ctx, const struct db_val *c, size_t n)
 {
-	struct store_token_auth_walk *w = ctx;
-	struct store_token_auth t = { .username = c[2].str,
-	    .username_len = c[2].len, .key_id = (uint32_t)c[3].num,
-	    .expiry_us = c[5].num, .revoked = c[6].num != 0,
-	    .scoped = c[7].num != 0, .last_used_us = c[8].null ? 0 : c[8].num };
+	struct store_token_lookup *l = ctx;
+	struct store_token_auth *t = l->out;
+	uint32_t key_id = (uint32_t)c[3].num;
+	size_t i;
 
-	if (c[4].len != sizeof(t.token_hmac))
+	if (l->found || c[4].len != CRYPTO_SHA256_LEN)
 		return 0;
-	memcpy(t.token_hmac, c[4].str, sizeof(t.token_hmac));
-	snprintf(t.id, sizeof(t.id), "%s", c[0].str);
-	snprintf(t.user_id, sizeof(t.user_id), "%s", c[1].str);
-	return w->fn(w->ctx, &t);
+	for (i = 0; i < l->ring->n; i++)
+		if (l->ring->v[i].id == key_id &&
+		    crypto_equal(l->hmacs[i], c[4].str, CRYPTO_SHA256_LEN))
+			break;
+	if (i == l->ring->n)
+		return 0;
+	l->found = true;
+	snprintf(t->id, sizeof(t->id), "%s", c[0].str);
+	snprintf(t->user_id, sizeof(t->user_id), "%s", c[1].str);
+	t->username_len = c[2].len < STORE_USERNAME_MAX ? c[2].len :
+	    STORE_USERNAME_MAX;
+	memcpy(t->username, c[2].str, t->username_len);
+	t->username[t->username_len] = '\0';
+	t->key_id = key_id;
+	t->expiry_us = c[5].num;
+	t->revoked = c[6].num != 0;
+	t->scoped = c[7].num != 0;
+	t->last_used_us = c[8].null ? 0 : c[8].num;
+	return 0;
 }
 
-int
-store_token_find_by_hmac(struct db *db,
-    const unsigned char (*hmacs)[CRYPTO_SHA256_LEN], size_t n,
-    store_token_auth_fn fn, void *ctx)
+/* The rows whose token_hmac is one of L's HMACs: one query on the unique
+ * token_hmac index (per STORE_HMAC_SLOTS keys). */
+static int
+store_token_by_hmacs(struct db *db, struct store_token_lookup *l)
 {
-	struct store_token_auth_walk w = { fn, ctx };
+	size_t i, k, n = l->ring->n;
 	struct db_val p[STORE_HMAC_SLOTS];
-	size_t i, k;
 
 	if (n == 1) {
-		p[0] = db_bin(hmacs[0], CRYPTO_SHA256_LEN);
+		p[0] = db_bin(l->hmacs[0], CRYPTO_SHA256_LEN);
 		return db_run(db, &store_token_by_hmac1, p, 1,
-		    store_token_auth_cols, 9, store_token_auth_row, &w, NULL);
+		    store_token_auth_cols, 9, store_token_auth_row, l, NULL);
 	}
-	for (i = 0; i < n; i += STORE_HMAC_SLOTS) {
+	for (i = 0; i < n && !l->found; i += STORE_HMAC_SLOTS) {
 		/* Unused slots repeat an HMAC of this batch: IN ignores it. */
 		for (k = 0; k < STORE_HMAC_SLOTS; k++)
-			p[k] = db_bin(hmacs[i + k < n ? i + k : i],
+			p[k] = db_bin(l->hmacs[i + k < n ? i + k : i],
 			    CRYPTO_SHA256_LEN);
 		if (db_run(db, &store_token_by_hmac, p, STORE_HMAC_SLOTS,
-		    store_token_auth_cols, 9, store_token_auth_row, &w,
+		    store_token_auth_cols, 9, store_token_auth_row, l,
 		    NULL) < 0)
 			return -1;
 	}
@@ -558,17 +581,45 @@ store_token_find_by_hmac(struct db *db,
 }
 
 int
+store_token_find(struct db *db, const struct crypto_keyring *ring,
+    const char *token, size_t len, struct store_token_auth *t, bool *found)
+{
+	struct store_token_lookup l = { .ring = ring, .out = t };
+	size_t i;
+	int rc = -1;
+
+	*found = false;
+	memset(t, 0, sizeof(*t));
+	if (ring == NULL || ring->n == 0) {
+		log_warnx("token lookup: no token key loaded");
+		return -1;
+	}
+	for (i = 0; i < ring->n; i++)
+		if (crypto_token_hmac(&ring->v[i], token, len, l.hmacs[i]) < 0)
+			goto done;
+	crypto_fingerprint(l.hmacs[ring->n - 1], t->fingerprint);
+	if (store_token_by_hmacs(db, &l) < 0)
+		goto done;
+	*found = l.found;
+	rc = 0;
+done:
+	OPENSSL_cleanse(l.hmacs, sizeof(l.hmacs));
+	return rc;
+}
+
+int
 store_token_in_cluster(struct db *db, const char *token_id,
     const char *cluster_id, bool *in)
 {
-	struct store_one row = { .found = false };
 	struct db_val p[] = { db_str(token_id), db_str(cluster_id) };
+	struct db_row row;
 
 	*in = false;
-	if (db_run(db, &store_token_cluster_member, p, 2,
-	    (enum db_type[]){ DB_T_INT }, 1, store_one_row, &row, NULL) < 0)
+	if (db_get(db, &store_token_cluster_member, p, 2,
+	    (enum db_type[]){ DB_T_INT }, 1, &row) < 0)
 		return -1;
 	*in = row.found;
+	db_row_cleanup(&row);
 	return 0;
 }
 
@@ -672,25 +723,68 @@ store_cluster_create(struct db *db, struct store_cluster *c)
 }
 
 int
-store_cluster_list(struct db *db, const char *name, const char *id,
-    store_cluster_fn fn, void *ctx)
+store_cluster_list(struct db *db, const char *name, store_cluster_fn fn,
+    void *ctx)
 {
 	struct store_cluster_walk w = { fn, ctx };
-	const struct db_stmt_def *def = &store_cluster_select_all;
 	struct db_val p;
-	size_t np = 0;
 
-	if (id != NULL) {
-		def = &store_cluster_select_id;
-		p = db_str(id);
-		np = 1;
-	} else if (name != NULL) {
-		def = &store_cluster_select_name;
-		p = db_bin(name, strlen(name));
-		np = 1;
+	if (name == NULL)
+		return db_run(db, &store_cluster_select_all, NULL, 0,
+		    store_cluster_cols, 7, store_cluster_row, &w, NULL);
+	p = db_bin(name, strlen(name));
+	return db_run(db, &store_cluster_select_name, &p, 1, store_cluster_cols,
+	    7, store_cluster_row, &w, NULL);
+}
+
+/* A copy of the cluster in ROW's columns in one allocation: the struct,
+ * then its strings. */
+static struct store_cluster *
+store_cluster_copy(const struct db_val *c)
+{
+	const struct db_val *text[] = { &c[1], &c[2], &c[3], &c[4], &c[5] };
+	const char **field[5];
+	struct store_cluster *cl;
+	size_t i, size = sizeof(*cl);
+	char *p;
+
+	for (i = 0; i < 5; i++)
+		size += text[i]->null ? 0 : text[i]->len + 1;
+	if ((cl = calloc(1, size)) == NULL)
+		fatal("calloc");
+	field[0] = &cl->name;
+	field[1] = &cl->master;
+	field[2] = &cl->node;
+	field[3] = &cl->kubeconfig;
+	field[4] = &cl->client_cn;
+	p = (char *)(cl + 1);
+	for (i = 0; i < 5; i++) {
+		if (text[i]->null)
+			continue;       /* only client_cn may be NULL */
+		memcpy(p, text[i]->str, text[i]->len + 1);
+		*field[i] = p;
+		p += text[i]->len + 1;
 	}
-	return db_run(db, def, &p, np, store_cluster_cols, 7, store_cluster_row,
-	    &w, NULL);
+	snprintf(cl->id, sizeof(cl->id), "%s", c[0].str);
+	cl->created_us = c[6].num;
+	return cl;
+}
+
+int
+store_cluster_get(struct db *db, const char *name, const char *id,
+    struct store_cluster **c)
+{
+	struct db_val p = id != NULL ? db_str(id) : db_bin(name, strlen(name));
+	struct db_row row;
+
+	*c = NULL;
+	if (db_get(db, id != NULL ? &store_cluster_select_id :
+	    &store_cluster_select_name, &p, 1, store_cluster_cols, 7, &row) < 0)
+		return -1;
+	if (row.found)
+		*c = store_cluster_copy(row.col);
+	db_row_cleanup(&row);
+	return 0;
 }
 
 /* A delete by id in a transaction: the id, and whether a row went. */
@@ -732,10 +826,6 @@ static const struct db_stmt_def store_cluster_select_names = {
 	"cluster_select_names",
 	"SELECT name, COALESCE(client_cn, '') FROM clusters", true,
 };
-static const struct db_stmt_def store_cluster_exists_name = {
-	"cluster_exists_name",
-	"SELECT COALESCE(client_cn, '') FROM clusters WHERE name = ?", true,
-};
 static const struct db_stmt_def store_cluster_count_policies = {
 	"cluster_count_policies",
 	"SELECT COUNT(*) FROM policies WHERE cluster_id = ?", true,
@@ -762,53 +852,20 @@ store_cluster_names(struct db *db, store_cluster_name_fn fn, void *ctx)
 	    (enum db_type[]){ DB_T_BIN, DB_T_BIN }, 2, store_cluster_name_row, &w, NULL);
 }
 
-struct store_cluster_found {
-	bool *found;
-	char **client_cn;
-};
-
-static int
-store_cluster_found_row(void *ctx, const struct db_val *c, size_t n)
-{
-	struct store_cluster_found *f = ctx;
-
-	free(*f->client_cn);
-	*f->client_cn = strdup(c[0].str != NULL ? c[0].str : "");
-	if (*f->client_cn == NULL)
-		return -1;
-	*f->found = true;
-	return 0;
-}
-
-int
-store_cluster_find(struct db *db, const char *name, bool *found,
-    char **client_cn)
-{
-	struct db_val p = db_bin(name, strlen(name));
-	struct store_cluster_found f = { found, client_cn };
-
-	*found = false;
-	*client_cn = NULL;
-	return db_run(db, &store_cluster_exists_name, &p, 1,
-	    (enum db_type[]){ DB_T_BIN }, 1, store_cluster_found_row, &f, NULL);
-}
-
-static int
-store_count_row(void *ctx, const struct db_val *c, size_t n)
-{
-	*(unsigned long long *)ctx = (unsigned long long)c[0].num;
-	return 0;
-}
-
 int
 store_cluster_policy_count(struct db *db, const char *id,
     unsigned long long *count)
 {
 	struct db_val p = db_str(id);
+	struct db_row row;
 
 	*count = 0;
-	return db_run(db, &store_cluster_count_policies, &p, 1,
-	    (enum db_type[]){ DB_T_INT }, 1, store_count_row, count, NULL);
+	if (db_get(db, &store_cluster_count_policies, &p, 1,
+	    (enum db_type[]){ DB_T_INT }, 1, &row) < 0)
+		return -1;
+	*count = row.found ? (unsigned long long)row.col[0].num : 0;
+	db_row_cleanup(&row);
+	return 0;
 }
 
 /* --- policies ------------------------------------------------------------- */
@@ -853,7 +910,6 @@ static const struct db_stmt_def store_policy_generation_get = {
 struct store_policy_walk {
 	store_policy_fn fn;
 	void *ctx;
-	bool found;
 };
 
 static int
@@ -861,41 +917,65 @@ store_policy_row(void *ctx, const struct db_val *c, size_t n)
 {
 	struct store_policy_walk *w = ctx;
 
-	w->found = true;
-	return w->fn != NULL ? w->fn(w->ctx, c[0].num, c[1].str, c[1].len) : 0;
+	return w->fn(w->ctx, c[0].num, c[1].str, c[1].len);
 }
 
 int
-store_policy_list(struct db *db, long long id, store_policy_fn fn, void *ctx,
-    bool *found)
+store_policy_list(struct db *db, store_policy_fn fn, void *ctx)
 {
-	struct store_policy_walk w = { fn, ctx, false };
-	struct db_val p = db_int(id);
-	int rc;
+	struct store_policy_walk w = { fn, ctx };
 
-	rc = db_run(db, id != 0 ? &store_policy_select_id : &store_policy_select_all,
-	    &p, id != 0 ? 1 : 0, (enum db_type[]){ DB_T_INT, DB_T_STR }, 2,
-	    store_policy_row, &w, NULL);
-	if (found != NULL)
-		*found = rc == 0 && w.found;
-	return rc;
+	return db_run(db, &store_policy_select_all, NULL, 0,
+	    (enum db_type[]){ DB_T_INT, DB_T_STR }, 2, store_policy_row, &w,
+	    NULL);
+}
+
+int
+store_policy_get(struct db *db, long long id, char **rule, size_t *len)
+{
+	struct db_val p = db_int(id);
+	struct db_row row;
+
+	*rule = NULL;
+	*len = 0;
+	if (db_get(db, &store_policy_select_id, &p, 1,
+	    (enum db_type[]){ DB_T_INT, DB_T_STR }, 2, &row) < 0)
+		return -1;
+	if (row.found) {
+		if ((*rule = strdup(row.col[1].str)) == NULL)
+			fatal("strdup");
+		*len = row.col[1].len;
+	}
+	db_row_cleanup(&row);
+	return 0;
+}
+
+/* The first column, an integer, of the one row DEF answers with PARAMS. */
+static int
+store_get_int(struct db *db, const struct db_stmt_def *def,
+    const struct db_val *params, size_t nparams, long long *value, bool *found)
+{
+	struct db_row row;
+
+	*value = 0;
+	*found = false;
+	if (db_get(db, def, params, nparams, (enum db_type[]){ DB_T_INT }, 1,
+	    &row) < 0)
+		return -1;
+	*found = row.found;
+	if (row.found)
+		*value = row.col[0].num;
+	db_row_cleanup(&row);
+	return 0;
 }
 
 int
 store_policy_find_name(struct db *db, const char *name, long long *id,
     bool *found)
 {
-	struct store_one row = { .found = false };
 	struct db_val p = db_bin(name, strlen(name));
 
-	*id = 0;
-	*found = false;
-	if (db_run(db, &store_policy_select_name, &p, 1,
-	    (enum db_type[]){ DB_T_INT }, 1, store_one_row, &row, NULL) < 0)
-		return -1;
-	*id = row.num;
-	*found = row.found;
-	return 0;
+	return store_get_int(db, &store_policy_select_name, &p, 1, id, found);
 }
 
 static int
@@ -922,52 +1002,58 @@ static int
 store_policy_write_once(struct db *db, void *ctx)
 {
 	struct store_policy_write_txn *tx = ctx;
-	struct store_one cl = { .found = false }, row = { .found = false };
 	struct db_val pname = db_bin(tx->name, strlen(tx->name));
 	int64_t now = ktime_now_us();
 	unsigned long long n = 0;
+	struct db_row cl = { .found = false };
+	bool found;
+	int rc = -1;
 
 	tx->id = 0;
 	tx->found = false;
 	tx->cluster_missing = false;
 	if (tx->cluster != NULL) {
 		struct db_val pc = db_bin(tx->cluster, strlen(tx->cluster));
-		if (db_run(db, &store_policy_cluster_id, &pc, 1,
-		    (enum db_type[]){ DB_T_STR }, 1, store_one_row, &cl, NULL) < 0)
+		if (db_get(db, &store_policy_cluster_id, &pc, 1,
+		    (enum db_type[]){ DB_T_STR }, 1, &cl) < 0)
 			return -1;
 		if (!cl.found) {
 			tx->cluster_missing = true;
-			return -1;
+			goto done;
 		}
 	}
-	struct db_val cid = tx->cluster != NULL ? db_str(cl.id) :
+	struct db_val cid = tx->cluster != NULL ? db_str(cl.col[0].str) :
 	    db_null(DB_T_STR);
 	if (tx->update_id == 0) {
 		struct db_val p[] = { pname, cid, db_str(tx->rule),
 		    db_time(now), db_time(now) };
 		if (db_run(db, &store_policy_insert, p, 5, NULL, 0, NULL, NULL,
 		    NULL) < 0 ||
-		    db_run(db, &store_policy_select_name, &pname, 1,
-		    (enum db_type[]){ DB_T_INT }, 1, store_one_row, &row, NULL) < 0)
-			return -1;
-		if (!row.found) {
+		    store_get_int(db, &store_policy_select_name, &pname, 1,
+		    &tx->id, &found) < 0)
+			goto done;
+		if (!found) {
 			log_warnx("policy insert: the new row is not there");
-			return -1;
+			goto done;
 		}
-		tx->id = row.num;
 	} else {
 		struct db_val p[] = { pname, cid, db_str(tx->rule),
 		    db_time(now), db_int(tx->update_id) };
 		if (db_run(db, &store_policy_update_id, p, 5, NULL, 0, NULL, NULL,
 		    &n) < 0)
-			return -1;
+			goto done;
 		/* CLIENT_FOUND_ROWS: matched, not changed. No row, no change:
 		 * nothing to bump. */
-		if (n == 0)
-			return 0;
+		if (n == 0) {
+			rc = 0;
+			goto done;
+		}
 	}
 	tx->found = true;
-	return store_policy_bump(db);
+	rc = store_policy_bump(db);
+done:
+	db_row_cleanup(&cl);
+	return rc;
 }
 
 /* Returns 0 also when an update found no row (*found false). */
@@ -1042,12 +1128,8 @@ store_policy_delete(struct db *db, long long id, bool *found)
 int
 store_policy_generation(struct db *db, long long *generation)
 {
-	struct store_one row = { .found = false };
+	bool found;
 
-	*generation = 0;
-	if (db_run(db, &store_policy_generation_get, NULL, 0,
-	    (enum db_type[]){ DB_T_INT }, 1, store_one_row, &row, NULL) < 0)
-		return -1;
-	*generation = row.num;
-	return 0;
+	return store_get_int(db, &store_policy_generation_get, NULL, 0,
+	    generation, &found);
 }

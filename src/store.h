@@ -29,7 +29,7 @@ struct db;
 
 struct store_user {
 	char id[STORE_ID_LEN + 1];
-	const char *username;
+	char username[STORE_USERNAME_MAX + 1];  /* bytes; no NUL inside */
 	size_t username_len;
 	int64_t created_us;
 };
@@ -41,8 +41,11 @@ int store_user_create(struct db *db, struct store_user *u);
 /* Users with USERNAME (NULL = all; compared byte for byte), oldest first. */
 int store_user_list(struct db *db, const char *username, store_user_fn fn,
     void *ctx);
-/* The user with ID; *found false when there is none. */
-int store_user_get(struct db *db, const char *id, store_user_fn fn, void *ctx,
+/* The user with ID, or named USERNAME (byte for byte), in *U; *found
+ * false when there is none. */
+int store_user_get(struct db *db, const char *id, struct store_user *u,
+    bool *found);
+int store_user_find(struct db *db, const char *username, struct store_user *u,
     bool *found);
 /* Delete the user with ID and all its tokens. */
 int store_user_delete(struct db *db, const char *id, bool *found);
@@ -100,28 +103,29 @@ int store_token_purge(struct db *db, int64_t before_us, unsigned long long *coun
  * this many; db.c allows 16 parameters). */
 #define STORE_HMAC_SLOTS 15
 
-/* What the webhook needs to know of a token found by its HMAC. */
+/* What the webhook needs to know of a presented token. */
 struct store_token_auth {
 	char id[STORE_ID_LEN + 1];
 	char user_id[STORE_ID_LEN + 1];
-	const char *username;           /* the user's stored id; borrowed */
+	char username[STORE_USERNAME_MAX + 1];  /* the user's stored id */
 	size_t username_len;
 	uint32_t key_id;
-	unsigned char token_hmac[CRYPTO_SHA256_LEN];
 	int64_t expiry_us;
 	bool revoked;
 	bool scoped;
 	int64_t last_used_us;           /* 0 = never */
+	char fingerprint[9];            /* 8 hex digits of its HMAC under the
+	                                   newest key: names an unknown token
+	                                   in a log line */
 };
-typedef int (*store_token_auth_fn)(void *ctx, const struct store_token_auth *t);
 
-/* Tokens whose token_hmac is one of the N HMACS (one per key of the key
- * file), with their user: one query on the unique token_hmac index.
- * Revoked and expired tokens are found too, so the caller can say why it
- * refuses. */
-int store_token_find_by_hmac(struct db *db,
-    const unsigned char (*hmacs)[CRYPTO_SHA256_LEN], size_t n,
-    store_token_auth_fn fn, void *ctx);
+/* Find the token TOKEN (LEN bytes) by its HMAC under each key of RING:
+ * one query on the unique token_hmac index (per STORE_HMAC_SLOTS keys),
+ * and the row counts only when it was made with the key whose HMAC found
+ * it. Revoked and expired tokens are found too, so the caller can say why
+ * it refuses. *T gets the token (and its fingerprint, found or not). */
+int store_token_find(struct db *db, const struct crypto_keyring *ring,
+    const char *token, size_t len, struct store_token_auth *t, bool *found);
 /* Is token TOKEN_ID scoped to cluster CLUSTER_ID? A query of its own,
  * asked for scoped tokens only: in the lookup above it cost every
  * TokenReview a dependent subquery (a third of MariaDB's time). */
@@ -157,17 +161,17 @@ typedef int (*store_cluster_fn)(void *ctx, const struct store_cluster *c);
 
 /* Insert C (C->id "" = make one, written back; created_us 0 = now). */
 int store_cluster_create(struct db *db, struct store_cluster *c);
-/* Clusters named NAME (NULL = all), or the one with ID (NULL = any). */
-int store_cluster_list(struct db *db, const char *name, const char *id,
-    store_cluster_fn fn, void *ctx);
+/* Clusters named NAME (NULL = all), oldest first. */
+int store_cluster_list(struct db *db, const char *name, store_cluster_fn fn,
+    void *ctx);
+/* The cluster with ID, or (ID NULL) named NAME: *C is a copy in one
+ * allocation (the caller frees it with free()), or NULL when there is
+ * none. */
+int store_cluster_get(struct db *db, const char *name, const char *id,
+    struct store_cluster **c);
 /* Delete cluster ID: DB_ERR_REFERENCED while a live token or a policy
  * names it. Bumps the policies generation (workers cache cluster names). */
 int store_cluster_delete(struct db *db, const char *id, bool *found);
-/* Is there a cluster named NAME? */
-/* Does cluster NAME exist, and what client_cn binds it ("" = none)?
- * *client_cn is malloc'd when found (caller frees). */
-int store_cluster_find(struct db *db, const char *name, bool *found,
-    char **client_cn);
 /* Every cluster's name and client_cn ("" = none), for the authorization
  * cache. */
 typedef int (*store_cluster_name_fn)(void *ctx, const char *name,
@@ -193,9 +197,11 @@ int store_cluster_policy_count(struct db *db, const char *id,
 typedef int (*store_policy_fn)(void *ctx, long long id, const char *rule,
     size_t len);
 
-/* Every policy, by id (ID 0), or the one with ID (*found tells). */
-int store_policy_list(struct db *db, long long id, store_policy_fn fn,
-    void *ctx, bool *found);
+/* Every policy, by id. */
+int store_policy_list(struct db *db, store_policy_fn fn, void *ctx);
+/* The rule of policy ID (malloc'd, LEN bytes; the caller frees), or NULL
+ * when there is none. */
+int store_policy_get(struct db *db, long long id, char **rule, size_t *len);
 /* The id of the policy named NAME; *found false when there is none. */
 int store_policy_find_name(struct db *db, const char *name, long long *id,
     bool *found);
