@@ -25,6 +25,7 @@
 #include "directory.h"
 #include "log.h"
 #include "secret.h"
+#include "secrets.h"
 
 struct result {
 	uint64_t n, errors;

@@ -21,7 +21,7 @@
 #include "ktime.h"
 #include "log.h"
 #include "req.h"
-#include "secret.h"
+#include "secrets.h"
 #include "store.h"
 
 #define ADMIN_MAX_CLUSTERS 100          /* names in one token's "clusters" */

@@ -21,7 +21,7 @@
 #include "ktime.h"
 #include "log.h"
 #include "req.h"
-#include "secret.h"
+#include "secrets.h"
 #include "store.h"
 #include "ctx.h"
 

@@ -25,7 +25,7 @@
 #include "json.h"
 #include "ktime.h"
 #include "log.h"
-#include "secret.h"
+#include "secrets.h"
 #include "store.h"
 
 #define IMPORT_MAX_RESPONSE (256 * 1024 * 1024)

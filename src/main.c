@@ -29,6 +29,7 @@
 #include "master.h"
 #include "migrate.h"
 #include "secret.h"
+#include "secrets.h"
 #include "store.h"
 
 #define MAIN_MAX_ARGS 8
@@ -402,54 +403,47 @@ static int
 main_serve(struct conf *conf, const char *admin_token)
 {
 	struct secrets secrets;
-	int fd, status;
+	int fd = -1, status = 1;
 
 	/* Everything that needs root happens first: secrets, socket. */
-	if (secrets_load(conf, admin_token, &secrets) < 0) {
-		conf_free(conf);
-		return 1;
-	}
-	if (secrets_load_token_keys(conf, &secrets) < 0) {
-		secrets_cleanup(&secrets);
-		conf_free(conf);
-		return 1;
-	}
+	if (secrets_load(conf, admin_token, &secrets) < 0)
+		goto out_conf;
+	if (secrets_load_token_keys(conf, &secrets) < 0)
+		goto out_secrets;
 	fd = main_listen_is_tcp(conf) ? main_listen_tcp(conf) : main_listen_unix(conf);
 	/* Workers wait with ppoll() and accept without blocking: a wake-up
 	 * whose connection another worker took must not hang in accept(). */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		fatal("listen %s: O_NONBLOCK", conf->listen);
 	main_drop_privileges(conf);
-	/* policy_file (src/authz.h): read as the service user, as SIGHUP
-	 * will; the master keeps the rules and the workers inherit them. */
+	/* policy_file: read as the service user, as SIGHUP will; the master
+	 * keeps the rules and the workers inherit them. */
 	if (authz_file_load(conf) < 0) {
 		log_warnx("not starting: policy_file %s is invalid", conf->policy_file);
-		close(fd);
-		if (!main_listen_is_tcp(conf))
-			unlink(conf->listen);
-		secrets_cleanup(&secrets);
-		conf_free(conf);
-		return 1;
+		goto out_socket;
 	}
 	/* As the service user, before any worker exists (src/migrate.h). */
 	if (conf->database.migrate_on_start &&
 	    migrate_on_start(conf, secrets.db_password) < 0) {
 		log_warnx("not starting: the database schema is not up to date");
-		authz_file_free();
-		close(fd);
-		if (!main_listen_is_tcp(conf))
-			unlink(conf->listen);
-		secrets_cleanup(&secrets);
-		conf_free(conf);
-		return 1;
+		goto out_rules;
 	}
 	log_info("kubernetes-auth %s listening on %s", PACKAGE_VERSION, conf->listen);
+	/* The master owns CONF from here (a reload replaces it) and removes
+	 * the socket when it stops. */
 	status = master_run(conf, &secrets, fd,
 	    main_listen_is_tcp(conf) ? NULL : conf->listen);
 	conf = NULL;
-	close(fd);
+out_rules:
 	authz_file_free();
+out_socket:
+	close(fd);
+	if (conf != NULL && !main_listen_is_tcp(conf))
+		unlink(conf->listen);
+out_secrets:
 	secrets_cleanup(&secrets);
+out_conf:
+	conf_free(conf);
 	return status;
 }
 

@@ -31,7 +31,7 @@
 #include "log.h"
 #include "router.h"
 #include "scoreboard.h"
-#include "secret.h"
+#include "secrets.h"
 #include "sig.h"
 #include "worker.h"
 

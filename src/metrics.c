@@ -13,7 +13,7 @@
 #include "log.h"
 #include "req.h"
 #include "router.h"
-#include "secret.h"
+#include "secrets.h"
 #include "ctx.h"
 
 /* A growing text buffer for the answer. */

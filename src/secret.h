@@ -4,8 +4,6 @@
 #ifndef KA_SECRET_H
 #define KA_SECRET_H
 
-#include <stdbool.h>
-
 /* Read the secret in PATH (WHAT names it in messages, e.g.
  * "database.password_file"): the content with trailing newlines removed.
  * Warns when the file is readable by others; refuses an empty one.
@@ -14,37 +12,5 @@ int secret_read_file(const char *path, const char *what, char **secretp);
 
 /* Wipe and free a secret; NULL is fine. */
 void secret_free(char *secret);
-
-struct conf;
-struct admintoken_set;
-struct crypto_keyring;
-
-/* Every secret the service holds, read by the master as root. */
-struct secrets {
-	char *db_password;                      /* NULL = none */
-	char *ldap_bind_password;               /* NULL = anonymous bind */
-	struct admintoken_set *admin_tokens;
-	struct crypto_keyring *token_keys;      /* NULL until loaded */
-	bool has_metrics_token;                 /* metrics_token_file set */
-	unsigned char metrics_token_digest[32]; /* its SHA-256 */
-};
-
-/* Read the secrets CONF names. ADMIN_TOKEN is the -admin-token flag or
- * KUBERNETES_AUTH_ADMIN_TOKEN (NULL = use admin_token_file). Returns 0 or
- * -1 (logged); on failure *s holds nothing. */
-int secrets_load(const struct conf *conf, const char *admin_token,
-    struct secrets *s);
-void secrets_cleanup(struct secrets *s);
-
-/* Read tokens.key_file into s->token_keys (see doc/tokens.md). A missing
- * or malformed file is an error whose message says how to make one.
- * Returns 0 or -1 (logged); secrets_cleanup() frees the keys. */
-int secrets_load_token_keys(const struct conf *conf, struct secrets *s);
-
-/* Only what the command-line tools need (migrate, import, purge-expired):
- * the database password, and with WANT_KEYS the token keys. No admin
- * token. Returns 0 or -1 (logged); on failure *s holds nothing. */
-int secrets_load_tools(const struct conf *conf, bool want_keys,
-    struct secrets *s);
 
 #endif

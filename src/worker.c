@@ -24,7 +24,7 @@
 #include "req.h"
 #include "router.h"
 #include "scoreboard.h"
-#include "secret.h"
+#include "secrets.h"
 #include "sig.h"
 
 #ifdef KA_SANITIZERS
