@@ -14,6 +14,7 @@
 #include "db.h"
 #include "directory.h"
 #include "hex.h"
+#include "json.h"
 #include "ktime.h"
 #include "log.h"
 
@@ -320,6 +321,72 @@ req_send_json(struct req *r, int status)
 	req_write(r, status, buf, len);
 }
 
+/* Is R on a webhook path (/authenticate..., /authorize...)? Their callers
+ * are API servers, which read errors as Kubernetes Status objects. */
+static bool
+req_is_webhook(const struct req *r)
+{
+	static const char *const prefixes[] = { "/authenticate", "/authorize" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		n = strlen(prefixes[i]);
+		if (r->path != NULL && strncmp(r->path, prefixes[i], n) == 0 &&
+		    (r->path[n] == '\0' || r->path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* The StatusReason Kubernetes gives an HTTP status
+ * (k8s.io/apimachinery/pkg/apis/meta/v1/types.go). */
+static const char *
+req_status_reason(int status)
+{
+	switch (status) {
+	case 400: return "BadRequest";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "NotFound";
+	case 405: return "MethodNotAllowed";
+	case 409: return "Conflict";
+	case 413: return "RequestEntityTooLarge";
+	case 415: return "UnsupportedMediaType";
+	case 429: return "TooManyRequests";
+	case 503: return "ServiceUnavailable";
+	default:  return "InternalError";
+	}
+}
+
+/* The failure as JSON: a Status object on webhook paths ({"kind": "Status",
+ * "apiVersion": "v1", "metadata": {}, "status": "Failure", "message",
+ * "reason", "code"}), so that the API server's log says why instead of
+ * "unknown"; {"error": message} everywhere else. */
+static void
+req_gen_failure(const struct req *r, yajl_gen g)
+{
+	yajl_gen_map_open(g);
+	if (req_is_webhook(r)) {
+		json_gen_str(g, "kind", "Status");
+		json_gen_str(g, "apiVersion", "v1");
+		json_gen_key(g, "metadata");
+		yajl_gen_map_open(g);
+		yajl_gen_map_close(g);
+		json_gen_str(g, "status", "Failure");
+		json_gen_key(g, "message");
+	} else {
+		json_gen_key(g, "error");
+	}
+	if (yajl_gen_string(g, (const unsigned char *)r->error,
+	    strlen(r->error)) != yajl_gen_status_ok)
+		json_gen_str(g, NULL, "invalid input");
+	if (req_is_webhook(r)) {
+		json_gen_str(g, "reason", req_status_reason(r->status));
+		json_gen_int(g, "code", r->status);
+	}
+	yajl_gen_map_close(g);
+}
+
 void
 req_finish(struct req *r)
 {
@@ -333,12 +400,7 @@ req_finish(struct req *r)
 		if (g == NULL)
 			fatal("yajl_gen_alloc");
 		yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-		yajl_gen_map_open(g);
-		yajl_gen_string(g, (const unsigned char *)"error", 5);
-		if (yajl_gen_string(g, (const unsigned char *)r->error,
-		    strlen(r->error)) != yajl_gen_status_ok)
-			yajl_gen_string(g, (const unsigned char *)"invalid input", 13);
-		yajl_gen_map_close(g);
+		req_gen_failure(r, g);
 		yajl_gen_get_buf(g, &buf, &len);
 		req_write(r, r->status, buf, len);
 		yajl_gen_free(g);

@@ -166,7 +166,11 @@ is "$status" 400 "not an object: 400"
 like "$(header content-type)" '^application/json' "... as JSON"
 ka_curl POST /authenticate/token/no-such-cluster --data-binary @"$T/review.json"
 is "$status" 404 "an unknown cluster in the path: 404"
-is "$(jq -r .error <<<"$body")" "cluster not found" "... as JSON"
+is "$(jq -c . <<<"$body")" '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"cluster not found","reason":"NotFound","code":404}' \
+	"... as a Kubernetes Status (the API server logs its message)"
+ka_curl POST /authenticate/token -d '[1]'
+is "$(jq -r '[.kind, .status, .reason, .code, .message] | join(" ")' <<<"$body")" \
+	"Status Failure BadRequest 400 the body must be a TokenReview object" "a malformed body: a Status too"
 
 # --- last_used_at: at most one write per token and 10 minutes -------------
 tid=$(curl -s "$K8S_AUTH_URL/tokens?user_id=$USER_ID" -H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN" |

@@ -156,7 +156,7 @@ groups_of() {
 	if [ "$(jq -r .status.authenticated <<<"$body")" = true ]; then
 		got=$(jq -r '.status.user.groups | sort | join(",")' <<<"$body")
 	else
-		got="error $status: $(jq -r '.status.error // .error' <<<"$body")"
+		got="error $status: $(jq -r '.status.error // .message' <<<"$body")"
 	fi
 }
 restart_with() {   # restart_with YAML (merged over the test defaults)
@@ -243,7 +243,7 @@ ok $? "... and logged"
 token_for many
 review "$tok"
 is "$status" 503 "600 groups beyond the server's limit: 503"
-is "$(jq -r .error <<<"$body")" "ldap unavailable" "... as JSON"
+is "$(jq -r .message <<<"$body")" "ldap unavailable" "... as a Status"
 grep -q "hit the server's size limit even with paged results" "$T/ka.log"
 ok $? "... and the log says why"
 # Lift the limit on paged searches for the service account: all 600.

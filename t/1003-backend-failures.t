@@ -35,7 +35,7 @@ restart_with() {   # restart_with YAML (merged over the test defaults)
 unavailable_is() {   # unavailable_is WHAT DESCRIPTION: a JSON 503 naming WHAT
 	is "$status" 503 "$2: 503 (in ${took}s)"
 	like "$(header content-type)" '^application/json' "... as JSON"
-	is "$(jq -r .error <<<"$body")" "$1 unavailable" "... naming $1"
+	is "$(jq -r '.reason + ": " + .message' <<<"$body")" "ServiceUnavailable: $1 unavailable" "... naming $1"
 	unlike "$body" '"authenticated"' "... and no TokenReview answer"
 }
 

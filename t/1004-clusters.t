@@ -29,7 +29,7 @@ answer() {   # the last answer in short: authenticated, or the error
 	elif [ "$status" = 200 ]; then
 		echo "200 $(jq -r .status.error <<<"$body")"
 	else
-		echo "$status $(jq -r .error <<<"$body")"
+		echo "$status $(jq -r .message <<<"$body")"
 	fi
 }
 

@@ -81,7 +81,7 @@ ok $? "... also for no opinion on the global path"
 
 # Unknown clusters, other paths, other methods.
 sar_post /authorize/nowhere "$FIX/sar-v1-resource.json"
-is "$status:$(jq -r .error <<<"$body")" "404:cluster not found" "unknown cluster: 404 JSON"
+is "$status:$(jq -r '.kind + ":" + .message' <<<"$body")" "404:Status:cluster not found" "unknown cluster: 404, a Status"
 sar_post /authorize/PROD "$FIX/sar-v1-resource.json"
 is "$status" 404 "cluster names are case-sensitive"
 admin_curl POST /clusters -d '{"name": "a b/c"}'
@@ -102,7 +102,8 @@ bad() {   # bad DESCRIPTION BODY
 	printf '%s' "$2" >"$T/bad.json"
 	sar_post /authorize "$T/bad.json"
 	is "$status" 400 "$1: 400"
-	like "$(jq -r .error <<<"$body" 2>/dev/null)" . "... with an error"
+	is "$(jq -r '.kind + " " + .reason' <<<"$body" 2>/dev/null)" "Status BadRequest" "... a Status"
+	like "$(jq -r .message <<<"$body" 2>/dev/null)" '^[a-z].{5,}' "... with a message"
 }
 bad "empty body" ''
 bad "not JSON" 'hello'

@@ -44,7 +44,7 @@ is "$status" 200 "... again, from the cache"
 for i in 1 2; do
 	sar /authorize/bound
 	is "$status" 403 "bound cluster, no certificate: 403 (try $i)"
-	is "$(jq -r .error <<<"$body")" "client certificate not accepted for this cluster" "... JSON error"
+	is "$(jq -r .message <<<"$body")" "client certificate not accepted for this cluster" "... a Status"
 done
 sar /authorize/bound --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
 is "$status" 403 "bound cluster, certificate with another CN: 403"

@@ -72,5 +72,15 @@ ok $? "... and removes its socket"
 ka_curl GET /healthz
 is "$status" 503 "service gone: nginx answers 503"
 is "$(jq -r .error <<<"$body")" "service unavailable" "... as JSON"
+# On the webhook paths nginx's own answers are Kubernetes Status objects,
+# like the service's (the API server logs only a Status's message).
+ka_curl POST /authenticate/token -d '{"spec": {"token": "x"}}'
+is "$status" 503 "service gone: a TokenReview gets 503 from nginx"
+is "$(jq -c . <<<"$body")" '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"service unavailable","reason":"ServiceUnavailable","code":503}' \
+	"... as a Status"
+head -c 1100000 /dev/zero | tr '\0' 'a' >"$T/big.json"
+ka_curl POST /authorize/prod --data-binary "@$T/big.json"
+is "$status" 413 "a 1.1 MB SubjectAccessReview: 413 from nginx"
+is "$(jq -r '[.kind, .reason, .code] | join(" ")' <<<"$body")" "Status RequestEntityTooLarge 413" "... as a Status"
 
 done_testing
