@@ -686,6 +686,99 @@ authn_login_local_user(struct req *r, const char *id, char out[STORE_ID_LEN + 1]
 	return req_fail(r, 500, "internal error");
 }
 
+/* Who is NAME, and is PASSWORD (LEN bytes) theirs? The directory entry
+ * (with its groups) in *U, or -1 with the request failed: 401 for any
+ * wrong name or password alike, 503 when the directory cannot answer. */
+static int
+authn_login_verify(struct req *r, const char *name, const char *password,
+    size_t len, struct directory_user **u)
+{
+	char shown[160];
+	size_t nentries;
+	bool valid = false;
+
+	log_sanitize(shown, sizeof(shown), name);
+	/* An empty password would make a simple bind anonymous, which a
+	 * server accepts: refused here, before any bind. */
+	if (len == 0 || !authn_login_name_ok(name)) {
+		log_info("audit: login as %s refused: %s", shown,
+		    len == 0 ? "empty password" : "malformed user name");
+		return req_fail(r, 401, AUTHN_LOGIN_FAILED);
+	}
+	if (directory_lookup(r->ctx->dir, name, strlen(name), true, u,
+	    &nentries) < 0)
+		return req_fail(r, 503, "ldap unavailable");
+	if (nentries != 1) {
+		log_info("audit: login as %s refused: %s", shown, nentries == 0 ?
+		    "not in the directory" : "several directory entries match");
+		return req_fail(r, 401, AUTHN_LOGIN_FAILED);
+	}
+	if (directory_check_password(r->ctx->dir, (*u)->dn, password, len,
+	    &valid) < 0)
+		return req_fail(r, 503, "ldap unavailable");
+	if (!valid) {
+		log_info("audit: login as %s refused: wrong password", shown);
+		return req_fail(r, 401, AUTHN_LOGIN_FAILED);
+	}
+	return 0;
+}
+
+/* May the entry U log in here? It needs a usable id_attribute (the local
+ * user is the entry's id, not what was typed: a mail address, a name in
+ * another case) and, with login.allowed_groups, one of those groups. */
+static int
+authn_login_admit(struct req *r, const struct directory_user *u)
+{
+	const struct conf *conf = r->ctx->conf;
+	char shown[160];
+	size_t i;
+
+	if (u->id == NULL || u->id[0] == '\0' || strlen(u->id) > STORE_USERNAME_MAX) {
+		log_sanitize(shown, sizeof(shown), u->dn);
+		log_warnx("login as %s refused: the directory entry has no "
+		    "usable %s", shown, conf->ldap.id_attribute);
+		return req_fail(r, 403, AUTHN_LOGIN_NOT_ALLOWED);
+	}
+	if (conf->login.allowed_groups.n == 0)
+		return 0;
+	for (i = 0; i < u->ngroups; i++)
+		if (authn_listed(conf->login.allowed_groups.v,
+		    conf->login.allowed_groups.n, u->groups[i]))
+			return 0;
+	log_sanitize(shown, sizeof(shown), u->id);
+	log_info("audit: login as %s refused: in none of login.allowed_groups",
+	    shown);
+	return req_fail(r, 403, AUTHN_LOGIN_NOT_ALLOWED);
+}
+
+/* 201 with the token OUT of the entry U. */
+static void
+authn_login_answer(struct req *r, const struct store_token *out,
+    const struct directory_user *u)
+{
+	char expiry[KTIME_TEXT_MAX];
+	yajl_gen g = req_json(r);
+
+	yajl_gen_map_open(g);
+	json_gen_str(g, "id", out->id);
+	json_gen_str(g, "token", out->token);
+	json_gen_str(g, "user_id", out->user_id);
+	json_gen_str(g, "description", AUTHN_LOGIN_DESCRIPTION);
+	ktime_format(out->expiry_us, expiry);
+	json_gen_str(g, "expiry", expiry);
+	/* A users: entry of a kubeconfig, ready for `kubectl config`. */
+	json_gen_key(g, "kubeconfig_user");
+	yajl_gen_map_open(g);
+	json_gen_str(g, "name", u->id);
+	json_gen_key(g, "user");
+	yajl_gen_map_open(g);
+	json_gen_str(g, "token", out->token);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	req_send_json(r, 201);
+}
+
 void
 authn_login(struct req *r)
 {
@@ -693,13 +786,11 @@ authn_login(struct req *r)
 	struct store_token_new in = { 0 };
 	struct store_token out;
 	struct directory_user *u = NULL;
-	char *creds = NULL, *password = NULL, shown[160], expiry[32];
+	char *creds = NULL, *password = NULL, shown[160];
 	char user_id[STORE_ID_LEN + 1];
 	const char *name = NULL, *missing = NULL;
-	size_t creds_size = 0, password_len = 0, nentries, i;
-	bool valid = false, allowed;
+	size_t creds_size = 0, password_len = 0;
 	int64_t now;
-	yajl_gen g;
 
 	memset(&out, 0, sizeof(out));
 	if (!conf->login.enabled) {
@@ -711,58 +802,10 @@ authn_login(struct req *r)
 		req_fail(r, 401, "HTTP Basic credentials required");
 		goto done;
 	}
-	log_sanitize(shown, sizeof(shown), name);
-	/* An empty password would make a simple bind anonymous, which a
-	 * server accepts: refused here, before any bind. */
-	if (password_len == 0 || !authn_login_name_ok(name)) {
-		log_info("audit: login as %s refused: %s", shown,
-		    password_len == 0 ? "empty password" : "malformed user name");
-		req_fail(r, 401, AUTHN_LOGIN_FAILED);
+	if (authn_login_verify(r, name, password, password_len, &u) < 0 ||
+	    authn_login_admit(r, u) < 0)
 		goto done;
-	}
-	if (directory_lookup(r->ctx->dir, name, strlen(name), true, &u,
-	    &nentries) < 0) {
-		req_fail(r, 503, "ldap unavailable");
-		goto done;
-	}
-	if (nentries != 1) {
-		log_info("audit: login as %s refused: %s", shown, nentries == 0 ?
-		    "not in the directory" : "several directory entries match");
-		req_fail(r, 401, AUTHN_LOGIN_FAILED);
-		goto done;
-	}
-	if (directory_check_password(r->ctx->dir, u->dn, password,
-	    password_len, &valid) < 0) {
-		req_fail(r, 503, "ldap unavailable");
-		goto done;
-	}
-	OPENSSL_cleanse(password, password_len);
-	if (!valid) {
-		log_info("audit: login as %s refused: wrong password", shown);
-		req_fail(r, 401, AUTHN_LOGIN_FAILED);
-		goto done;
-	}
-	/* The local user is the entry's id, not what was typed (a mail
-	 * address, a name in another case). */
-	if (u->id == NULL || u->id[0] == '\0' || strlen(u->id) > STORE_USERNAME_MAX) {
-		log_warnx("login as %s refused: the directory entry has no "
-		    "usable %s", shown, conf->ldap.id_attribute);
-		req_fail(r, 403, AUTHN_LOGIN_NOT_ALLOWED);
-		goto done;
-	}
 	log_sanitize(shown, sizeof(shown), u->id);
-	if (conf->login.allowed_groups.n > 0) {
-		allowed = false;
-		for (i = 0; i < u->ngroups && !allowed; i++)
-			allowed = authn_listed(conf->login.allowed_groups.v,
-			    conf->login.allowed_groups.n, u->groups[i]);
-		if (!allowed) {
-			log_info("audit: login as %s refused: in none of "
-			    "login.allowed_groups", shown);
-			req_fail(r, 403, AUTHN_LOGIN_NOT_ALLOWED);
-			goto done;
-		}
-	}
 	if (authn_login_local_user(r, u->id, user_id, shown) < 0)
 		goto done;
 
@@ -779,26 +822,7 @@ authn_login(struct req *r)
 	authn_login_trim(r, user_id, now);
 	log_info("audit: login as %s: token %s created for user %s", shown,
 	    out.id, user_id);
-
-	g = req_json(r);
-	yajl_gen_map_open(g);
-	json_gen_str(g, "id", out.id);
-	json_gen_str(g, "token", out.token);
-	json_gen_str(g, "user_id", out.user_id);
-	json_gen_str(g, "description", AUTHN_LOGIN_DESCRIPTION);
-	ktime_format(out.expiry_us, expiry);
-	json_gen_str(g, "expiry", expiry);
-	/* A users: entry of a kubeconfig, ready for `kubectl config`. */
-	json_gen_key(g, "kubeconfig_user");
-	yajl_gen_map_open(g);
-	json_gen_str(g, "name", u->id);
-	json_gen_key(g, "user");
-	yajl_gen_map_open(g);
-	json_gen_str(g, "token", out.token);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-	req_send_json(r, 201);
+	authn_login_answer(r, &out, u);
 done:
 	OPENSSL_cleanse(out.token, sizeof(out.token));
 	if (creds != NULL) {
