@@ -194,7 +194,12 @@ if ! _ka_nobody_reads "$SRC/sql"; then
 	rm -rf "$run/sql" && cp -r "$SRC/sql" "$run/sql" && chmod -R a+rX "$run/sql"
 	KA_MIGRATIONS_DIR=$run/sql
 fi
-ka_config
+# All three ways a directory says who is in a group: alice is in admins
+# by member, in developers by memberUid, in operators by memberOf.
+ka_config - <<'YAML'
+ldap:
+  group_methods: [member, memberUid, memberOf]
+YAML
 ka_start
 echo "$KA_PID" >"$Q/kubernetes-auth.pid"
 

@@ -90,6 +90,16 @@ admin_curl GET "/clusters/$c3/webhook-kubeconfig"
 is "$(jq -r '.clusters[0].cluster.server' <<<"$body")" "https://localhost:$KA_NGINX_PORT/authenticate/token/a_b%25c%20d%2Fe" \
 	"a special name is percent-encoded"
 bad 400 "?for=bogus" GET "/clusters/$c1/webhook-kubeconfig?for=bogus"
+# The name where the id goes: the file right after the cluster is made.
+admin_curl GET "/clusters/$c2/webhook-kubeconfig?for=authorization"
+by_id=$body
+admin_curl GET "/clusters/prod/webhook-kubeconfig?for=authorization"
+is "$status" 200 "GET /clusters/NAME/webhook-kubeconfig: 200"
+is "$body" "$by_id" "... the same file as by id"
+admin_curl GET "/clusters/a_b%25c%20d%2Fe/webhook-kubeconfig"
+is "$(jq -r '.clusters[0].cluster.server' <<<"$body")" "https://localhost:$KA_NGINX_PORT/authenticate/token/a_b%25c%20d%2Fe" \
+	"... a percent-encoded name too"
+bad 404 "kubeconfig of an unknown name" GET /clusters/no-such-cluster/webhook-kubeconfig
 
 # Deleting a cluster.
 admin_curl POST /users -d '{"username": "alice"}'
