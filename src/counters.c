@@ -55,10 +55,11 @@ struct counters_block {
 };
 
 static struct counters_block *counters;
+static const struct counters_label *counters_labels;
 static int counters_routes;
 
 int
-counters_init_master(int nroutes)
+counters_init_master(const struct counters_label *labels, int nroutes)
 {
 	if (nroutes < 0 || nroutes > COUNTERS_MAX_ROUTES) {
 		log_warnx("counters: %d routes, room for %d", nroutes,
@@ -72,6 +73,7 @@ counters_init_master(int nroutes)
 		log_warn("mmap for counters");
 		return -1;
 	}
+	counters_labels = labels;
 	counters_routes = nroutes;
 	return 0;
 }
@@ -157,6 +159,18 @@ int
 counters_nroutes(void)
 {
 	return counters_routes;
+}
+
+void
+counters_route_label(int route, const char **method, const char **pattern)
+{
+	if (route >= 0 && route < counters_routes) {
+		*method = counters_labels[route].method;
+		*pattern = counters_labels[route].pattern;
+	} else {
+		*method = "";
+		*pattern = "unmatched";
+	}
 }
 
 void

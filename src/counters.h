@@ -60,9 +60,16 @@ struct counters_route {
 	unsigned long long sum_us;
 };
 
-/* Map the shared block for NROUTES routes plus one for requests no route
+/* A route as /metrics labels it. */
+struct counters_label {
+	const char *method;
+	const char *pattern;
+};
+
+/* Map the shared block for NROUTES routes, labelled by LABELS (borrowed:
+ * they must live as long as the process), plus one for requests no route
  * matched (master, before forking). Returns 0 or -1 (logged). */
-int counters_init_master(int nroutes);
+int counters_init_master(const struct counters_label *labels, int nroutes);
 
 /* Has the block been mapped? (Tools that never do count nothing.) */
 bool counters_ready(void);
@@ -76,8 +83,10 @@ void counters_backend_error(enum counters_backend backend);
 void counters_worker_started(void);
 void counters_worker_died(bool crashed);
 
-/* Reading, for rendering: ROUTE in 0..nroutes (nroutes = unmatched). */
+/* Reading, for rendering: ROUTE in 0..nroutes (nroutes = unmatched,
+ * labelled method "" and pattern "unmatched"). */
 int counters_nroutes(void);
+void counters_route_label(int route, const char **method, const char **pattern);
 void counters_route(int route, struct counters_route *out);
 unsigned long long counters_authn_count(enum counters_authn outcome);
 unsigned long long counters_authz_count(enum counters_authz outcome);

@@ -29,7 +29,7 @@
 #include "counters.h"
 #include "ktime.h"
 #include "log.h"
-#include "router.h"
+#include "routes.h"
 #include "scoreboard.h"
 #include "secrets.h"
 #include "sig.h"
@@ -370,12 +370,13 @@ master_run(struct conf *conf, struct secrets *secrets, int listen_fd,
 	struct pollfd pfd = { .events = POLLIN };
 	/* A reload frees the conf that socket_path may point into. */
 	char *socket_copy = socket_path != NULL ? strdup(socket_path) : NULL;
-	int signo;
+	const struct counters_label *labels;
+	int signo, nroutes = routes_labels(&labels);
 
 	pfd.fd = sig_init_master();
 	if (pfd.fd < 0)
 		goto out;
-	if (counters_init_master(router_route_count()) < 0) {
+	if (counters_init_master(labels, nroutes) < 0) {
 		m.status = 1;
 		goto out;
 	}

@@ -12,7 +12,6 @@
 #include "crypto.h"
 #include "log.h"
 #include "req.h"
-#include "router.h"
 #include "secrets.h"
 #include "ctx.h"
 
@@ -47,16 +46,6 @@ metrics_printf(struct metrics_text *t, const char *fmt, ...)
 	t->len += n;
 }
 
-/* The labels of route R: its method and pattern, or "unmatched". */
-static void
-metrics_route_labels(int r, const char **method, const char **pattern)
-{
-	bool matched = r < counters_nroutes();
-
-	*method = matched ? router_route_method(r) : "";
-	*pattern = matched ? router_route_pattern(r) : "unmatched";
-}
-
 static void
 metrics_render_requests(struct metrics_text *t)
 {
@@ -69,7 +58,7 @@ metrics_render_requests(struct metrics_text *t)
 	    "# TYPE kubernetes_auth_requests_total counter\n");
 	for (r = 0; r <= counters_nroutes(); r++) {
 		counters_route(r, &c);
-		metrics_route_labels(r, &method, &pattern);
+		counters_route_label(r, &method, &pattern);
 		for (i = 0; i < COUNTERS_NSTATUS; i++) {
 			char status[16];
 			if (c.by_status[i] == 0)
@@ -100,7 +89,7 @@ metrics_render_durations(struct metrics_text *t)
 		counters_route(r, &c);
 		if (c.count == 0)
 			continue;
-		metrics_route_labels(r, &method, &pattern);
+		counters_route_label(r, &method, &pattern);
 		cumulative = 0;
 		for (b = 0; b < COUNTERS_NBUCKETS; b++) {
 			cumulative += c.buckets[b];

@@ -1,5 +1,5 @@
 /*
- * router.c — the route table and its matcher.
+ * router.c — method + path -> a route of a table, and dispatching to it.
  */
 #include "router.h"
 
@@ -7,47 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin.h"
-#include "authn.h"
-#include "authz.h"
-#include "health.h"
 #include "log.h"
-#include "metrics.h"
-#include "policies_api.h"
 #include "req.h"
-
-static const struct route router_table[] = {
-	{ "GET", "/healthz", health_get },
-	{ "GET", "/metrics", metrics_get },
-
-	{ "POST", "/authenticate", authn_token_review },
-	{ "POST", "/authenticate/token", authn_token_review },
-	{ "POST", "/authenticate/token/{}", authn_token_review },
-	{ "POST", "/login", authn_login },
-	{ "POST", "/logout", authn_logout },
-
-	{ "GET", "/users", admin_users_list },
-	{ "POST", "/users", admin_users_create },
-	{ "GET", "/users/{}", admin_users_get },
-	{ "DELETE", "/users/{}", admin_users_delete },
-	{ "GET", "/tokens", admin_tokens_list },
-	{ "POST", "/tokens", admin_tokens_create },
-	{ "GET", "/tokens/{}", admin_tokens_get },
-	{ "DELETE", "/tokens/{}", admin_tokens_delete },
-	{ "GET", "/clusters", admin_clusters_list },
-	{ "POST", "/clusters", admin_clusters_create },
-	{ "GET", "/clusters/{}", admin_clusters_get },
-	{ "DELETE", "/clusters/{}", admin_clusters_delete },
-	{ "GET", "/clusters/{}/webhook-kubeconfig", admin_clusters_kubeconfig },
-
-	{ "POST", "/authorize", authz_review },
-	{ "POST", "/authorize/{}", authz_review },
-	{ "GET", "/policies", policies_api_list },
-	{ "POST", "/policies", policies_api_create },
-	{ "GET", "/policies/{}", policies_api_get },
-	{ "PUT", "/policies/{}", policies_api_replace },
-	{ "DELETE", "/policies/{}", policies_api_delete },
-};
 
 /* Does PATH match PATTERN? Captures {} segments into m when it does. */
 static bool
@@ -141,38 +102,19 @@ router_match_cleanup(struct router_match *m)
 	m->nparams = 0;
 }
 
-int
-router_route_count(void)
-{
-	return (int)(sizeof(router_table) / sizeof(router_table[0]));
-}
-
-const char *
-router_route_method(int i)
-{
-	return router_table[i].method;
-}
-
-const char *
-router_route_pattern(int i)
-{
-	return router_table[i].pattern;
-}
-
 void
-router_dispatch(struct req *r)
+router_dispatch(const struct route *table, size_t n, struct req *r)
 {
 	struct router_match m;
 	size_t i;
 
-	switch (router_find(router_table, sizeof(router_table) / sizeof(router_table[0]),
-	    r->method, r->path, &m)) {
+	switch (router_find(table, n, r->method, r->path, &m)) {
 	case ROUTER_FOUND:
 		for (i = 0; i < m.nparams; i++)
 			r->params[i] = m.params[i];
 		r->nparams = m.nparams;
 		r->route = m.route->pattern;
-		r->route_index = (int)(m.route - router_table);
+		r->route_index = (int)(m.route - table);
 		m.route->handler(r);
 		return;
 	case ROUTER_BAD_METHOD:

@@ -39,14 +39,8 @@ enum router_result router_find(const struct route *table, size_t n,
     const char *method, const char *path, struct router_match *m);
 void router_match_cleanup(struct router_match *m);
 
-/* The service's table, for metrics labels: its size, and row I's method
- * and pattern. */
-int router_route_count(void);
-const char *router_route_method(int i);
-const char *router_route_pattern(int i);
-
-/* Route request R with the service's table and run the handler, or fail
- * the request with 404/405/400. */
-void router_dispatch(struct req *r);
+/* Route request R with TABLE (N routes) and run the handler, or fail the
+ * request with 404/405/400. Sets r->route and r->route_index (the row). */
+void router_dispatch(const struct route *table, size_t n, struct req *r);
 
 #endif

@@ -22,7 +22,7 @@
 #include "log.h"
 #include "counters.h"
 #include "req.h"
-#include "router.h"
+#include "routes.h"
 #include "scoreboard.h"
 #include "secrets.h"
 #include "sig.h"
@@ -85,7 +85,7 @@ worker_handle(struct worker *w, FCGX_Request *fcgx)
 
 	req_init(&r, fcgx, &w->ctx);
 	if (r.error == NULL && req_read_body(&r, w->ctx.conf->max_body) == 0)
-		router_dispatch(&r);
+		routes_dispatch(&r);
 	req_finish(&r);
 	counters_request(r.route_index, r.status, ktime_since_us(r.started_us));
 	req_cleanup(&r);
