@@ -739,85 +739,128 @@ conf_mark_set(struct conf_loader *ld, const struct conf_key *k, int line, bool b
 	st->bad = st->bad || bad;
 }
 
-static void
-conf_load_list(struct conf_loader *ld, const struct conf_key *k, const yaml_node_t *value, int line)
+/* The items of VALUE, the value of list key K, into *items and *n; YAML's
+ * null is an empty list. Logs and returns -1 when VALUE is not a list. */
+static int
+conf_list_items(struct conf_loader *ld, const struct conf_key *k, const yaml_node_t *value,
+    int line, yaml_node_item_t **items, size_t *n)
 {
-	struct conf_list list = { 0, NULL };
-	unsigned bits = 0;
-	char why[512], got[96], words[128];
-	bool bad = false;
-	size_t n = 0;
+	char expected[256], got[96];
 
-	if (conf_is_null(value)) {
-		/* an empty list */
-	} else if (value->type == YAML_SCALAR_NODE) {
+	*items = NULL;
+	*n = 0;
+	if (conf_is_null(value))
+		return 0;
+	if (value->type == YAML_SCALAR_NODE) {
 		const char *text = conf_scalar_text(value);
 		conf_quote(text != NULL ? text : "", got, sizeof(got));
 		conf_load_error(ld, line, k->name, "expected %s, got the single value %s; "
-		    "write it as [%s]", conf_describe(k, why, sizeof(why)), got, got);
-		conf_mark_set(ld, k, line, true);
-		return;
-	} else if (value->type != YAML_SEQUENCE_NODE) {
-		conf_load_error(ld, line, k->name, "expected %s, got %s", conf_describe(k, why, sizeof(why)),
-		    conf_node_kind(value));
-		conf_mark_set(ld, k, line, true);
-		return;
-	} else {
-		n = (size_t)(value->data.sequence.items.top - value->data.sequence.items.start);
+		    "write it as [%s]", conf_describe(k, expected, sizeof(expected)), got, got);
+		return -1;
 	}
+	if (value->type != YAML_SEQUENCE_NODE) {
+		conf_load_error(ld, line, k->name, "expected %s, got %s",
+		    conf_describe(k, expected, sizeof(expected)), conf_node_kind(value));
+		return -1;
+	}
+	*items = value->data.sequence.items.start;
+	*n = (size_t)(value->data.sequence.items.top - *items);
+	return 0;
+}
 
-	if (k->type == CONF_KEY_LIST && n > 0 && (list.v = calloc(n, sizeof(*list.v))) == NULL) {
+/* The text of ITEM, item I of list key K: a non-empty string. Logs and
+ * returns NULL otherwise. */
+static const char *
+conf_list_item_text(struct conf_loader *ld, const struct conf_key *k, const yaml_node_t *item,
+    size_t i)
+{
+	int line = conf_node_line(item);
+	const char *text;
+
+	if (item->type != YAML_SCALAR_NODE) {
+		conf_load_error(ld, line, k->name, "expected a list of strings, "
+		    "got %s as item %zu", conf_node_kind(item), i + 1);
+		return NULL;
+	}
+	if ((text = conf_scalar_text(item)) == NULL) {
+		conf_load_error(ld, line, k->name, "item %zu contains a NUL character", i + 1);
+		return NULL;
+	}
+	if (*text == '\0') {
+		conf_load_error(ld, line, k->name, "item %zu is empty", i + 1);
+		return NULL;
+	}
+	return text;
+}
+
+/* What a list key collects while its items are read: a list of strings
+ * (CONF_KEY_LIST) or a set of words (CONF_KEY_BITS). */
+struct conf_list_value {
+	struct conf_list list;
+	unsigned bits;
+};
+
+/* Add TEXT, read at LINE, to VAL (room for it is there). Logs and returns
+ * -1 when key K refuses it. */
+static int
+conf_list_add(struct conf_loader *ld, const struct conf_key *k, struct conf_list_value *val,
+    const char *text, int line)
+{
+	char why[512], got[96], words[128];
+	int w;
+
+	if (k->type == CONF_KEY_BITS) {
+		conf_quote(text, got, sizeof(got));
+		if ((w = conf_parse_word(k->values, text)) == -1) {
+			conf_load_error(ld, line, k->name, "expected each item to be %s, got %s",
+			    conf_fmt_words(k->values, words, sizeof(words)), got);
+			return -1;
+		}
+		if (val->bits & (1u << w)) {
+			conf_load_error(ld, line, k->name, "%s is listed twice", got);
+			return -1;
+		}
+		val->bits |= 1u << w;
+		return 0;
+	}
+	if (k->check != NULL && k->check(text, why, sizeof(why)) == -1) {
+		conf_load_error(ld, line, k->name, "%s", why);
+		return -1;
+	}
+	if ((val->list.v[val->list.n] = strdup(text)) == NULL) {
+		conf_load_error(ld, line, k->name, "%s", strerror(errno));
+		return -1;
+	}
+	val->list.n++;
+	return 0;
+}
+
+/* A list key: every item is checked (and every bad one logged) before the
+ * value replaces the default, all at once or not at all. */
+static void
+conf_load_list(struct conf_loader *ld, const struct conf_key *k, const yaml_node_t *value, int line)
+{
+	struct conf_list_value val = { { 0, NULL }, 0 };
+	yaml_node_item_t *items;
+	char words[128];
+	bool bad = false;
+	size_t n;
+
+	if (conf_list_items(ld, k, value, line, &items, &n) == -1) {
+		conf_mark_set(ld, k, line, true);
+		return;
+	}
+	if (k->type == CONF_KEY_LIST && n > 0 && (val.list.v = calloc(n, sizeof(*val.list.v))) == NULL) {
 		conf_load_error(ld, line, k->name, "%s", strerror(errno));
 		conf_mark_set(ld, k, line, true);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *item = yaml_document_get_node(ld->doc, value->data.sequence.items.start[i]);
-		int item_line = conf_node_line(item);
-		const char *text;
-		int w;
+		yaml_node_t *item = yaml_document_get_node(ld->doc, items[i]);
+		const char *text = conf_list_item_text(ld, k, item, i);
 
-		if (item->type != YAML_SCALAR_NODE) {
-			conf_load_error(ld, item_line, k->name, "expected a list of strings, "
-			    "got %s as item %zu", conf_node_kind(item), i + 1);
+		if (text == NULL || conf_list_add(ld, k, &val, text, conf_node_line(item)) == -1)
 			bad = true;
-			continue;
-		}
-		if ((text = conf_scalar_text(item)) == NULL) {
-			conf_load_error(ld, item_line, k->name, "item %zu contains a NUL character", i + 1);
-			bad = true;
-			continue;
-		}
-		if (*text == '\0') {
-			conf_load_error(ld, item_line, k->name, "item %zu is empty", i + 1);
-			bad = true;
-			continue;
-		}
-		if (k->type == CONF_KEY_BITS) {
-			conf_quote(text, got, sizeof(got));
-			if ((w = conf_parse_word(k->values, text)) == -1) {
-				conf_load_error(ld, item_line, k->name, "expected each item to be %s, got %s",
-				    conf_fmt_words(k->values, words, sizeof(words)), got);
-				bad = true;
-			} else if (bits & (1u << w)) {
-				conf_load_error(ld, item_line, k->name, "%s is listed twice", got);
-				bad = true;
-			} else {
-				bits |= 1u << w;
-			}
-			continue;
-		}
-		if (k->check != NULL && k->check(text, why, sizeof(why)) == -1) {
-			conf_load_error(ld, item_line, k->name, "%s", why);
-			bad = true;
-			continue;
-		}
-		if ((list.v[list.n] = strdup(text)) == NULL) {
-			conf_load_error(ld, item_line, k->name, "%s", strerror(errno));
-			bad = true;
-			continue;
-		}
-		list.n++;
 	}
 	if (!bad && n == 0 && (k->flags & CONF_KEY_NONEMPTY)) {
 		if (k->values != NULL)
@@ -829,14 +872,14 @@ conf_load_list(struct conf_loader *ld, const struct conf_key *k, const yaml_node
 	}
 	conf_mark_set(ld, k, line, bad);
 	if (bad) {
-		conf_list_free(&list);
+		conf_list_free(&val.list);
 		return;
 	}
 	if (k->type == CONF_KEY_BITS) {
-		*(unsigned *)conf_field(ld->conf, k) = bits;
+		*(unsigned *)conf_field(ld->conf, k) = val.bits;
 	} else {
 		conf_list_free(conf_field(ld->conf, k));
-		*(struct conf_list *)conf_field(ld->conf, k) = list;
+		*(struct conf_list *)conf_field(ld->conf, k) = val.list;
 	}
 }
 
@@ -1205,8 +1248,13 @@ out_file:
  * computed in nanoseconds like Go, with Go's overflow rules, then truncated
  * to whole milliseconds.
  */
-int
-conf_parse_duration(const char *text, int64_t *ms)
+
+#define CONF_NS_LIMIT	(1ULL << 63)    /* Go's bound on a duration's terms and sum */
+
+/* The unit at the start of S ("h" in "1h30m"), in nanoseconds; *len is
+ * set to its length. 0 for no known unit. */
+static uint64_t
+conf_duration_unit(const char *s, size_t *len)
 {
 	static const struct { const char *unit; uint64_t ns; } units[] = {
 		{ "ns", 1ULL },
@@ -1218,9 +1266,78 @@ conf_parse_duration(const char *text, int64_t *ms)
 		{ "m", 60000000000ULL },
 		{ "h", 3600000000000ULL },
 	};
-	const uint64_t limit = 1ULL << 63;
+	size_t ulen = 0;
+
+	while (s[ulen] != '\0' && s[ulen] != '.' && !(s[ulen] >= '0' && s[ulen] <= '9'))
+		ulen++;
+	*len = ulen;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (strlen(units[i].unit) == ulen && memcmp(units[i].unit, s, ulen) == 0)
+			return units[i].ns;
+	return 0;
+}
+
+/* One term ("1.5h") at *SP, which moves past it, into *NS (at most
+ * CONF_NS_LIMIT). Returns 0 or -1. */
+static int
+conf_duration_term(const char **sp, uint64_t *ns)
+{
+	const uint64_t limit = CONF_NS_LIMIT;
+	const char *s = *sp;
+	uint64_t whole = 0, frac = 0, unit, v;
+	double scale = 1;
+	bool pre = false, post = false, frac_full = false;
+	size_t ulen;
+
+	if (!(*s == '.' || (*s >= '0' && *s <= '9')))
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (whole > limit / 10)
+			return -1;
+		whole = whole * 10 + (uint64_t)(*s - '0');
+		if (whole > limit)
+			return -1;
+		pre = true;
+	}
+	if (*s == '.') {
+		/* Digits past what fits are dropped, as Go does. */
+		for (s++; *s >= '0' && *s <= '9'; s++) {
+			post = true;
+			if (frac_full)
+				continue;
+			if (frac > (limit - 1) / 10) {
+				frac_full = true;
+				continue;
+			}
+			uint64_t next = frac * 10 + (uint64_t)(*s - '0');
+			if (next > limit) {
+				frac_full = true;
+				continue;
+			}
+			frac = next;
+			scale *= 10;
+		}
+	}
+	if ((!pre && !post) || (unit = conf_duration_unit(s, &ulen)) == 0)
+		return -1;
+	if (whole > limit / unit)
+		return -1;
+	v = whole * unit;
+	if (frac > 0) {
+		v += (uint64_t)((double)frac * ((double)unit / scale));
+		if (v > limit)
+			return -1;
+	}
+	*sp = s + ulen;
+	*ns = v;
+	return 0;
+}
+
+int
+conf_parse_duration(const char *text, int64_t *ms)
+{
 	const char *s = text;
-	uint64_t total = 0;
+	uint64_t total = 0, v;
 
 	if (s == NULL)
 		return -1;
@@ -1233,64 +1350,14 @@ conf_parse_duration(const char *text, int64_t *ms)
 	if (*s == '\0')
 		return -1;
 	while (*s != '\0') {
-		uint64_t whole = 0, frac = 0, unit = 0, v;
-		double scale = 1;
-		bool pre = false, post = false, frac_full = false;
-		size_t ulen = 0;
-
-		if (!(*s == '.' || (*s >= '0' && *s <= '9')))
+		if (conf_duration_term(&s, &v) == -1)
 			return -1;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			if (whole > limit / 10)
-				return -1;
-			whole = whole * 10 + (uint64_t)(*s - '0');
-			if (whole > limit)
-				return -1;
-			pre = true;
-		}
-		if (*s == '.') {
-			/* Digits past what fits are dropped, as Go does. */
-			for (s++; *s >= '0' && *s <= '9'; s++) {
-				post = true;
-				if (frac_full)
-					continue;
-				if (frac > (limit - 1) / 10) {
-					frac_full = true;
-					continue;
-				}
-				uint64_t next = frac * 10 + (uint64_t)(*s - '0');
-				if (next > limit) {
-					frac_full = true;
-					continue;
-				}
-				frac = next;
-				scale *= 10;
-			}
-		}
-		if (!pre && !post)
-			return -1;
-		while (s[ulen] != '\0' && s[ulen] != '.' && !(s[ulen] >= '0' && s[ulen] <= '9'))
-			ulen++;
-		for (size_t i = 0; i < ARRAY_SIZE(units); i++)
-			if (strlen(units[i].unit) == ulen && memcmp(units[i].unit, s, ulen) == 0)
-				unit = units[i].ns;
-		if (unit == 0)
-			return -1;
-		s += ulen;
-		if (whole > limit / unit)
-			return -1;
-		v = whole * unit;
-		if (frac > 0) {
-			v += (uint64_t)((double)frac * ((double)unit / scale));
-			if (v > limit)
-				return -1;
-		}
 		/* total and v are each at most 2^63: their sum may wrap. */
-		if (v > limit - total)
+		if (v > CONF_NS_LIMIT - total)
 			return -1;
 		total += v;
 	}
-	if (total > limit - 1)
+	if (total > CONF_NS_LIMIT - 1)
 		return -1;
 	*ms = (int64_t)(total / 1000000);
 	return 0;
