@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/un.h>
 #include <yaml.h>
 
@@ -46,6 +47,7 @@ enum conf_key_type {
 	CONF_KEY_LIST,       /* struct conf_list */
 	CONF_KEY_ENUM,       /* an int-sized enum: the index of the word in values[] */
 	CONF_KEY_BITS,       /* unsigned: 1 << index of each listed word in values[] */
+	CONF_KEY_HOSTS,      /* struct conf_db_hosts: "host", "host:port", "[IPv6]:port" */
 };
 
 #define CONF_KEY_REQUIRED	0x01    /* must appear in the file */
@@ -115,6 +117,10 @@ static const struct conf_key conf_keys[] = {
 	{ "database.host", CONF_KEY_STRING, CONF_OFF(database.host), "localhost",
 	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
 	{ "database.port", CONF_KEY_INT, CONF_OFF(database.port), "3306", 1, 65535, NULL, 0, NULL },
+	/* Not set = the one server of host and port: see conf_check_db_hosts(). */
+	{ "database.hosts", CONF_KEY_HOSTS, CONF_OFF(database.hosts), NULL, 0, 0, NULL, 0, NULL },
+	{ "database.failback", CONF_KEY_DURATION, CONF_OFF(database.failback_ms), "60s",
+	    CONF_MS_SECOND, 24 * CONF_MS_HOUR, NULL, 0, NULL },
 	{ "database.socket", CONF_KEY_STRING, CONF_OFF(database.socket), "", 0, 0, NULL, 0, NULL },
 	{ "database.name", CONF_KEY_STRING, CONF_OFF(database.name), "kubernetes_auth",
 	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
@@ -211,6 +217,7 @@ struct conf_loader {
 	struct conf *conf;
 	yaml_document_t *doc;
 	struct conf_key_state state[CONF_NKEYS];
+	const yaml_node_t *db_hosts;    /* database.hosts' list: its items' lines */
 	int root_line;
 	int errors;
 };
@@ -258,6 +265,16 @@ conf_list_free(struct conf_list *list)
 	list->n = 0;
 }
 
+static void
+conf_db_hosts_free(struct conf_db_hosts *hosts)
+{
+	for (size_t i = 0; i < hosts->n; i++)
+		free(hosts->v[i].host);
+	free(hosts->v);
+	hosts->v = NULL;
+	hosts->n = 0;
+}
+
 void
 conf_free(struct conf *conf)
 {
@@ -269,6 +286,8 @@ conf_free(struct conf *conf)
 			free(*(char **)conf_field(conf, k));
 		else if (k->type == CONF_KEY_LIST)
 			conf_list_free(conf_field(conf, k));
+		else if (k->type == CONF_KEY_HOSTS)
+			conf_db_hosts_free(conf_field(conf, k));
 	}
 	free(conf->path);
 	free(conf);
@@ -546,6 +565,9 @@ conf_describe(const struct conf_key *k, char *buf, size_t len)
 	case CONF_KEY_BITS:
 		snprintf(buf, len, "a list of %s", conf_fmt_words(k->values, words, sizeof(words)));
 		break;
+	case CONF_KEY_HOSTS:
+		snprintf(buf, len, "a list of servers (host, host:port or \"[IPv6 address]:port\")");
+		break;
 	}
 	return buf;
 }
@@ -622,6 +644,7 @@ conf_parse_scalar(const struct conf_key *k, const char *text, struct conf *conf,
 		*(unsigned *)dst = 1u << i;
 		return 0;
 	case CONF_KEY_LIST:
+	case CONF_KEY_HOSTS:
 		break;
 	}
 	snprintf(why, whylen, "expected %s, got %s", conf_describe(k, expected, sizeof(expected)),
@@ -725,6 +748,56 @@ conf_check_user_filter(const char *text, char *why, size_t whylen)
 	return 0;
 }
 
+/* One server of database.hosts: "host", "host:port", "[IPv6 address]" or
+ * "[IPv6 address]:port", into OUT: a malloc'd copy of the host (without
+ * brackets) and the port, 0 when TEXT names none. Returns 0, or -1 with
+ * the reason in WHY. */
+static int
+conf_parse_db_host(const char *text, struct conf_db_host *out, char *why, size_t whylen)
+{
+	static const char name_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_";
+	const char *host = text, *rest;
+	char got[96];
+	long long port = 0;
+	size_t len;
+
+	conf_quote(text, got, sizeof(got));
+	if (text[0] == '[') {
+		host = text + 1;
+		len = strspn(host, "0123456789abcdefABCDEF:.");
+		if (len == 0 || host[len] != ']' || memchr(host, ':', len) == NULL) {
+			snprintf(why, whylen, "expected an IPv6 address in brackets, e.g. "
+			    "\"[2001:db8::1]:3306\", got %s", got);
+			return -1;
+		}
+		rest = host + len + 1;
+	} else {
+		len = strspn(host, name_chars);
+		rest = host + len;
+		if (*rest == ':' && strchr(rest + 1, ':') != NULL) {
+			snprintf(why, whylen, "write an IPv6 address in brackets, e.g. "
+			    "\"[2001:db8::1]:3306\", got %s", got);
+			return -1;
+		}
+	}
+	if (len == 0 || (*rest != ':' && *rest != '\0')) {
+		snprintf(why, whylen, "expected host, host:port or \"[IPv6 address]:port\" "
+		    "(e.g. \"db1.example.org:3306\"), got %s", got);
+		return -1;
+	}
+	if (*rest == ':' && (conf_parse_decimal(rest + 1, &port) == -1 || port < 1 || port > 65535)) {
+		snprintf(why, whylen, "expected a port between 1 and 65535 after the colon, got %s", got);
+		return -1;
+	}
+	if ((out->host = strndup(host, len)) == NULL) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	out->port = (int)port;
+	return 0;
+}
+
 /*
  * The walk
  */
@@ -794,11 +867,27 @@ conf_list_item_text(struct conf_loader *ld, const struct conf_key *k, const yaml
 }
 
 /* What a list key collects while its items are read: a list of strings
- * (CONF_KEY_LIST) or a set of words (CONF_KEY_BITS). */
+ * (CONF_KEY_LIST), a set of words (CONF_KEY_BITS) or of servers
+ * (CONF_KEY_HOSTS). */
 struct conf_list_value {
 	struct conf_list list;
 	unsigned bits;
+	struct conf_db_hosts hosts;
 };
+
+/* Room in VAL for the N items of key K. Returns 0 or -1 (errno set). */
+static int
+conf_list_value_init(struct conf_list_value *val, const struct conf_key *k, size_t n)
+{
+	memset(val, 0, sizeof(*val));
+	if (n == 0)
+		return 0;
+	if (k->type == CONF_KEY_LIST && (val->list.v = calloc(n, sizeof(*val->list.v))) == NULL)
+		return -1;
+	if (k->type == CONF_KEY_HOSTS && (val->hosts.v = calloc(n, sizeof(*val->hosts.v))) == NULL)
+		return -1;
+	return 0;
+}
 
 /* Add TEXT, read at LINE, to VAL (room for it is there). Logs and returns
  * -1 when key K refuses it. */
@@ -823,6 +912,14 @@ conf_list_add(struct conf_loader *ld, const struct conf_key *k, struct conf_list
 		val->bits |= 1u << w;
 		return 0;
 	}
+	if (k->type == CONF_KEY_HOSTS) {
+		if (conf_parse_db_host(text, &val->hosts.v[val->hosts.n], why, sizeof(why)) == -1) {
+			conf_load_error(ld, line, k->name, "%s", why);
+			return -1;
+		}
+		val->hosts.n++;
+		return 0;
+	}
 	if (k->check != NULL && k->check(text, why, sizeof(why)) == -1) {
 		conf_load_error(ld, line, k->name, "%s", why);
 		return -1;
@@ -840,7 +937,7 @@ conf_list_add(struct conf_loader *ld, const struct conf_key *k, struct conf_list
 static void
 conf_load_list(struct conf_loader *ld, const struct conf_key *k, const yaml_node_t *value, int line)
 {
-	struct conf_list_value val = { { 0, NULL }, 0 };
+	struct conf_list_value val;
 	yaml_node_item_t *items;
 	char words[128];
 	bool bad = false;
@@ -850,7 +947,7 @@ conf_load_list(struct conf_loader *ld, const struct conf_key *k, const yaml_node
 		conf_mark_set(ld, k, line, true);
 		return;
 	}
-	if (k->type == CONF_KEY_LIST && n > 0 && (val.list.v = calloc(n, sizeof(*val.list.v))) == NULL) {
+	if (conf_list_value_init(&val, k, n) == -1) {
 		conf_load_error(ld, line, k->name, "%s", strerror(errno));
 		conf_mark_set(ld, k, line, true);
 		return;
@@ -873,10 +970,15 @@ conf_load_list(struct conf_loader *ld, const struct conf_key *k, const yaml_node
 	conf_mark_set(ld, k, line, bad);
 	if (bad) {
 		conf_list_free(&val.list);
+		conf_db_hosts_free(&val.hosts);
 		return;
 	}
 	if (k->type == CONF_KEY_BITS) {
 		*(unsigned *)conf_field(ld->conf, k) = val.bits;
+	} else if (k->type == CONF_KEY_HOSTS) {
+		conf_db_hosts_free(conf_field(ld->conf, k));
+		*(struct conf_db_hosts *)conf_field(ld->conf, k) = val.hosts;
+		ld->db_hosts = value;
 	} else {
 		conf_list_free(conf_field(ld->conf, k));
 		*(struct conf_list *)conf_field(ld->conf, k) = val.list;
@@ -889,7 +991,7 @@ conf_load_value(struct conf_loader *ld, const struct conf_key *k, const yaml_nod
 	char why[512];
 	const char *text;
 
-	if (k->type == CONF_KEY_LIST || k->type == CONF_KEY_BITS) {
+	if (k->type == CONF_KEY_LIST || k->type == CONF_KEY_BITS || k->type == CONF_KEY_HOSTS) {
 		conf_load_list(ld, k, value, line);
 		return;
 	}
@@ -1068,38 +1170,53 @@ conf_load_mapping(struct conf_loader *ld, const yaml_node_t *map, const char *pr
 	}
 }
 
-/* Rules that tie keys together, and required keys; checked after the walk
- * so that they see the final values. A key refused earlier is not
- * complained about twice. */
-static void
-conf_check_relations(struct conf_loader *ld)
+/* What the walk learned about the key NAME (a name of the table). */
+static const struct conf_key_state *
+conf_state(const struct conf_loader *ld, const char *name)
 {
-	struct conf *conf = ld->conf;
-	char a[32], b[32];
+	return &ld->state[conf_key_index(conf_key_find(name))];
+}
 
+static void
+conf_check_required(struct conf_loader *ld)
+{
 	for (size_t i = 0; i < CONF_NKEYS; i++) {
 		const struct conf_key_state *st = &ld->state[i];
 		if ((conf_keys[i].flags & CONF_KEY_REQUIRED) && st->line == 0)
 			conf_load_error(ld, st->section_line ? st->section_line : ld->root_line,
 			    conf_keys[i].name, "required key is missing");
 	}
+}
 
-	const struct conf_key_state *tls = &ld->state[conf_key_index(conf_key_find("ldap.start_tls"))];
-	const struct conf_key_state *urls = &ld->state[conf_key_index(conf_key_find("ldap.urls"))];
-	if (conf->ldap.start_tls && !tls->bad && !urls->bad) {
-		for (size_t i = 0; i < conf->ldap.urls.n; i++) {
-			if (strncmp(conf->ldap.urls.v[i], "ldaps://", 8) == 0) {
-				conf_load_error(ld, tls->line, "ldap.start_tls", "cannot be used with the ldaps:// "
-				    "URL %s: use ldap:// URLs with start_tls, or ldaps:// without it",
-				    conf->ldap.urls.v[i]);
-				break;
-			}
+static void
+conf_check_start_tls(struct conf_loader *ld)
+{
+	const struct conf *conf = ld->conf;
+	const struct conf_key_state *tls = conf_state(ld, "ldap.start_tls");
+	const struct conf_key_state *urls = conf_state(ld, "ldap.urls");
+
+	if (!conf->ldap.start_tls || tls->bad || urls->bad)
+		return;
+	for (size_t i = 0; i < conf->ldap.urls.n; i++) {
+		if (strncmp(conf->ldap.urls.v[i], "ldaps://", 8) == 0) {
+			conf_load_error(ld, tls->line, "ldap.start_tls", "cannot be used with the ldaps:// "
+			    "URL %s: use ldap:// URLs with start_tls, or ldaps:// without it",
+			    conf->ldap.urls.v[i]);
+			return;
 		}
 	}
+}
 
-	const struct conf_key_state *ttl = &ld->state[conf_key_index(conf_key_find("tokens.ttl"))];
-	const struct conf_key_state *max_ttl = &ld->state[conf_key_index(conf_key_find("tokens.max_ttl"))];
-	const struct conf_key_state *login_ttl = &ld->state[conf_key_index(conf_key_find("login.ttl"))];
+/* tokens.max_ttl follows tokens.ttl unless set; login.ttl fits in it. */
+static void
+conf_check_ttls(struct conf_loader *ld)
+{
+	struct conf *conf = ld->conf;
+	const struct conf_key_state *ttl = conf_state(ld, "tokens.ttl");
+	const struct conf_key_state *max_ttl = conf_state(ld, "tokens.max_ttl");
+	const struct conf_key_state *login_ttl = conf_state(ld, "login.ttl");
+	char a[32], b[32];
+
 	if (ttl->bad || max_ttl->bad)
 		return;
 	if (max_ttl->line == 0)
@@ -1121,6 +1238,81 @@ conf_check_relations(struct conf_loader *ld)
 			    max_ttl->line ? "tokens.max_ttl" : "tokens.ttl",
 			    "must be at least login.ttl (%s, its default): lower login.ttl too", a);
 	}
+}
+
+/* The line of item I of database.hosts (stored only when read from the file). */
+static int
+conf_db_host_line(const struct conf_loader *ld, size_t i)
+{
+	return conf_node_line(yaml_document_get_node(ld->doc, ld->db_hosts->data.sequence.items.start[i]));
+}
+
+/*
+ * database.hosts: not beside a database.host of its own or a socket (which
+ * would it be?); a server written without a port takes database.port; each
+ * server once. When not set, the one server of database.host and
+ * database.port becomes the list, so that conf->database.hosts is always
+ * what to connect to.
+ */
+static void
+conf_check_db_hosts(struct conf_loader *ld)
+{
+	struct conf *conf = ld->conf;
+	struct conf_db_hosts *hosts = &conf->database.hosts;
+	const struct conf_key_state *list = conf_state(ld, "database.hosts");
+	const struct conf_key_state *host = conf_state(ld, "database.host");
+	const struct conf_key_state *port = conf_state(ld, "database.port");
+	const struct conf_key_state *sock = conf_state(ld, "database.socket");
+	char name[300], shown[320];
+
+	if (list->bad)
+		return;
+	if (hosts->n == 0) {
+		if ((hosts->v = calloc(1, sizeof(*hosts->v))) == NULL ||
+		    (hosts->v[0].host = strdup(conf->database.host)) == NULL) {
+			conf_load_error(ld, ld->root_line, "database.hosts", "%s", strerror(errno));
+			return;
+		}
+		hosts->v[0].port = conf->database.port;
+		hosts->n = 1;
+		return;
+	}
+	if (!host->bad && strcmp(conf->database.host, conf_key_find("database.host")->def) != 0)
+		conf_load_error(ld, list->line, "database.hosts", "cannot be used with database.host "
+		    "(line %d): list every server in database.hosts", host->line);
+	if (!sock->bad && conf->database.socket[0] != '\0')
+		conf_load_error(ld, list->line, "database.hosts", "cannot be used with database.socket "
+		    "(line %d): a socket reaches one local server", sock->line);
+	if (port->bad)
+		return;
+	for (size_t i = 0; i < hosts->n; i++) {
+		struct conf_db_host *h = &hosts->v[i];
+
+		if (h->port == 0)
+			h->port = conf->database.port;
+		for (size_t j = 0; j < i; j++) {
+			if (strcasecmp(h->host, hosts->v[j].host) != 0 || h->port != hosts->v[j].port)
+				continue;
+			snprintf(name, sizeof(name), strchr(h->host, ':') != NULL ? "[%s]:%d" : "%s:%d",
+			    h->host, h->port);
+			conf_load_error(ld, conf_db_host_line(ld, i), "database.hosts",
+			    "%s is listed twice (first on line %d)",
+			    conf_quote(name, shown, sizeof(shown)), conf_db_host_line(ld, j));
+			break;
+		}
+	}
+}
+
+/* Rules that tie keys together, and required keys; checked after the walk
+ * so that they see the final values. A key refused earlier is not
+ * complained about twice. */
+static void
+conf_check_relations(struct conf_loader *ld)
+{
+	conf_check_required(ld);
+	conf_check_start_tls(ld);
+	conf_check_ttls(ld);
+	conf_check_db_hosts(ld);
 }
 
 static int
