@@ -146,6 +146,7 @@ import_connect(const struct import_url *u, struct import_conn *c)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 	struct timeval tv = { .tv_sec = IMPORT_TIMEOUT_S };
+	char sni[sizeof(u->host)];
 	int rc;
 
 	c->fd = -1;
@@ -191,9 +192,12 @@ import_connect(const struct import_url *u, struct import_conn *c)
 		import_ssl_error("loading the system's CA certificates", u);
 		goto fail;
 	}
+	/* SSL_set_tlsext_host_name() is a macro that casts its argument to
+	 * void * (-Wcast-qual): give it a copy rather than cast const away. */
+	memcpy(sni, u->host, sizeof(sni));
 	c->ssl = SSL_new(c->ctx);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 ||
-	    SSL_set_tlsext_host_name(c->ssl, u->host) != 1 ||
+	    SSL_set_tlsext_host_name(c->ssl, sni) != 1 ||
 	    SSL_set1_host(c->ssl, u->host) != 1) {
 		import_ssl_error("TLS set-up", u);
 		goto fail;
