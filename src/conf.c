@@ -30,6 +30,8 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+#define CONF_DOTTED_MAX	256             /* a dotted key name as read, NUL included */
+
 #define CONF_MS_SECOND	1000LL
 #define CONF_MS_MINUTE	(60 * CONF_MS_SECOND)
 #define CONF_MS_HOUR	(60 * CONF_MS_MINUTE)
@@ -1046,7 +1048,7 @@ conf_edit_distance(const char *a, const char *b)
 static void
 conf_unknown_key(struct conf_loader *ld, const char *prefix, const char *name, const char *dotted, int line)
 {
-	char file_key[256], best[128] = "";
+	char file_key[CONF_DOTTED_MAX + sizeof("_file")], best[128] = "";
 	size_t plen = strlen(prefix), best_dist = 3;
 	const struct conf_key *k;
 
@@ -1104,7 +1106,7 @@ static void conf_load_mapping(struct conf_loader *, const yaml_node_t *, const c
 static void
 conf_load_section(struct conf_loader *ld, const char *dotted, const yaml_node_t *value, int line)
 {
-	char prefix[260];
+	char prefix[CONF_DOTTED_MAX + 1];   /* DOTTED and "." */
 	size_t plen;
 
 	snprintf(prefix, sizeof(prefix), "%s.", dotted);
@@ -1140,7 +1142,7 @@ conf_load_mapping(struct conf_loader *ld, const yaml_node_t *map, const char *pr
 		yaml_node_t *value = yaml_document_get_node(ld->doc, pair->value);
 		int line = conf_node_line(key), first = 0;
 		const char *name = key->type == YAML_SCALAR_NODE ? conf_scalar_text(key) : NULL;
-		char dotted[256];
+		char dotted[CONF_DOTTED_MAX];
 
 		if (name == NULL || *name == '\0') {
 			char where[128];
