@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/un.h>
 #include <yaml.h>
 
@@ -29,213 +30,235 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define MS_SECOND	1000LL
-#define MS_MINUTE	(60 * MS_SECOND)
-#define MS_HOUR		(60 * MS_MINUTE)
-#define KIB		1024LL
-#define MIB		(1024 * KIB)
+#define CONF_DOTTED_MAX	256             /* a dotted key name as read, NUL included */
 
-enum key_type {
-	KEY_BOOL,       /* bool: true or false, nothing else */
-	KEY_INT,        /* int: a decimal integer */
-	KEY_LONG,       /* long: a decimal integer */
-	KEY_MODE,       /* unsigned: octal digits, "0660" or 0660 alike */
-	KEY_SIZE,       /* size_t: bytes, or a whole number of KiB or MiB */
-	KEY_DURATION,   /* int64_t milliseconds from a Go-style duration */
-	KEY_STRING,     /* char * */
-	KEY_LIST,       /* struct conf_list */
-	KEY_ENUM,       /* an int-sized enum: the index of the word in values[] */
-	KEY_BITS,       /* unsigned: 1 << index of each listed word in values[] */
+#define CONF_MS_SECOND	1000LL
+#define CONF_MS_MINUTE	(60 * CONF_MS_SECOND)
+#define CONF_MS_HOUR	(60 * CONF_MS_MINUTE)
+#define CONF_KIB	1024LL
+#define CONF_MIB	(1024 * CONF_KIB)
+
+enum conf_key_type {
+	CONF_KEY_BOOL,       /* bool: true or false, nothing else */
+	CONF_KEY_INT,        /* int: a decimal integer */
+	CONF_KEY_LONG,       /* long: a decimal integer */
+	CONF_KEY_MODE,       /* unsigned: octal digits, "0660" or 0660 alike */
+	CONF_KEY_SIZE,       /* size_t: bytes, or a whole number of KiB or MiB */
+	CONF_KEY_DURATION,   /* int64_t milliseconds from a Go-style duration */
+	CONF_KEY_STRING,     /* char * */
+	CONF_KEY_LIST,       /* struct conf_list */
+	CONF_KEY_ENUM,       /* an int-sized enum: the index of the word in values[] */
+	CONF_KEY_BITS,       /* unsigned: 1 << index of each listed word in values[] */
+	CONF_KEY_HOSTS,      /* struct conf_db_hosts: "host", "host:port", "[IPv6]:port" */
 };
 
-#define KEY_REQUIRED	0x01    /* must appear in the file */
-#define KEY_NONEMPTY	0x02    /* "" or [] is refused */
-#define KEY_SECRET	0x04    /* a *_file holding a secret: see unknown_key() */
+#define CONF_KEY_REQUIRED	0x01    /* must appear in the file */
+#define CONF_KEY_NONEMPTY	0x02    /* "" or [] is refused */
+#define CONF_KEY_SECRET		0x04    /* a *_file holding a secret: see conf_unknown_key() */
 
 struct conf_key {
 	const char *name;               /* dotted: "database.port" */
-	enum key_type type;
+	enum conf_key_type type;
 	size_t offset;                  /* into struct conf */
 	const char *def;                /* as written in the file; NULL = "" or [] */
 	long long min, max;             /* ms for durations, bytes for sizes */
-	const char *const *values;      /* KEY_ENUM and KEY_BITS words */
+	const char *const *values;      /* CONF_KEY_ENUM and CONF_KEY_BITS words */
 	unsigned flags;
 	/* Further rules for a string or each list item; fills why on error. */
 	int (*check)(const char *text, char *why, size_t whylen);
 };
 
-static int check_listen(const char *, char *, size_t);
-static int check_url(const char *, char *, size_t);
-static int check_ldap_url(const char *, char *, size_t);
-static int check_user_filter(const char *, char *, size_t);
+static int conf_check_listen(const char *, char *, size_t);
+static int conf_check_url(const char *, char *, size_t);
+static int conf_check_ldap_url(const char *, char *, size_t);
+static int conf_check_user_filter(const char *, char *, size_t);
 
-static const char *const group_method_words[] = { "member", "memberUid", "memberOf", NULL };
-static const char *const group_name_words[] = { "cn", "dn", NULL };
-static const char *const authz_default_words[] = { "no-opinion", "deny", NULL };
-static const char *const log_target_words[] = { "stderr", "syslog", NULL };
+static const char *const conf_group_method_words[] = { "member", "memberUid", "memberOf", NULL };
+static const char *const conf_group_name_words[] = { "cn", "dn", NULL };
+static const char *const conf_authz_default_words[] = { "no-opinion", "deny", NULL };
+static const char *const conf_log_target_words[] = { "stderr", "syslog", NULL };
 
 /* The words above are stored as their index (or 1 << index): keep the enums
  * in conf.h in the same order. */
 _Static_assert(CONF_GROUPS_MEMBER == 1 << 0 && CONF_GROUPS_MEMBER_UID == 1 << 1 &&
-    CONF_GROUPS_MEMBER_OF == 1 << 2, "group_method_words order");
-_Static_assert(CONF_GROUP_NAME_CN == 0 && CONF_GROUP_NAME_DN == 1, "group_name_words order");
-_Static_assert(CONF_AUTHZ_NO_OPINION == 0 && CONF_AUTHZ_DENY == 1, "authz_default_words order");
-_Static_assert(CONF_LOG_STDERR == 0 && CONF_LOG_SYSLOG == 1, "log_target_words order");
+    CONF_GROUPS_MEMBER_OF == 1 << 2, "conf_group_method_words order");
+_Static_assert(CONF_GROUP_NAME_CN == 0 && CONF_GROUP_NAME_DN == 1, "conf_group_name_words order");
+_Static_assert(CONF_AUTHZ_NO_OPINION == 0 && CONF_AUTHZ_DENY == 1, "conf_authz_default_words order");
+_Static_assert(CONF_LOG_STDERR == 0 && CONF_LOG_SYSLOG == 1, "conf_log_target_words order");
 _Static_assert(sizeof(enum conf_group_name) == sizeof(int) &&
     sizeof(enum conf_authz_default) == sizeof(int) &&
-    sizeof(enum conf_log_target) == sizeof(int), "KEY_ENUM stores an int");
+    sizeof(enum conf_log_target) == sizeof(int), "CONF_KEY_ENUM stores an int");
 
-#define OFF(field) offsetof(struct conf, field)
+#define CONF_OFF(field) offsetof(struct conf, field)
 
 static const struct conf_key conf_keys[] = {
-	{ "listen", KEY_STRING, OFF(listen), "/run/kubernetes-auth/kubernetes-auth.sock",
-	    0, 0, NULL, KEY_NONEMPTY, check_listen },
-	{ "listen_allow_remote", KEY_BOOL, OFF(listen_allow_remote), "false", 0, 0, NULL, 0, NULL },
-	{ "listen_mode", KEY_MODE, OFF(listen_mode), "0660", 0, 0777, NULL, 0, NULL },
-	{ "listen_group", KEY_STRING, OFF(listen_group), "www-data", 0, 0, NULL, 0, NULL },
-	{ "listen_backlog", KEY_INT, OFF(listen_backlog), "1024", 1, 65535, NULL, 0, NULL },
-	{ "user", KEY_STRING, OFF(user), "", 0, 0, NULL, 0, NULL },
-	{ "group", KEY_STRING, OFF(group), "", 0, 0, NULL, 0, NULL },
-	{ "workers", KEY_INT, OFF(workers), "4", 1, 1024, NULL, 0, NULL },
-	{ "max_requests", KEY_LONG, OFF(max_requests), "0", 0, 1000000000, NULL, 0, NULL },
-	{ "max_body", KEY_SIZE, OFF(max_body), "1MiB", KIB, 64 * MIB, NULL, 0, NULL },
-	{ "request_timeout", KEY_DURATION, OFF(request_timeout_ms), "10s",
-	    MS_SECOND, 10 * MS_MINUTE, NULL, 0, NULL },
-	{ "shutdown_timeout", KEY_DURATION, OFF(shutdown_timeout_ms), "30s",
-	    0, 10 * MS_MINUTE, NULL, 0, NULL },
-	{ "public_url", KEY_STRING, OFF(public_url), "", 0, 0, NULL, 0, check_url },
-	{ "admin_token_file", KEY_STRING, OFF(admin_token_file), "", 0, 0, NULL, KEY_SECRET, NULL },
-	{ "metrics_token_file", KEY_STRING, OFF(metrics_token_file), "", 0, 0, NULL, KEY_SECRET, NULL },
-	{ "migrations_dir", KEY_STRING, OFF(migrations_dir), KA_DATADIR "/sql",
-	    0, 0, NULL, KEY_NONEMPTY, NULL },
-	{ "policy_file", KEY_STRING, OFF(policy_file), "", 0, 0, NULL, 0, NULL },
+	{ "listen", CONF_KEY_STRING, CONF_OFF(listen), "/run/kubernetes-auth/kubernetes-auth.sock",
+	    0, 0, NULL, CONF_KEY_NONEMPTY, conf_check_listen },
+	{ "listen_allow_remote", CONF_KEY_BOOL, CONF_OFF(listen_allow_remote), "false", 0, 0, NULL, 0, NULL },
+	{ "listen_mode", CONF_KEY_MODE, CONF_OFF(listen_mode), "0660", 0, 0777, NULL, 0, NULL },
+	{ "listen_group", CONF_KEY_STRING, CONF_OFF(listen_group), "www-data", 0, 0, NULL, 0, NULL },
+	{ "listen_backlog", CONF_KEY_INT, CONF_OFF(listen_backlog), "1024", 1, 65535, NULL, 0, NULL },
+	{ "user", CONF_KEY_STRING, CONF_OFF(user), "", 0, 0, NULL, 0, NULL },
+	{ "group", CONF_KEY_STRING, CONF_OFF(group), "", 0, 0, NULL, 0, NULL },
+	{ "workers", CONF_KEY_INT, CONF_OFF(workers), "4", 1, 1024, NULL, 0, NULL },
+	{ "max_requests", CONF_KEY_LONG, CONF_OFF(max_requests), "0", 0, 1000000000, NULL, 0, NULL },
+	{ "max_body", CONF_KEY_SIZE, CONF_OFF(max_body), "1MiB", CONF_KIB, 64 * CONF_MIB, NULL, 0, NULL },
+	{ "request_timeout", CONF_KEY_DURATION, CONF_OFF(request_timeout_ms), "10s",
+	    CONF_MS_SECOND, 10 * CONF_MS_MINUTE, NULL, 0, NULL },
+	{ "shutdown_timeout", CONF_KEY_DURATION, CONF_OFF(shutdown_timeout_ms), "30s",
+	    0, 10 * CONF_MS_MINUTE, NULL, 0, NULL },
+	{ "public_url", CONF_KEY_STRING, CONF_OFF(public_url), "", 0, 0, NULL, 0, conf_check_url },
+	{ "admin_token_file", CONF_KEY_STRING, CONF_OFF(admin_token_file), "",
+	    0, 0, NULL, CONF_KEY_SECRET, NULL },
+	{ "metrics_token_file", CONF_KEY_STRING, CONF_OFF(metrics_token_file), "",
+	    0, 0, NULL, CONF_KEY_SECRET, NULL },
+	{ "migrations_dir", CONF_KEY_STRING, CONF_OFF(migrations_dir), KA_DATADIR "/sql",
+	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
+	{ "policy_file", CONF_KEY_STRING, CONF_OFF(policy_file), "", 0, 0, NULL, 0, NULL },
 
-	{ "database.host", KEY_STRING, OFF(database.host), "localhost", 0, 0, NULL, KEY_NONEMPTY, NULL },
-	{ "database.port", KEY_INT, OFF(database.port), "3306", 1, 65535, NULL, 0, NULL },
-	{ "database.socket", KEY_STRING, OFF(database.socket), "", 0, 0, NULL, 0, NULL },
-	{ "database.name", KEY_STRING, OFF(database.name), "kubernetes_auth", 0, 0, NULL, KEY_NONEMPTY, NULL },
-	{ "database.user", KEY_STRING, OFF(database.user), "kubernetes-auth", 0, 0, NULL, KEY_NONEMPTY, NULL },
-	{ "database.password_file", KEY_STRING, OFF(database.password_file), "",
-	    0, 0, NULL, KEY_SECRET, NULL },
-	{ "database.tls_ca_file", KEY_STRING, OFF(database.tls_ca_file), "", 0, 0, NULL, 0, NULL },
-	{ "database.connect_timeout", KEY_DURATION, OFF(database.connect_timeout_ms), "5s",
-	    100, 60 * MS_SECOND, NULL, 0, NULL },
-	{ "database.read_timeout", KEY_DURATION, OFF(database.read_timeout_ms), "5s",
-	    100, 5 * MS_MINUTE, NULL, 0, NULL },
-	{ "database.migrate_on_start", KEY_BOOL, OFF(database.migrate_on_start), "true", 0, 0, NULL, 0, NULL },
+	{ "database.host", CONF_KEY_STRING, CONF_OFF(database.host), "localhost",
+	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
+	{ "database.port", CONF_KEY_INT, CONF_OFF(database.port), "3306", 1, 65535, NULL, 0, NULL },
+	/* Not set = the one server of host and port: see conf_check_db_hosts(). */
+	{ "database.hosts", CONF_KEY_HOSTS, CONF_OFF(database.hosts), NULL, 0, 0, NULL, 0, NULL },
+	{ "database.failback", CONF_KEY_DURATION, CONF_OFF(database.failback_ms), "60s",
+	    CONF_MS_SECOND, 24 * CONF_MS_HOUR, NULL, 0, NULL },
+	{ "database.socket", CONF_KEY_STRING, CONF_OFF(database.socket), "", 0, 0, NULL, 0, NULL },
+	{ "database.name", CONF_KEY_STRING, CONF_OFF(database.name), "kubernetes_auth",
+	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
+	{ "database.user", CONF_KEY_STRING, CONF_OFF(database.user), "kubernetes-auth",
+	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
+	{ "database.password_file", CONF_KEY_STRING, CONF_OFF(database.password_file), "",
+	    0, 0, NULL, CONF_KEY_SECRET, NULL },
+	{ "database.tls_ca_file", CONF_KEY_STRING, CONF_OFF(database.tls_ca_file), "", 0, 0, NULL, 0, NULL },
+	{ "database.connect_timeout", CONF_KEY_DURATION, CONF_OFF(database.connect_timeout_ms), "5s",
+	    100, 60 * CONF_MS_SECOND, NULL, 0, NULL },
+	{ "database.read_timeout", CONF_KEY_DURATION, CONF_OFF(database.read_timeout_ms), "5s",
+	    100, 5 * CONF_MS_MINUTE, NULL, 0, NULL },
+	{ "database.migrate_on_start", CONF_KEY_BOOL, CONF_OFF(database.migrate_on_start), "true",
+	    0, 0, NULL, 0, NULL },
 
-	{ "ldap.urls", KEY_LIST, OFF(ldap.urls), NULL, 0, 0, NULL,
-	    KEY_REQUIRED | KEY_NONEMPTY, check_ldap_url },
-	{ "ldap.start_tls", KEY_BOOL, OFF(ldap.start_tls), "false", 0, 0, NULL, 0, NULL },
-	{ "ldap.ca_file", KEY_STRING, OFF(ldap.ca_file), "", 0, 0, NULL, 0, NULL },
-	{ "ldap.bind_dn", KEY_STRING, OFF(ldap.bind_dn), "", 0, 0, NULL, 0, NULL },
-	{ "ldap.bind_password_file", KEY_STRING, OFF(ldap.bind_password_file), "",
-	    0, 0, NULL, KEY_SECRET, NULL },
-	{ "ldap.base_dn", KEY_STRING, OFF(ldap.base_dn), NULL, 0, 0, NULL, KEY_REQUIRED | KEY_NONEMPTY, NULL },
-	{ "ldap.user_filter", KEY_STRING, OFF(ldap.user_filter), "(uid=%s)",
-	    0, 0, NULL, KEY_NONEMPTY, check_user_filter },
-	{ "ldap.id_attribute", KEY_STRING, OFF(ldap.id_attribute), "uid", 0, 0, NULL, KEY_NONEMPTY, NULL },
-	{ "ldap.username_attribute", KEY_STRING, OFF(ldap.username_attribute), "uid",
-	    0, 0, NULL, KEY_NONEMPTY, NULL },
-	{ "ldap.uid_attribute", KEY_STRING, OFF(ldap.uid_attribute), "uidNumber",
-	    0, 0, NULL, KEY_NONEMPTY, NULL },
-	{ "ldap.extra_attributes", KEY_LIST, OFF(ldap.extra_attributes), NULL, 0, 0, NULL, 0, NULL },
-	{ "ldap.group_methods", KEY_BITS, OFF(ldap.group_methods), "member",
-	    0, 0, group_method_words, KEY_NONEMPTY, NULL },
-	{ "ldap.group_base_dn", KEY_STRING, OFF(ldap.group_base_dn), "", 0, 0, NULL, 0, NULL },
-	{ "ldap.group_name", KEY_ENUM, OFF(ldap.group_name), "cn", 0, 0, group_name_words, 0, NULL },
-	{ "ldap.nested_depth", KEY_INT, OFF(ldap.nested_depth), "0", 0, 10, NULL, 0, NULL },
-	{ "ldap.network_timeout", KEY_DURATION, OFF(ldap.network_timeout_ms), "5s",
-	    100, 60 * MS_SECOND, NULL, 0, NULL },
-	{ "ldap.timeout", KEY_DURATION, OFF(ldap.timeout_ms), "5s", 100, 60 * MS_SECOND, NULL, 0, NULL },
-	{ "ldap.cache_ttl", KEY_DURATION, OFF(ldap.cache_ttl_ms), "0", 0, 24 * MS_HOUR, NULL, 0, NULL },
-	{ "ldap.cache_max", KEY_INT, OFF(ldap.cache_max), "10000", 1, 1000000, NULL, 0, NULL },
+	{ "ldap.urls", CONF_KEY_LIST, CONF_OFF(ldap.urls), NULL,
+	    0, 0, NULL, CONF_KEY_REQUIRED | CONF_KEY_NONEMPTY, conf_check_ldap_url },
+	{ "ldap.start_tls", CONF_KEY_BOOL, CONF_OFF(ldap.start_tls), "false", 0, 0, NULL, 0, NULL },
+	{ "ldap.ca_file", CONF_KEY_STRING, CONF_OFF(ldap.ca_file), "", 0, 0, NULL, 0, NULL },
+	{ "ldap.bind_dn", CONF_KEY_STRING, CONF_OFF(ldap.bind_dn), "", 0, 0, NULL, 0, NULL },
+	{ "ldap.bind_password_file", CONF_KEY_STRING, CONF_OFF(ldap.bind_password_file), "",
+	    0, 0, NULL, CONF_KEY_SECRET, NULL },
+	{ "ldap.base_dn", CONF_KEY_STRING, CONF_OFF(ldap.base_dn), NULL,
+	    0, 0, NULL, CONF_KEY_REQUIRED | CONF_KEY_NONEMPTY, NULL },
+	{ "ldap.user_filter", CONF_KEY_STRING, CONF_OFF(ldap.user_filter), "(uid=%s)",
+	    0, 0, NULL, CONF_KEY_NONEMPTY, conf_check_user_filter },
+	{ "ldap.id_attribute", CONF_KEY_STRING, CONF_OFF(ldap.id_attribute), "uid",
+	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
+	{ "ldap.username_attribute", CONF_KEY_STRING, CONF_OFF(ldap.username_attribute), "uid",
+	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
+	{ "ldap.uid_attribute", CONF_KEY_STRING, CONF_OFF(ldap.uid_attribute), "uidNumber",
+	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
+	{ "ldap.extra_attributes", CONF_KEY_LIST, CONF_OFF(ldap.extra_attributes), NULL, 0, 0, NULL, 0, NULL },
+	{ "ldap.group_methods", CONF_KEY_BITS, CONF_OFF(ldap.group_methods), "member",
+	    0, 0, conf_group_method_words, CONF_KEY_NONEMPTY, NULL },
+	{ "ldap.group_base_dn", CONF_KEY_STRING, CONF_OFF(ldap.group_base_dn), "", 0, 0, NULL, 0, NULL },
+	{ "ldap.group_name", CONF_KEY_ENUM, CONF_OFF(ldap.group_name), "cn",
+	    0, 0, conf_group_name_words, 0, NULL },
+	{ "ldap.nested_depth", CONF_KEY_INT, CONF_OFF(ldap.nested_depth), "0", 0, 10, NULL, 0, NULL },
+	{ "ldap.network_timeout", CONF_KEY_DURATION, CONF_OFF(ldap.network_timeout_ms), "5s",
+	    100, 60 * CONF_MS_SECOND, NULL, 0, NULL },
+	{ "ldap.timeout", CONF_KEY_DURATION, CONF_OFF(ldap.timeout_ms), "5s",
+	    100, 60 * CONF_MS_SECOND, NULL, 0, NULL },
+	{ "ldap.cache_ttl", CONF_KEY_DURATION, CONF_OFF(ldap.cache_ttl_ms), "0",
+	    0, 24 * CONF_MS_HOUR, NULL, 0, NULL },
+	{ "ldap.cache_max", CONF_KEY_INT, CONF_OFF(ldap.cache_max), "10000", 1, 1000000, NULL, 0, NULL },
 
-	{ "tokens.key_file", KEY_STRING, OFF(tokens.key_file), KA_SYSCONFDIR "/token.key",
-	    0, 0, NULL, KEY_SECRET | KEY_NONEMPTY, NULL },
-	{ "tokens.reveal", KEY_BOOL, OFF(tokens.reveal), "true", 0, 0, NULL, 0, NULL },
-	{ "tokens.ttl", KEY_DURATION, OFF(tokens.ttl_ms), "8760h", MS_MINUTE, 87600 * MS_HOUR, NULL, 0, NULL },
+	{ "tokens.key_file", CONF_KEY_STRING, CONF_OFF(tokens.key_file), KA_SYSCONFDIR "/token.key",
+	    0, 0, NULL, CONF_KEY_SECRET | CONF_KEY_NONEMPTY, NULL },
+	{ "tokens.reveal", CONF_KEY_BOOL, CONF_OFF(tokens.reveal), "true", 0, 0, NULL, 0, NULL },
+	{ "tokens.ttl", CONF_KEY_DURATION, CONF_OFF(tokens.ttl_ms), "8760h",
+	    CONF_MS_MINUTE, 87600 * CONF_MS_HOUR, NULL, 0, NULL },
 	/* When absent, max_ttl follows ttl: see conf_check_relations(). */
-	{ "tokens.max_ttl", KEY_DURATION, OFF(tokens.max_ttl_ms), "8760h",
-	    MS_MINUTE, 87600 * MS_HOUR, NULL, 0, NULL },
-	{ "tokens.keep_expired", KEY_DURATION, OFF(tokens.keep_expired_ms), "720h",
-	    0, 87600 * MS_HOUR, NULL, 0, NULL },
+	{ "tokens.max_ttl", CONF_KEY_DURATION, CONF_OFF(tokens.max_ttl_ms), "8760h",
+	    CONF_MS_MINUTE, 87600 * CONF_MS_HOUR, NULL, 0, NULL },
+	{ "tokens.keep_expired", CONF_KEY_DURATION, CONF_OFF(tokens.keep_expired_ms), "720h",
+	    0, 87600 * CONF_MS_HOUR, NULL, 0, NULL },
 
-	{ "authentication.default_groups", KEY_LIST, OFF(authentication.default_groups), NULL,
+	{ "authentication.default_groups", CONF_KEY_LIST, CONF_OFF(authentication.default_groups), NULL,
 	    0, 0, NULL, 0, NULL },
-	{ "authentication.username_prefix", KEY_STRING, OFF(authentication.username_prefix), "",
+	{ "authentication.username_prefix", CONF_KEY_STRING, CONF_OFF(authentication.username_prefix), "",
 	    0, 0, NULL, 0, NULL },
-	{ "authentication.group_prefix", KEY_STRING, OFF(authentication.group_prefix), "",
+	{ "authentication.group_prefix", CONF_KEY_STRING, CONF_OFF(authentication.group_prefix), "",
 	    0, 0, NULL, 0, NULL },
 
-	{ "authorization.default", KEY_ENUM, OFF(authorization.default_decision), "no-opinion",
-	    0, 0, authz_default_words, 0, NULL },
-	{ "authorization.refresh", KEY_DURATION, OFF(authorization.refresh_ms), "5s",
-	    100, MS_HOUR, NULL, 0, NULL },
+	{ "authorization.default", CONF_KEY_ENUM, CONF_OFF(authorization.default_decision), "no-opinion",
+	    0, 0, conf_authz_default_words, 0, NULL },
+	{ "authorization.refresh", CONF_KEY_DURATION, CONF_OFF(authorization.refresh_ms), "5s",
+	    100, CONF_MS_HOUR, NULL, 0, NULL },
 
-	{ "login.enabled", KEY_BOOL, OFF(login.enabled), "true", 0, 0, NULL, 0, NULL },
-	{ "login.auto_create", KEY_BOOL, OFF(login.auto_create), "false", 0, 0, NULL, 0, NULL },
-	{ "login.allowed_groups", KEY_LIST, OFF(login.allowed_groups), NULL, 0, 0, NULL, 0, NULL },
-	{ "login.ttl", KEY_DURATION, OFF(login.ttl_ms), "24h", MS_MINUTE, 87600 * MS_HOUR, NULL, 0, NULL },
-	{ "login.max_tokens", KEY_INT, OFF(login.max_tokens), "10", 1, 1000, NULL, 0, NULL },
+	{ "login.enabled", CONF_KEY_BOOL, CONF_OFF(login.enabled), "true", 0, 0, NULL, 0, NULL },
+	{ "login.auto_create", CONF_KEY_BOOL, CONF_OFF(login.auto_create), "false", 0, 0, NULL, 0, NULL },
+	{ "login.allowed_groups", CONF_KEY_LIST, CONF_OFF(login.allowed_groups), NULL, 0, 0, NULL, 0, NULL },
+	{ "login.ttl", CONF_KEY_DURATION, CONF_OFF(login.ttl_ms), "24h",
+	    CONF_MS_MINUTE, 87600 * CONF_MS_HOUR, NULL, 0, NULL },
+	{ "login.max_tokens", CONF_KEY_INT, CONF_OFF(login.max_tokens), "10", 1, 1000, NULL, 0, NULL },
 
-	{ "logging.level", KEY_INT, OFF(logging.level), "4", 1, 9, NULL, 0, NULL },
-	{ "logging.target", KEY_ENUM, OFF(logging.target), "stderr", 0, 0, log_target_words, 0, NULL },
+	{ "logging.level", CONF_KEY_INT, CONF_OFF(logging.level), "4", 1, 9, NULL, 0, NULL },
+	{ "logging.target", CONF_KEY_ENUM, CONF_OFF(logging.target), "stderr",
+	    0, 0, conf_log_target_words, 0, NULL },
 };
 
-#define NKEYS ARRAY_SIZE(conf_keys)
+#define CONF_NKEYS ARRAY_SIZE(conf_keys)
 
 /* What the walk learned about one key of the table. */
-struct key_state {
+struct conf_key_state {
 	int line;               /* where it was set; 0 = absent (default) */
 	int section_line;       /* where its section was opened; 0 = absent */
 	bool bad;               /* set with an error: relations are not checked */
 };
 
-struct loader {
+struct conf_loader {
 	const char *path;
 	struct conf *conf;
 	yaml_document_t *doc;
-	struct key_state state[NKEYS];
+	struct conf_key_state state[CONF_NKEYS];
+	const yaml_node_t *db_hosts;    /* database.hosts' list: its items' lines */
 	int root_line;
 	int errors;
 };
 
 static void *
-field(struct conf *conf, const struct conf_key *k)
+conf_field(struct conf *conf, const struct conf_key *k)
 {
 	return (char *)conf + k->offset;
 }
 
 static const struct conf_key *
-key_find(const char *name)
+conf_key_find(const char *name)
 {
-	for (size_t i = 0; i < NKEYS; i++)
+	for (size_t i = 0; i < CONF_NKEYS; i++)
 		if (strcmp(conf_keys[i].name, name) == 0)
 			return &conf_keys[i];
 	return NULL;
 }
 
 static size_t
-key_index(const struct conf_key *k)
+conf_key_index(const struct conf_key *k)
 {
 	return (size_t)(k - conf_keys);
 }
 
 /* True when NAME is a section ("database"): some key lives below it. */
 static bool
-is_section(const char *name)
+conf_is_section(const char *name)
 {
 	size_t len = strlen(name);
 
-	for (size_t i = 0; i < NKEYS; i++)
+	for (size_t i = 0; i < CONF_NKEYS; i++)
 		if (strncmp(conf_keys[i].name, name, len) == 0 && conf_keys[i].name[len] == '.')
 			return true;
 	return false;
 }
 
 static void
-list_free(struct conf_list *list)
+conf_list_free(struct conf_list *list)
 {
 	for (size_t i = 0; i < list->n; i++)
 		free(list->v[i]);
@@ -244,17 +267,29 @@ list_free(struct conf_list *list)
 	list->n = 0;
 }
 
+static void
+conf_db_hosts_free(struct conf_db_hosts *hosts)
+{
+	for (size_t i = 0; i < hosts->n; i++)
+		free(hosts->v[i].host);
+	free(hosts->v);
+	hosts->v = NULL;
+	hosts->n = 0;
+}
+
 void
 conf_free(struct conf *conf)
 {
 	if (conf == NULL)
 		return;
-	for (size_t i = 0; i < NKEYS; i++) {
+	for (size_t i = 0; i < CONF_NKEYS; i++) {
 		const struct conf_key *k = &conf_keys[i];
-		if (k->type == KEY_STRING)
-			free(*(char **)field(conf, k));
-		else if (k->type == KEY_LIST)
-			list_free(field(conf, k));
+		if (k->type == CONF_KEY_STRING)
+			free(*(char **)conf_field(conf, k));
+		else if (k->type == CONF_KEY_LIST)
+			conf_list_free(conf_field(conf, k));
+		else if (k->type == CONF_KEY_HOSTS)
+			conf_db_hosts_free(conf_field(conf, k));
 	}
 	free(conf->path);
 	free(conf);
@@ -266,7 +301,7 @@ conf_free(struct conf *conf)
 
 /* TEXT as a double-quoted, one-line, bounded string for a log line. */
 static const char *
-quote(const char *text, char *buf, size_t len)
+conf_quote(const char *text, char *buf, size_t len)
 {
 	size_t o = 0, i;
 
@@ -301,10 +336,10 @@ quote(const char *text, char *buf, size_t len)
 
 /* "90s", "1h30m", "100ms": the shortest Go-style spelling of MS. */
 static const char *
-fmt_duration(long long ms, char *buf, size_t len)
+conf_fmt_duration(long long ms, char *buf, size_t len)
 {
 	static const struct { const char *unit; long long ms; } parts[] = {
-		{ "h", MS_HOUR }, { "m", MS_MINUTE }, { "s", MS_SECOND }, { "ms", 1 },
+		{ "h", CONF_MS_HOUR }, { "m", CONF_MS_MINUTE }, { "s", CONF_MS_SECOND }, { "ms", 1 },
 	};
 	size_t o = 0;
 
@@ -326,12 +361,12 @@ fmt_duration(long long ms, char *buf, size_t len)
 }
 
 static const char *
-fmt_size(long long bytes, char *buf, size_t len)
+conf_fmt_size(long long bytes, char *buf, size_t len)
 {
-	if (bytes != 0 && bytes % MIB == 0)
-		snprintf(buf, len, "%lldMiB", bytes / MIB);
-	else if (bytes != 0 && bytes % KIB == 0)
-		snprintf(buf, len, "%lldKiB", bytes / KIB);
+	if (bytes != 0 && bytes % CONF_MIB == 0)
+		snprintf(buf, len, "%lldMiB", bytes / CONF_MIB);
+	else if (bytes != 0 && bytes % CONF_KIB == 0)
+		snprintf(buf, len, "%lldKiB", bytes / CONF_KIB);
 	else
 		snprintf(buf, len, "%lld bytes", bytes);
 	return buf;
@@ -339,7 +374,7 @@ fmt_size(long long bytes, char *buf, size_t len)
 
 /* "a, b or c" */
 static const char *
-fmt_words(const char *const *words, char *buf, size_t len)
+conf_fmt_words(const char *const *words, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -354,11 +389,11 @@ fmt_words(const char *const *words, char *buf, size_t len)
 	return buf;
 }
 
-static void load_error(struct loader *ld, int line, const char *key, const char *fmt, ...)
+static void conf_load_error(struct conf_loader *ld, int line, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
-load_error(struct loader *ld, int line, const char *key, const char *fmt, ...)
+conf_load_error(struct conf_loader *ld, int line, const char *key, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -371,13 +406,13 @@ load_error(struct loader *ld, int line, const char *key, const char *fmt, ...)
 }
 
 static int
-node_line(const yaml_node_t *node)
+conf_node_line(const yaml_node_t *node)
 {
 	return (int)node->start_mark.line + 1;
 }
 
 static const char *
-node_kind(const yaml_node_t *node)
+conf_node_kind(const yaml_node_t *node)
 {
 	switch (node->type) {
 	case YAML_MAPPING_NODE:
@@ -392,7 +427,7 @@ node_kind(const yaml_node_t *node)
 /* YAML's null (an empty value, "~" or "null" unquoted): what is left of a
  * section or a list whose items are all commented out. */
 static bool
-is_null(const yaml_node_t *node)
+conf_is_null(const yaml_node_t *node)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
 
@@ -407,7 +442,7 @@ is_null(const yaml_node_t *node)
 /* The text of a scalar, or NULL when it hides a NUL byte (as "\0" can)
  * that C strings would silently cut. */
 static const char *
-scalar_text(const yaml_node_t *node)
+conf_scalar_text(const yaml_node_t *node)
 {
 	const char *text = (const char *)node->data.scalar.value;
 
@@ -422,7 +457,7 @@ scalar_text(const yaml_node_t *node)
 
 /* A decimal integer with an optional '-', no more than 18 digits. */
 static int
-parse_decimal(const char *text, long long *value)
+conf_parse_decimal(const char *text, long long *value)
 {
 	const char *p = text;
 	long long v = 0;
@@ -444,7 +479,7 @@ parse_decimal(const char *text, long long *value)
 }
 
 static int
-parse_octal(const char *text, long long *value)
+conf_parse_octal(const char *text, long long *value)
 {
 	long long v = 0;
 
@@ -461,10 +496,10 @@ parse_octal(const char *text, long long *value)
 
 /* "65536", "64KiB", "1MiB" */
 static int
-parse_size(const char *text, long long *value)
+conf_parse_size(const char *text, long long *value)
 {
 	static const struct { const char *suffix; long long scale; } suffixes[] = {
-		{ "", 1 }, { "KiB", KIB }, { "MiB", MIB },
+		{ "", 1 }, { "KiB", CONF_KIB }, { "MiB", CONF_MIB },
 	};
 	const char *p = text;
 	long long v = 0;
@@ -486,7 +521,7 @@ parse_size(const char *text, long long *value)
 }
 
 static int
-parse_word(const char *const *words, const char *text)
+conf_parse_word(const char *const *words, const char *text)
 {
 	for (int i = 0; words[i] != NULL; i++)
 		if (strcmp(words[i], text) == 0)
@@ -496,41 +531,44 @@ parse_word(const char *const *words, const char *text)
 
 /* What key K accepts, for "expected X, got Y". */
 static const char *
-describe(const struct conf_key *k, char *buf, size_t len)
+conf_describe(const struct conf_key *k, char *buf, size_t len)
 {
 	char lo[32], hi[32], words[128];
 
 	switch (k->type) {
-	case KEY_BOOL:
+	case CONF_KEY_BOOL:
 		snprintf(buf, len, "true or false");
 		break;
-	case KEY_INT:
-	case KEY_LONG:
+	case CONF_KEY_INT:
+	case CONF_KEY_LONG:
 		snprintf(buf, len, "an integer between %lld and %lld", k->min, k->max);
 		break;
-	case KEY_MODE:
+	case CONF_KEY_MODE:
 		snprintf(buf, len, "an octal file mode up to %04llo (e.g. \"0660\")", k->max);
 		break;
-	case KEY_SIZE:
+	case CONF_KEY_SIZE:
 		snprintf(buf, len, "a size between %s and %s (a number of bytes, or of KiB "
-		    "or MiB: \"64KiB\")", fmt_size(k->min, lo, sizeof(lo)),
-		    fmt_size(k->max, hi, sizeof(hi)));
+		    "or MiB: \"64KiB\")", conf_fmt_size(k->min, lo, sizeof(lo)),
+		    conf_fmt_size(k->max, hi, sizeof(hi)));
 		break;
-	case KEY_DURATION:
+	case CONF_KEY_DURATION:
 		snprintf(buf, len, "a duration between %s and %s (e.g. \"90s\", \"1h30m\")",
-		    fmt_duration(k->min, lo, sizeof(lo)), fmt_duration(k->max, hi, sizeof(hi)));
+		    conf_fmt_duration(k->min, lo, sizeof(lo)), conf_fmt_duration(k->max, hi, sizeof(hi)));
 		break;
-	case KEY_STRING:
+	case CONF_KEY_STRING:
 		snprintf(buf, len, "a string");
 		break;
-	case KEY_ENUM:
-		snprintf(buf, len, "%s", fmt_words(k->values, words, sizeof(words)));
+	case CONF_KEY_ENUM:
+		snprintf(buf, len, "%s", conf_fmt_words(k->values, words, sizeof(words)));
 		break;
-	case KEY_LIST:
+	case CONF_KEY_LIST:
 		snprintf(buf, len, "a list of strings");
 		break;
-	case KEY_BITS:
-		snprintf(buf, len, "a list of %s", fmt_words(k->values, words, sizeof(words)));
+	case CONF_KEY_BITS:
+		snprintf(buf, len, "a list of %s", conf_fmt_words(k->values, words, sizeof(words)));
+		break;
+	case CONF_KEY_HOSTS:
+		snprintf(buf, len, "a list of servers (host, host:port or \"[IPv6 address]:port\")");
 		break;
 	}
 	return buf;
@@ -539,16 +577,16 @@ describe(const struct conf_key *k, char *buf, size_t len)
 /* Read TEXT as key K into CONF; on error, explain in WHY and leave CONF as
  * it was. Used for the defaults too, so they obey the same rules. */
 static int
-parse_scalar(const struct conf_key *k, const char *text, struct conf *conf, char *why, size_t whylen)
+conf_parse_scalar(const struct conf_key *k, const char *text, struct conf *conf, char *why, size_t whylen)
 {
 	char got[96], expected[256];
-	void *dst = field(conf, k);
+	void *dst = conf_field(conf, k);
 	long long v;
 	int64_t ms;
 	int i;
 
 	switch (k->type) {
-	case KEY_BOOL:
+	case CONF_KEY_BOOL:
 		if (strcmp(text, "true") == 0)
 			*(bool *)dst = true;
 		else if (strcmp(text, "false") == 0)
@@ -556,33 +594,33 @@ parse_scalar(const struct conf_key *k, const char *text, struct conf *conf, char
 		else
 			break;
 		return 0;
-	case KEY_INT:
-	case KEY_LONG:
-		if (parse_decimal(text, &v) == -1 || v < k->min || v > k->max)
+	case CONF_KEY_INT:
+	case CONF_KEY_LONG:
+		if (conf_parse_decimal(text, &v) == -1 || v < k->min || v > k->max)
 			break;
-		if (k->type == KEY_INT)
+		if (k->type == CONF_KEY_INT)
 			*(int *)dst = (int)v;
 		else
 			*(long *)dst = (long)v;
 		return 0;
-	case KEY_MODE:
-		if (parse_octal(text, &v) == -1 || v < k->min || v > k->max)
+	case CONF_KEY_MODE:
+		if (conf_parse_octal(text, &v) == -1 || v < k->min || v > k->max)
 			break;
 		*(unsigned *)dst = (unsigned)v;
 		return 0;
-	case KEY_SIZE:
-		if (parse_size(text, &v) == -1 || v < k->min || v > k->max)
+	case CONF_KEY_SIZE:
+		if (conf_parse_size(text, &v) == -1 || v < k->min || v > k->max)
 			break;
 		*(size_t *)dst = (size_t)v;
 		return 0;
-	case KEY_DURATION:
+	case CONF_KEY_DURATION:
 		if (conf_parse_duration(text, &ms) == -1 || ms < k->min || ms > k->max)
 			break;
 		*(int64_t *)dst = ms;
 		return 0;
-	case KEY_STRING: {
+	case CONF_KEY_STRING: {
 		char *copy;
-		if ((k->flags & KEY_NONEMPTY) && *text == '\0') {
+		if ((k->flags & CONF_KEY_NONEMPTY) && *text == '\0') {
 			snprintf(why, whylen, "must not be empty");
 			return -1;
 		}
@@ -596,22 +634,23 @@ parse_scalar(const struct conf_key *k, const char *text, struct conf *conf, char
 		*(char **)dst = copy;
 		return 0;
 	}
-	case KEY_ENUM:
-		if ((i = parse_word(k->values, text)) == -1)
+	case CONF_KEY_ENUM:
+		if ((i = conf_parse_word(k->values, text)) == -1)
 			break;
 		*(int *)dst = i;
 		return 0;
-	case KEY_BITS:
+	case CONF_KEY_BITS:
 		/* Only a default comes here: a file must write a list. */
-		if ((i = parse_word(k->values, text)) == -1)
+		if ((i = conf_parse_word(k->values, text)) == -1)
 			break;
 		*(unsigned *)dst = 1u << i;
 		return 0;
-	case KEY_LIST:
+	case CONF_KEY_LIST:
+	case CONF_KEY_HOSTS:
 		break;
 	}
-	snprintf(why, whylen, "expected %s, got %s", describe(k, expected, sizeof(expected)),
-	    quote(text, got, sizeof(got)));
+	snprintf(why, whylen, "expected %s, got %s", conf_describe(k, expected, sizeof(expected)),
+	    conf_quote(text, got, sizeof(got)));
 	return -1;
 }
 
@@ -620,7 +659,7 @@ parse_scalar(const struct conf_key *k, const char *text, struct conf *conf, char
  */
 
 static int
-check_listen(const char *text, char *why, size_t whylen)
+conf_check_listen(const char *text, char *why, size_t whylen)
 {
 	const char *colon, *port;
 	long long v;
@@ -635,36 +674,36 @@ check_listen(const char *text, char *why, size_t whylen)
 	}
 	colon = strrchr(text, ':');
 	port = colon != NULL ? colon + 1 : NULL;
-	if (colon == NULL || colon == text || parse_decimal(port, &v) == -1 || v < 1 || v > 65535 ||
+	if (colon == NULL || colon == text || conf_parse_decimal(port, &v) == -1 || v < 1 || v > 65535 ||
 	    (text[0] == '[' && colon[-1] != ']')) {
 		char got[96];
 		snprintf(why, whylen, "expected an absolute unix socket path or host:port "
-		    "(\"127.0.0.1:9000\", \"[::1]:9000\"), got %s", quote(text, got, sizeof(got)));
+		    "(\"127.0.0.1:9000\", \"[::1]:9000\"), got %s", conf_quote(text, got, sizeof(got)));
 		return -1;
 	}
 	return 0;
 }
 
 static int
-check_url(const char *text, char *why, size_t whylen)
+conf_check_url(const char *text, char *why, size_t whylen)
 {
 	char got[96];
 
 	if (strncmp(text, "https://", 8) == 0 || strncmp(text, "http://", 7) == 0)
 		return 0;
-	snprintf(why, whylen, "expected an http:// or https:// URL, got %s", quote(text, got, sizeof(got)));
+	snprintf(why, whylen, "expected an http:// or https:// URL, got %s", conf_quote(text, got, sizeof(got)));
 	return -1;
 }
 
 static int
-check_ldap_url(const char *text, char *why, size_t whylen)
+conf_check_ldap_url(const char *text, char *why, size_t whylen)
 {
 	char got[96];
 
 	if (strncmp(text, "ldap://", 7) == 0 || strncmp(text, "ldaps://", 8) == 0)
 		return 0;
 	snprintf(why, whylen, "expected URLs starting with ldap:// or ldaps://, got %s",
-	    quote(text, got, sizeof(got)));
+	    conf_quote(text, got, sizeof(got)));
 	return -1;
 }
 
@@ -672,14 +711,14 @@ check_ldap_url(const char *text, char *why, size_t whylen)
  * login name, so every '%' must be "%s" or "%%". Parentheses inside values
  * are escaped (\28, \29) by RFC 4515, so the raw ones must balance. */
 static int
-check_user_filter(const char *text, char *why, size_t whylen)
+conf_check_user_filter(const char *text, char *why, size_t whylen)
 {
 	char got[96];
 	size_t len = strlen(text);
 	int depth = 0;
 	bool has_s = false;
 
-	quote(text, got, sizeof(got));
+	conf_quote(text, got, sizeof(got));
 	if (text[0] != '(' || text[len - 1] != ')') {
 		snprintf(why, whylen, "expected an LDAP filter in parentheses, e.g. \"(uid=%%s)\", got %s", got);
 		return -1;
@@ -711,158 +750,280 @@ check_user_filter(const char *text, char *why, size_t whylen)
 	return 0;
 }
 
+/* One server of database.hosts: "host", "host:port", "[IPv6 address]" or
+ * "[IPv6 address]:port", into OUT: a malloc'd copy of the host (without
+ * brackets) and the port, 0 when TEXT names none. Returns 0, or -1 with
+ * the reason in WHY. */
+static int
+conf_parse_db_host(const char *text, struct conf_db_host *out, char *why, size_t whylen)
+{
+	static const char name_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_";
+	const char *host = text, *rest;
+	char got[96];
+	long long port = 0;
+	size_t len;
+
+	conf_quote(text, got, sizeof(got));
+	if (text[0] == '[') {
+		host = text + 1;
+		len = strspn(host, "0123456789abcdefABCDEF:.");
+		if (len == 0 || host[len] != ']' || memchr(host, ':', len) == NULL) {
+			snprintf(why, whylen, "expected an IPv6 address in brackets, e.g. "
+			    "\"[2001:db8::1]:3306\", got %s", got);
+			return -1;
+		}
+		rest = host + len + 1;
+	} else {
+		len = strspn(host, name_chars);
+		rest = host + len;
+		if (*rest == ':' && strchr(rest + 1, ':') != NULL) {
+			snprintf(why, whylen, "write an IPv6 address in brackets, e.g. "
+			    "\"[2001:db8::1]:3306\", got %s", got);
+			return -1;
+		}
+	}
+	if (len == 0 || (*rest != ':' && *rest != '\0')) {
+		snprintf(why, whylen, "expected host, host:port or \"[IPv6 address]:port\" "
+		    "(e.g. \"db1.example.org:3306\"), got %s", got);
+		return -1;
+	}
+	if (*rest == ':' && (conf_parse_decimal(rest + 1, &port) == -1 || port < 1 || port > 65535)) {
+		snprintf(why, whylen, "expected a port between 1 and 65535 after the colon, got %s", got);
+		return -1;
+	}
+	if ((out->host = strndup(host, len)) == NULL) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	out->port = (int)port;
+	return 0;
+}
+
 /*
  * The walk
  */
 
 /* Record a value for K at LINE, and remember if it was refused. */
 static void
-mark_set(struct loader *ld, const struct conf_key *k, int line, bool bad)
+conf_mark_set(struct conf_loader *ld, const struct conf_key *k, int line, bool bad)
 {
-	struct key_state *st = &ld->state[key_index(k)];
+	struct conf_key_state *st = &ld->state[conf_key_index(k)];
 
 	st->line = line;
 	st->bad = st->bad || bad;
 }
 
-static void
-load_list(struct loader *ld, const struct conf_key *k, const yaml_node_t *value, int line)
+/* The items of VALUE, the value of list key K, into *items and *n; YAML's
+ * null is an empty list. Logs and returns -1 when VALUE is not a list. */
+static int
+conf_list_items(struct conf_loader *ld, const struct conf_key *k, const yaml_node_t *value,
+    int line, yaml_node_item_t **items, size_t *n)
 {
-	struct conf_list list = { 0, NULL };
-	unsigned bits = 0;
-	char why[512], got[96], words[128];
-	bool bad = false;
-	size_t n = 0;
+	char expected[256], got[96];
 
-	if (is_null(value)) {
-		/* an empty list */
-	} else if (value->type == YAML_SCALAR_NODE) {
-		const char *text = scalar_text(value);
-		quote(text != NULL ? text : "", got, sizeof(got));
-		load_error(ld, line, k->name, "expected %s, got the single value %s; "
-		    "write it as [%s]", describe(k, why, sizeof(why)), got, got);
-		mark_set(ld, k, line, true);
-		return;
-	} else if (value->type != YAML_SEQUENCE_NODE) {
-		load_error(ld, line, k->name, "expected %s, got %s", describe(k, why, sizeof(why)),
-		    node_kind(value));
-		mark_set(ld, k, line, true);
-		return;
-	} else {
-		n = (size_t)(value->data.sequence.items.top - value->data.sequence.items.start);
+	*items = NULL;
+	*n = 0;
+	if (conf_is_null(value))
+		return 0;
+	if (value->type == YAML_SCALAR_NODE) {
+		const char *text = conf_scalar_text(value);
+		conf_quote(text != NULL ? text : "", got, sizeof(got));
+		conf_load_error(ld, line, k->name, "expected %s, got the single value %s; "
+		    "write it as [%s]", conf_describe(k, expected, sizeof(expected)), got, got);
+		return -1;
 	}
+	if (value->type != YAML_SEQUENCE_NODE) {
+		conf_load_error(ld, line, k->name, "expected %s, got %s",
+		    conf_describe(k, expected, sizeof(expected)), conf_node_kind(value));
+		return -1;
+	}
+	*items = value->data.sequence.items.start;
+	*n = (size_t)(value->data.sequence.items.top - *items);
+	return 0;
+}
 
-	if (k->type == KEY_LIST && n > 0 && (list.v = calloc(n, sizeof(*list.v))) == NULL) {
-		load_error(ld, line, k->name, "%s", strerror(errno));
-		mark_set(ld, k, line, true);
+/* The text of ITEM, item I of list key K: a non-empty string. Logs and
+ * returns NULL otherwise. */
+static const char *
+conf_list_item_text(struct conf_loader *ld, const struct conf_key *k, const yaml_node_t *item,
+    size_t i)
+{
+	int line = conf_node_line(item);
+	const char *text;
+
+	if (item->type != YAML_SCALAR_NODE) {
+		conf_load_error(ld, line, k->name, "expected a list of strings, "
+		    "got %s as item %zu", conf_node_kind(item), i + 1);
+		return NULL;
+	}
+	if ((text = conf_scalar_text(item)) == NULL) {
+		conf_load_error(ld, line, k->name, "item %zu contains a NUL character", i + 1);
+		return NULL;
+	}
+	if (*text == '\0') {
+		conf_load_error(ld, line, k->name, "item %zu is empty", i + 1);
+		return NULL;
+	}
+	return text;
+}
+
+/* What a list key collects while its items are read: a list of strings
+ * (CONF_KEY_LIST), a set of words (CONF_KEY_BITS) or of servers
+ * (CONF_KEY_HOSTS). */
+struct conf_list_value {
+	struct conf_list list;
+	unsigned bits;
+	struct conf_db_hosts hosts;
+};
+
+/* Room in VAL for the N items of key K. Returns 0 or -1 (errno set). */
+static int
+conf_list_value_init(struct conf_list_value *val, const struct conf_key *k, size_t n)
+{
+	memset(val, 0, sizeof(*val));
+	if (n == 0)
+		return 0;
+	if (k->type == CONF_KEY_LIST && (val->list.v = calloc(n, sizeof(*val->list.v))) == NULL)
+		return -1;
+	if (k->type == CONF_KEY_HOSTS && (val->hosts.v = calloc(n, sizeof(*val->hosts.v))) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Add TEXT, read at LINE, to VAL (room for it is there). Logs and returns
+ * -1 when key K refuses it. */
+static int
+conf_list_add(struct conf_loader *ld, const struct conf_key *k, struct conf_list_value *val,
+    const char *text, int line)
+{
+	char why[512], got[96], words[128];
+	int w;
+
+	if (k->type == CONF_KEY_BITS) {
+		conf_quote(text, got, sizeof(got));
+		if ((w = conf_parse_word(k->values, text)) == -1) {
+			conf_load_error(ld, line, k->name, "expected each item to be %s, got %s",
+			    conf_fmt_words(k->values, words, sizeof(words)), got);
+			return -1;
+		}
+		if (val->bits & (1u << w)) {
+			conf_load_error(ld, line, k->name, "%s is listed twice", got);
+			return -1;
+		}
+		val->bits |= 1u << w;
+		return 0;
+	}
+	if (k->type == CONF_KEY_HOSTS) {
+		if (conf_parse_db_host(text, &val->hosts.v[val->hosts.n], why, sizeof(why)) == -1) {
+			conf_load_error(ld, line, k->name, "%s", why);
+			return -1;
+		}
+		val->hosts.n++;
+		return 0;
+	}
+	if (k->check != NULL && k->check(text, why, sizeof(why)) == -1) {
+		conf_load_error(ld, line, k->name, "%s", why);
+		return -1;
+	}
+	if ((val->list.v[val->list.n] = strdup(text)) == NULL) {
+		conf_load_error(ld, line, k->name, "%s", strerror(errno));
+		return -1;
+	}
+	val->list.n++;
+	return 0;
+}
+
+/* A list key: every item is checked (and every bad one logged) before the
+ * value replaces the default, all at once or not at all. */
+static void
+conf_load_list(struct conf_loader *ld, const struct conf_key *k, const yaml_node_t *value, int line)
+{
+	struct conf_list_value val;
+	yaml_node_item_t *items;
+	char words[128];
+	bool bad = false;
+	size_t n;
+
+	if (conf_list_items(ld, k, value, line, &items, &n) == -1) {
+		conf_mark_set(ld, k, line, true);
+		return;
+	}
+	if (conf_list_value_init(&val, k, n) == -1) {
+		conf_load_error(ld, line, k->name, "%s", strerror(errno));
+		conf_mark_set(ld, k, line, true);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *item = yaml_document_get_node(ld->doc, value->data.sequence.items.start[i]);
-		int item_line = node_line(item);
-		const char *text;
-		int w;
+		yaml_node_t *item = yaml_document_get_node(ld->doc, items[i]);
+		const char *text = conf_list_item_text(ld, k, item, i);
 
-		if (item->type != YAML_SCALAR_NODE) {
-			load_error(ld, item_line, k->name, "expected a list of strings, "
-			    "got %s as item %zu", node_kind(item), i + 1);
+		if (text == NULL || conf_list_add(ld, k, &val, text, conf_node_line(item)) == -1)
 			bad = true;
-			continue;
-		}
-		if ((text = scalar_text(item)) == NULL) {
-			load_error(ld, item_line, k->name, "item %zu contains a NUL character", i + 1);
-			bad = true;
-			continue;
-		}
-		if (*text == '\0') {
-			load_error(ld, item_line, k->name, "item %zu is empty", i + 1);
-			bad = true;
-			continue;
-		}
-		if (k->type == KEY_BITS) {
-			quote(text, got, sizeof(got));
-			if ((w = parse_word(k->values, text)) == -1) {
-				load_error(ld, item_line, k->name, "expected each item to be %s, got %s",
-				    fmt_words(k->values, words, sizeof(words)), got);
-				bad = true;
-			} else if (bits & (1u << w)) {
-				load_error(ld, item_line, k->name, "%s is listed twice", got);
-				bad = true;
-			} else {
-				bits |= 1u << w;
-			}
-			continue;
-		}
-		if (k->check != NULL && k->check(text, why, sizeof(why)) == -1) {
-			load_error(ld, item_line, k->name, "%s", why);
-			bad = true;
-			continue;
-		}
-		if ((list.v[list.n] = strdup(text)) == NULL) {
-			load_error(ld, item_line, k->name, "%s", strerror(errno));
-			bad = true;
-			continue;
-		}
-		list.n++;
 	}
-	if (!bad && n == 0 && (k->flags & KEY_NONEMPTY)) {
+	if (!bad && n == 0 && (k->flags & CONF_KEY_NONEMPTY)) {
 		if (k->values != NULL)
-			load_error(ld, line, k->name, "must list at least one of %s",
-			    fmt_words(k->values, words, sizeof(words)));
+			conf_load_error(ld, line, k->name, "must list at least one of %s",
+			    conf_fmt_words(k->values, words, sizeof(words)));
 		else
-			load_error(ld, line, k->name, "must list at least one item");
+			conf_load_error(ld, line, k->name, "must list at least one item");
 		bad = true;
 	}
-	mark_set(ld, k, line, bad);
+	conf_mark_set(ld, k, line, bad);
 	if (bad) {
-		list_free(&list);
+		conf_list_free(&val.list);
+		conf_db_hosts_free(&val.hosts);
 		return;
 	}
-	if (k->type == KEY_BITS) {
-		*(unsigned *)field(ld->conf, k) = bits;
+	if (k->type == CONF_KEY_BITS) {
+		*(unsigned *)conf_field(ld->conf, k) = val.bits;
+	} else if (k->type == CONF_KEY_HOSTS) {
+		conf_db_hosts_free(conf_field(ld->conf, k));
+		*(struct conf_db_hosts *)conf_field(ld->conf, k) = val.hosts;
+		ld->db_hosts = value;
 	} else {
-		list_free(field(ld->conf, k));
-		*(struct conf_list *)field(ld->conf, k) = list;
+		conf_list_free(conf_field(ld->conf, k));
+		*(struct conf_list *)conf_field(ld->conf, k) = val.list;
 	}
 }
 
 static void
-load_value(struct loader *ld, const struct conf_key *k, const yaml_node_t *value, int line)
+conf_load_value(struct conf_loader *ld, const struct conf_key *k, const yaml_node_t *value, int line)
 {
 	char why[512];
 	const char *text;
 
-	if (k->type == KEY_LIST || k->type == KEY_BITS) {
-		load_list(ld, k, value, line);
+	if (k->type == CONF_KEY_LIST || k->type == CONF_KEY_BITS || k->type == CONF_KEY_HOSTS) {
+		conf_load_list(ld, k, value, line);
 		return;
 	}
 	if (value->type != YAML_SCALAR_NODE) {
 		char expected[256];
-		load_error(ld, line, k->name, "expected %s, got %s",
-		    describe(k, expected, sizeof(expected)), node_kind(value));
-		mark_set(ld, k, line, true);
+		conf_load_error(ld, line, k->name, "expected %s, got %s",
+		    conf_describe(k, expected, sizeof(expected)), conf_node_kind(value));
+		conf_mark_set(ld, k, line, true);
 		return;
 	}
-	if ((text = scalar_text(value)) == NULL) {
-		load_error(ld, line, k->name, "the value contains a NUL character");
-		mark_set(ld, k, line, true);
+	if ((text = conf_scalar_text(value)) == NULL) {
+		conf_load_error(ld, line, k->name, "the value contains a NUL character");
+		conf_mark_set(ld, k, line, true);
 		return;
 	}
 	/* An unquoted "~" or "null" for a string means "" rather than a path
 	 * named "null". */
-	if (k->type == KEY_STRING && is_null(value))
+	if (k->type == CONF_KEY_STRING && conf_is_null(value))
 		text = "";
-	if (parse_scalar(k, text, ld->conf, why, sizeof(why)) == -1) {
-		load_error(ld, line, k->name, "%s", why);
-		mark_set(ld, k, line, true);
+	if (conf_parse_scalar(k, text, ld->conf, why, sizeof(why)) == -1) {
+		conf_load_error(ld, line, k->name, "%s", why);
+		conf_mark_set(ld, k, line, true);
 		return;
 	}
-	mark_set(ld, k, line, false);
+	conf_mark_set(ld, k, line, false);
 }
 
 /* Classic edit distance, for "did you mean"; long names are not compared. */
 static size_t
-edit_distance(const char *a, const char *b)
+conf_edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), prev[65], cur[65];
 
@@ -885,41 +1046,41 @@ edit_distance(const char *a, const char *b)
 /* Explain an unknown key: a secret written inline, a dotted name, a key of
  * another section, or a misspelling. PREFIX is "" or "section.". */
 static void
-unknown_key(struct loader *ld, const char *prefix, const char *name, const char *dotted, int line)
+conf_unknown_key(struct conf_loader *ld, const char *prefix, const char *name, const char *dotted, int line)
 {
-	char file_key[256], best[128] = "";
+	char file_key[CONF_DOTTED_MAX + sizeof("_file")], best[128] = "";
 	size_t plen = strlen(prefix), best_dist = 3;
 	const struct conf_key *k;
 
 	snprintf(file_key, sizeof(file_key), "%s_file", dotted);
-	if ((k = key_find(file_key)) != NULL) {
-		if (k->flags & KEY_SECRET)
-			load_error(ld, line, dotted, "unknown key: secrets are read from files: "
+	if ((k = conf_key_find(file_key)) != NULL) {
+		if (k->flags & CONF_KEY_SECRET)
+			conf_load_error(ld, line, dotted, "unknown key: secrets are read from files: "
 			    "use %s_file (a file readable only by the service)", name);
 		else
-			load_error(ld, line, dotted, "unknown key (did you mean %s?)", k->name);
+			conf_load_error(ld, line, dotted, "unknown key (did you mean %s?)", k->name);
 		return;
 	}
 	if (strchr(name, '.') != NULL) {
 		const char *dot = strrchr(name, '.');
-		if (key_find(name) != NULL)
-			load_error(ld, line, dotted, "unknown key: write \"%s:\" indented under "
+		if (conf_key_find(name) != NULL)
+			conf_load_error(ld, line, dotted, "unknown key: write \"%s:\" indented under "
 			    "\"%.*s:\"", dot + 1, (int)(dot - name), name);
 		else
-			load_error(ld, line, dotted, "unknown key");
+			conf_load_error(ld, line, dotted, "unknown key");
 		return;
 	}
-	for (size_t i = 0; i < NKEYS; i++) {
+	for (size_t i = 0; i < CONF_NKEYS; i++) {
 		const char *other = conf_keys[i].name, *leaf = strrchr(other, '.');
 		if (leaf == NULL || strcmp(leaf + 1, name) != 0)
 			continue;
 		if ((size_t)(leaf + 1 - other) != plen || strncmp(other, prefix, plen) != 0) {
-			load_error(ld, line, dotted, "unknown key (did you mean %s?)", other);
+			conf_load_error(ld, line, dotted, "unknown key (did you mean %s?)", other);
 			return;
 		}
 	}
 	/* Candidates are the names at this level: keys and sections. */
-	for (size_t i = 0; i < NKEYS; i++) {
+	for (size_t i = 0; i < CONF_NKEYS; i++) {
 		const char *other = conf_keys[i].name;
 		char candidate[128];
 		size_t dist;
@@ -928,50 +1089,50 @@ unknown_key(struct loader *ld, const char *prefix, const char *name, const char 
 			continue;
 		snprintf(candidate, sizeof(candidate), "%s", other + plen);
 		candidate[strcspn(candidate, ".")] = '\0';
-		dist = edit_distance(name, candidate);
+		dist = conf_edit_distance(name, candidate);
 		if (dist < best_dist && dist < strlen(name)) {
 			best_dist = dist;
 			snprintf(best, sizeof(best), "%s%s", prefix, candidate);
 		}
 	}
 	if (best[0] != '\0')
-		load_error(ld, line, dotted, "unknown key (did you mean %s?)", best);
+		conf_load_error(ld, line, dotted, "unknown key (did you mean %s?)", best);
 	else
-		load_error(ld, line, dotted, "unknown key");
+		conf_load_error(ld, line, dotted, "unknown key");
 }
 
-static void load_mapping(struct loader *, const yaml_node_t *, const char *);
+static void conf_load_mapping(struct conf_loader *, const yaml_node_t *, const char *);
 
 static void
-load_section(struct loader *ld, const char *dotted, const yaml_node_t *value, int line)
+conf_load_section(struct conf_loader *ld, const char *dotted, const yaml_node_t *value, int line)
 {
-	char prefix[260];
+	char prefix[CONF_DOTTED_MAX + 1];   /* DOTTED and "." */
 	size_t plen;
 
 	snprintf(prefix, sizeof(prefix), "%s.", dotted);
 	plen = strlen(prefix);
-	for (size_t i = 0; i < NKEYS; i++)
+	for (size_t i = 0; i < CONF_NKEYS; i++)
 		if (strncmp(conf_keys[i].name, prefix, plen) == 0)
 			ld->state[i].section_line = line;
-	if (is_null(value))
+	if (conf_is_null(value))
 		return;
 	if (value->type != YAML_MAPPING_NODE) {
-		const char *text = value->type == YAML_SCALAR_NODE ? scalar_text(value) : NULL;
+		const char *text = value->type == YAML_SCALAR_NODE ? conf_scalar_text(value) : NULL;
 		char got[96];
 		if (text != NULL)
-			load_error(ld, line, dotted, "expected a mapping of %s settings, got %s",
-			    dotted, quote(text, got, sizeof(got)));
+			conf_load_error(ld, line, dotted, "expected a mapping of %s settings, got %s",
+			    dotted, conf_quote(text, got, sizeof(got)));
 		else
-			load_error(ld, line, dotted, "expected a mapping of %s settings, got %s",
-			    dotted, node_kind(value));
+			conf_load_error(ld, line, dotted, "expected a mapping of %s settings, got %s",
+			    dotted, conf_node_kind(value));
 		return;
 	}
-	load_mapping(ld, value, prefix);
+	conf_load_mapping(ld, value, prefix);
 }
 
 /* Walk one mapping whose keys are PREFIX + key. */
 static void
-load_mapping(struct loader *ld, const yaml_node_t *map, const char *prefix)
+conf_load_mapping(struct conf_loader *ld, const yaml_node_t *map, const char *prefix)
 {
 	yaml_node_pair_t *start = map->data.mapping.pairs.start;
 	yaml_node_pair_t *top = map->data.mapping.pairs.top;
@@ -979,35 +1140,168 @@ load_mapping(struct loader *ld, const yaml_node_t *map, const char *prefix)
 	for (yaml_node_pair_t *pair = start; pair < top; pair++) {
 		yaml_node_t *key = yaml_document_get_node(ld->doc, pair->key);
 		yaml_node_t *value = yaml_document_get_node(ld->doc, pair->value);
-		int line = node_line(key), first = 0;
-		const char *name = key->type == YAML_SCALAR_NODE ? scalar_text(key) : NULL;
-		char dotted[256];
+		int line = conf_node_line(key), first = 0;
+		const char *name = key->type == YAML_SCALAR_NODE ? conf_scalar_text(key) : NULL;
+		char dotted[CONF_DOTTED_MAX];
 
 		if (name == NULL || *name == '\0') {
 			char where[128];
 			snprintf(where, sizeof(where), "%.*s", (int)strcspn(prefix, "."), prefix);
-			load_error(ld, line, *where != '\0' ? where : "(top level)",
-			    "expected a key name, got %s", name == NULL ? node_kind(key) : "\"\"");
+			conf_load_error(ld, line, *where != '\0' ? where : "(top level)",
+			    "expected a key name, got %s", name == NULL ? conf_node_kind(key) : "\"\"");
 			continue;
 		}
 		snprintf(dotted, sizeof(dotted), "%s%s", prefix, name);
 		for (yaml_node_pair_t *prev = start; prev < pair && first == 0; prev++) {
 			yaml_node_t *pk = yaml_document_get_node(ld->doc, prev->key);
 			if (pk->type == YAML_SCALAR_NODE && strcmp((const char *)pk->data.scalar.value, name) == 0)
-				first = node_line(pk);
+				first = conf_node_line(pk);
 		}
 		if (first != 0) {
-			load_error(ld, line, dotted, "duplicate key (first set on line %d)", first);
+			conf_load_error(ld, line, dotted, "duplicate key (first set on line %d)", first);
 			continue;
 		}
 
-		const struct conf_key *k = strchr(name, '.') == NULL ? key_find(dotted) : NULL;
+		const struct conf_key *k = strchr(name, '.') == NULL ? conf_key_find(dotted) : NULL;
 		if (k != NULL)
-			load_value(ld, k, value, line);
-		else if (*prefix == '\0' && strchr(name, '.') == NULL && is_section(dotted))
-			load_section(ld, dotted, value, line);
+			conf_load_value(ld, k, value, line);
+		else if (*prefix == '\0' && strchr(name, '.') == NULL && conf_is_section(dotted))
+			conf_load_section(ld, dotted, value, line);
 		else
-			unknown_key(ld, prefix, name, dotted, line);
+			conf_unknown_key(ld, prefix, name, dotted, line);
+	}
+}
+
+/* What the walk learned about the key NAME (a name of the table). */
+static const struct conf_key_state *
+conf_state(const struct conf_loader *ld, const char *name)
+{
+	return &ld->state[conf_key_index(conf_key_find(name))];
+}
+
+static void
+conf_check_required(struct conf_loader *ld)
+{
+	for (size_t i = 0; i < CONF_NKEYS; i++) {
+		const struct conf_key_state *st = &ld->state[i];
+		if ((conf_keys[i].flags & CONF_KEY_REQUIRED) && st->line == 0)
+			conf_load_error(ld, st->section_line ? st->section_line : ld->root_line,
+			    conf_keys[i].name, "required key is missing");
+	}
+}
+
+static void
+conf_check_start_tls(struct conf_loader *ld)
+{
+	const struct conf *conf = ld->conf;
+	const struct conf_key_state *tls = conf_state(ld, "ldap.start_tls");
+	const struct conf_key_state *urls = conf_state(ld, "ldap.urls");
+
+	if (!conf->ldap.start_tls || tls->bad || urls->bad)
+		return;
+	for (size_t i = 0; i < conf->ldap.urls.n; i++) {
+		if (strncmp(conf->ldap.urls.v[i], "ldaps://", 8) == 0) {
+			conf_load_error(ld, tls->line, "ldap.start_tls", "cannot be used with the ldaps:// "
+			    "URL %s: use ldap:// URLs with start_tls, or ldaps:// without it",
+			    conf->ldap.urls.v[i]);
+			return;
+		}
+	}
+}
+
+/* tokens.max_ttl follows tokens.ttl unless set; login.ttl fits in it. */
+static void
+conf_check_ttls(struct conf_loader *ld)
+{
+	struct conf *conf = ld->conf;
+	const struct conf_key_state *ttl = conf_state(ld, "tokens.ttl");
+	const struct conf_key_state *max_ttl = conf_state(ld, "tokens.max_ttl");
+	const struct conf_key_state *login_ttl = conf_state(ld, "login.ttl");
+	char a[32], b[32];
+
+	if (ttl->bad || max_ttl->bad)
+		return;
+	if (max_ttl->line == 0)
+		conf->tokens.max_ttl_ms = conf->tokens.ttl_ms;
+	else if (conf->tokens.max_ttl_ms < conf->tokens.ttl_ms) {
+		conf_load_error(ld, max_ttl->line, "tokens.max_ttl", "must be at least tokens.ttl (%s), got %s",
+		    conf_fmt_duration(conf->tokens.ttl_ms, a, sizeof(a)),
+		    conf_fmt_duration(conf->tokens.max_ttl_ms, b, sizeof(b)));
+		return;
+	}
+	if (!login_ttl->bad && conf->login.ttl_ms > conf->tokens.max_ttl_ms) {
+		conf_fmt_duration(conf->login.ttl_ms, a, sizeof(a));
+		conf_fmt_duration(conf->tokens.max_ttl_ms, b, sizeof(b));
+		if (login_ttl->line != 0)
+			conf_load_error(ld, login_ttl->line, "login.ttl", "must not exceed tokens.max_ttl (%s), "
+			    "got %s", b, a);
+		else
+			conf_load_error(ld, max_ttl->line ? max_ttl->line : ttl->line,
+			    max_ttl->line ? "tokens.max_ttl" : "tokens.ttl",
+			    "must be at least login.ttl (%s, its default): lower login.ttl too", a);
+	}
+}
+
+/* The line of item I of database.hosts (stored only when read from the file). */
+static int
+conf_db_host_line(const struct conf_loader *ld, size_t i)
+{
+	return conf_node_line(yaml_document_get_node(ld->doc, ld->db_hosts->data.sequence.items.start[i]));
+}
+
+/*
+ * database.hosts: not beside a database.host of its own or a socket (which
+ * would it be?); a server written without a port takes database.port; each
+ * server once. When not set, the one server of database.host and
+ * database.port becomes the list, so that conf->database.hosts is always
+ * what to connect to.
+ */
+static void
+conf_check_db_hosts(struct conf_loader *ld)
+{
+	struct conf *conf = ld->conf;
+	struct conf_db_hosts *hosts = &conf->database.hosts;
+	const struct conf_key_state *list = conf_state(ld, "database.hosts");
+	const struct conf_key_state *host = conf_state(ld, "database.host");
+	const struct conf_key_state *port = conf_state(ld, "database.port");
+	const struct conf_key_state *sock = conf_state(ld, "database.socket");
+	char name[300], shown[320];
+
+	if (list->bad)
+		return;
+	if (hosts->n == 0) {
+		if ((hosts->v = calloc(1, sizeof(*hosts->v))) == NULL ||
+		    (hosts->v[0].host = strdup(conf->database.host)) == NULL) {
+			conf_load_error(ld, ld->root_line, "database.hosts", "%s", strerror(errno));
+			return;
+		}
+		hosts->v[0].port = conf->database.port;
+		hosts->n = 1;
+		return;
+	}
+	if (!host->bad && strcmp(conf->database.host, conf_key_find("database.host")->def) != 0)
+		conf_load_error(ld, list->line, "database.hosts", "cannot be used with database.host "
+		    "(line %d): list every server in database.hosts", host->line);
+	if (!sock->bad && conf->database.socket[0] != '\0')
+		conf_load_error(ld, list->line, "database.hosts", "cannot be used with database.socket "
+		    "(line %d): a socket reaches one local server", sock->line);
+	if (port->bad)
+		return;
+	for (size_t i = 0; i < hosts->n; i++) {
+		struct conf_db_host *h = &hosts->v[i];
+
+		if (h->port == 0)
+			h->port = conf->database.port;
+		for (size_t j = 0; j < i; j++) {
+			if (strcasecmp(h->host, hosts->v[j].host) != 0 || h->port != hosts->v[j].port)
+				continue;
+			snprintf(name, sizeof(name), strchr(h->host, ':') != NULL ? "[%s]:%d" : "%s:%d",
+			    h->host, h->port);
+			conf_load_error(ld, conf_db_host_line(ld, i), "database.hosts",
+			    "%s is listed twice (first on line %d)",
+			    conf_quote(name, shown, sizeof(shown)), conf_db_host_line(ld, j));
+			break;
+		}
 	}
 }
 
@@ -1015,73 +1309,30 @@ load_mapping(struct loader *ld, const yaml_node_t *map, const char *prefix)
  * so that they see the final values. A key refused earlier is not
  * complained about twice. */
 static void
-check_relations(struct loader *ld)
+conf_check_relations(struct conf_loader *ld)
 {
-	struct conf *conf = ld->conf;
-	char a[32], b[32];
-
-	for (size_t i = 0; i < NKEYS; i++) {
-		const struct key_state *st = &ld->state[i];
-		if ((conf_keys[i].flags & KEY_REQUIRED) && st->line == 0)
-			load_error(ld, st->section_line ? st->section_line : ld->root_line,
-			    conf_keys[i].name, "required key is missing");
-	}
-
-	const struct key_state *tls = &ld->state[key_index(key_find("ldap.start_tls"))];
-	const struct key_state *urls = &ld->state[key_index(key_find("ldap.urls"))];
-	if (conf->ldap.start_tls && !tls->bad && !urls->bad) {
-		for (size_t i = 0; i < conf->ldap.urls.n; i++) {
-			if (strncmp(conf->ldap.urls.v[i], "ldaps://", 8) == 0) {
-				load_error(ld, tls->line, "ldap.start_tls", "cannot be used with the ldaps:// "
-				    "URL %s: use ldap:// URLs with start_tls, or ldaps:// without it",
-				    conf->ldap.urls.v[i]);
-				break;
-			}
-		}
-	}
-
-	const struct key_state *ttl = &ld->state[key_index(key_find("tokens.ttl"))];
-	const struct key_state *max_ttl = &ld->state[key_index(key_find("tokens.max_ttl"))];
-	const struct key_state *login_ttl = &ld->state[key_index(key_find("login.ttl"))];
-	if (ttl->bad || max_ttl->bad)
-		return;
-	if (max_ttl->line == 0)
-		conf->tokens.max_ttl_ms = conf->tokens.ttl_ms;
-	else if (conf->tokens.max_ttl_ms < conf->tokens.ttl_ms) {
-		load_error(ld, max_ttl->line, "tokens.max_ttl", "must be at least tokens.ttl (%s), got %s",
-		    fmt_duration(conf->tokens.ttl_ms, a, sizeof(a)),
-		    fmt_duration(conf->tokens.max_ttl_ms, b, sizeof(b)));
-		return;
-	}
-	if (!login_ttl->bad && conf->login.ttl_ms > conf->tokens.max_ttl_ms) {
-		fmt_duration(conf->login.ttl_ms, a, sizeof(a));
-		fmt_duration(conf->tokens.max_ttl_ms, b, sizeof(b));
-		if (login_ttl->line != 0)
-			load_error(ld, login_ttl->line, "login.ttl", "must not exceed tokens.max_ttl (%s), "
-			    "got %s", b, a);
-		else
-			load_error(ld, max_ttl->line ? max_ttl->line : ttl->line,
-			    max_ttl->line ? "tokens.max_ttl" : "tokens.ttl",
-			    "must be at least login.ttl (%s, its default): lower login.ttl too", a);
-	}
+	conf_check_required(ld);
+	conf_check_start_tls(ld);
+	conf_check_ttls(ld);
+	conf_check_db_hosts(ld);
 }
 
 static int
-apply_defaults(struct conf *conf)
+conf_apply_defaults(struct conf *conf)
 {
 	char why[512];
 
-	for (size_t i = 0; i < NKEYS; i++) {
+	for (size_t i = 0; i < CONF_NKEYS; i++) {
 		const struct conf_key *k = &conf_keys[i];
 		if (k->def == NULL) {
 			/* A required string: "" until the file sets it. */
-			if (k->type == KEY_STRING && (*(char **)field(conf, k) = strdup("")) == NULL) {
+			if (k->type == CONF_KEY_STRING && (*(char **)conf_field(conf, k) = strdup("")) == NULL) {
 				log_warn("%s", k->name);
 				return -1;
 			}
 			continue;
 		}
-		if (parse_scalar(k, k->def, conf, why, sizeof(why)) == -1) {
+		if (conf_parse_scalar(k, k->def, conf, why, sizeof(why)) == -1) {
 			log_warnx("default of %s: %s", k->name, why);
 			return -1;
 		}
@@ -1090,7 +1341,7 @@ apply_defaults(struct conf *conf)
 }
 
 static void
-syntax_error(const char *path, const yaml_parser_t *parser)
+conf_syntax_error(const char *path, const yaml_parser_t *parser)
 {
 	size_t line = parser->problem_mark.line + 1;
 	const char *problem = parser->problem != NULL ? parser->problem : "cannot parse";
@@ -1113,7 +1364,7 @@ syntax_error(const char *path, const yaml_parser_t *parser)
 int
 conf_load(const char *path, struct conf **confp)
 {
-	struct loader ld = { .path = path, .root_line = 1 };
+	struct conf_loader ld = { .path = path, .root_line = 1 };
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
 	yaml_node_t *root, *extra_root;
@@ -1130,7 +1381,7 @@ conf_load(const char *path, struct conf **confp)
 		log_warn("%s", path);
 		goto out_file;
 	}
-	if (apply_defaults(conf) == -1)
+	if (conf_apply_defaults(conf) == -1)
 		goto out_file;
 	if (!yaml_parser_initialize(&parser)) {
 		log_warnx("%s: out of memory", path);
@@ -1138,19 +1389,19 @@ conf_load(const char *path, struct conf **confp)
 	}
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		syntax_error(path, &parser);
+		conf_syntax_error(path, &parser);
 		goto out_parser;
 	}
 	/* A second document would be silently ignored: refuse it, and let the
 	 * parser reach the end so that trailing garbage is reported. */
 	if ((root = yaml_document_get_root_node(&doc)) != NULL) {
 		if (!yaml_parser_load(&parser, &extra)) {
-			syntax_error(path, &parser);
+			conf_syntax_error(path, &parser);
 			goto out_doc;
 		}
 		extra_root = yaml_document_get_root_node(&extra);
 		if (extra_root != NULL) {
-			log_warnx("%s:%d: only one YAML document is allowed", path, node_line(extra_root));
+			log_warnx("%s:%d: only one YAML document is allowed", path, conf_node_line(extra_root));
 			yaml_document_delete(&extra);
 			goto out_doc;
 		}
@@ -1159,16 +1410,16 @@ conf_load(const char *path, struct conf **confp)
 
 	ld.conf = conf;
 	ld.doc = &doc;
-	if (root != NULL && !is_null(root)) {
-		ld.root_line = node_line(root);
+	if (root != NULL && !conf_is_null(root)) {
+		ld.root_line = conf_node_line(root);
 		if (root->type != YAML_MAPPING_NODE) {
 			log_warnx("%s:%d: expected a mapping of configuration keys (key: value), got %s",
-			    path, ld.root_line, node_kind(root));
+			    path, ld.root_line, conf_node_kind(root));
 			goto out_doc;
 		}
-		load_mapping(&ld, root, "");
+		conf_load_mapping(&ld, root, "");
 	}
-	check_relations(&ld);
+	conf_check_relations(&ld);
 	if (ld.errors == 0) {
 		*confp = conf;
 		conf = NULL;
@@ -1191,8 +1442,13 @@ out_file:
  * computed in nanoseconds like Go, with Go's overflow rules, then truncated
  * to whole milliseconds.
  */
-int
-conf_parse_duration(const char *text, int64_t *ms)
+
+#define CONF_NS_LIMIT	(1ULL << 63)    /* Go's bound on a duration's terms and sum */
+
+/* The unit at the start of S ("h" in "1h30m"), in nanoseconds; *len is
+ * set to its length. 0 for no known unit. */
+static uint64_t
+conf_duration_unit(const char *s, size_t *len)
 {
 	static const struct { const char *unit; uint64_t ns; } units[] = {
 		{ "ns", 1ULL },
@@ -1204,9 +1460,78 @@ conf_parse_duration(const char *text, int64_t *ms)
 		{ "m", 60000000000ULL },
 		{ "h", 3600000000000ULL },
 	};
-	const uint64_t limit = 1ULL << 63;
+	size_t ulen = 0;
+
+	while (s[ulen] != '\0' && s[ulen] != '.' && !(s[ulen] >= '0' && s[ulen] <= '9'))
+		ulen++;
+	*len = ulen;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (strlen(units[i].unit) == ulen && memcmp(units[i].unit, s, ulen) == 0)
+			return units[i].ns;
+	return 0;
+}
+
+/* One term ("1.5h") at *SP, which moves past it, into *NS (at most
+ * CONF_NS_LIMIT). Returns 0 or -1. */
+static int
+conf_duration_term(const char **sp, uint64_t *ns)
+{
+	const uint64_t limit = CONF_NS_LIMIT;
+	const char *s = *sp;
+	uint64_t whole = 0, frac = 0, unit, v;
+	double scale = 1;
+	bool pre = false, post = false, frac_full = false;
+	size_t ulen;
+
+	if (!(*s == '.' || (*s >= '0' && *s <= '9')))
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (whole > limit / 10)
+			return -1;
+		whole = whole * 10 + (uint64_t)(*s - '0');
+		if (whole > limit)
+			return -1;
+		pre = true;
+	}
+	if (*s == '.') {
+		/* Digits past what fits are dropped, as Go does. */
+		for (s++; *s >= '0' && *s <= '9'; s++) {
+			post = true;
+			if (frac_full)
+				continue;
+			if (frac > (limit - 1) / 10) {
+				frac_full = true;
+				continue;
+			}
+			uint64_t next = frac * 10 + (uint64_t)(*s - '0');
+			if (next > limit) {
+				frac_full = true;
+				continue;
+			}
+			frac = next;
+			scale *= 10;
+		}
+	}
+	if ((!pre && !post) || (unit = conf_duration_unit(s, &ulen)) == 0)
+		return -1;
+	if (whole > limit / unit)
+		return -1;
+	v = whole * unit;
+	if (frac > 0) {
+		v += (uint64_t)((double)frac * ((double)unit / scale));
+		if (v > limit)
+			return -1;
+	}
+	*sp = s + ulen;
+	*ns = v;
+	return 0;
+}
+
+int
+conf_parse_duration(const char *text, int64_t *ms)
+{
 	const char *s = text;
-	uint64_t total = 0;
+	uint64_t total = 0, v;
 
 	if (s == NULL)
 		return -1;
@@ -1219,64 +1544,14 @@ conf_parse_duration(const char *text, int64_t *ms)
 	if (*s == '\0')
 		return -1;
 	while (*s != '\0') {
-		uint64_t whole = 0, frac = 0, unit = 0, v;
-		double scale = 1;
-		bool pre = false, post = false, frac_full = false;
-		size_t ulen = 0;
-
-		if (!(*s == '.' || (*s >= '0' && *s <= '9')))
+		if (conf_duration_term(&s, &v) == -1)
 			return -1;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			if (whole > limit / 10)
-				return -1;
-			whole = whole * 10 + (uint64_t)(*s - '0');
-			if (whole > limit)
-				return -1;
-			pre = true;
-		}
-		if (*s == '.') {
-			/* Digits past what fits are dropped, as Go does. */
-			for (s++; *s >= '0' && *s <= '9'; s++) {
-				post = true;
-				if (frac_full)
-					continue;
-				if (frac > (limit - 1) / 10) {
-					frac_full = true;
-					continue;
-				}
-				uint64_t next = frac * 10 + (uint64_t)(*s - '0');
-				if (next > limit) {
-					frac_full = true;
-					continue;
-				}
-				frac = next;
-				scale *= 10;
-			}
-		}
-		if (!pre && !post)
-			return -1;
-		while (s[ulen] != '\0' && s[ulen] != '.' && !(s[ulen] >= '0' && s[ulen] <= '9'))
-			ulen++;
-		for (size_t i = 0; i < ARRAY_SIZE(units); i++)
-			if (strlen(units[i].unit) == ulen && memcmp(units[i].unit, s, ulen) == 0)
-				unit = units[i].ns;
-		if (unit == 0)
-			return -1;
-		s += ulen;
-		if (whole > limit / unit)
-			return -1;
-		v = whole * unit;
-		if (frac > 0) {
-			v += (uint64_t)((double)frac * ((double)unit / scale));
-			if (v > limit)
-				return -1;
-		}
 		/* total and v are each at most 2^63: their sum may wrap. */
-		if (v > limit - total)
+		if (v > CONF_NS_LIMIT - total)
 			return -1;
 		total += v;
 	}
-	if (total > limit - 1)
+	if (total > CONF_NS_LIMIT - 1)
 		return -1;
 	*ms = (int64_t)(total / 1000000);
 	return 0;

@@ -18,6 +18,16 @@ struct conf_list {                  /* a YAML sequence of strings */
 	char **v;                   /* n strings, each NUL-terminated */
 };
 
+struct conf_db_host {               /* one database server */
+	char *host;                 /* a name or address (IPv6 without brackets) */
+	int port;                   /* 1..65535 */
+};
+
+struct conf_db_hosts {              /* database servers, tried in order */
+	size_t n;                   /* at least 1 once loaded */
+	struct conf_db_host *v;
+};
+
 enum conf_group_method {            /* bits of ldap.group_methods */
 	CONF_GROUPS_MEMBER     = 1 << 0,  /* member / uniqueMember = user DN */
 	CONF_GROUPS_MEMBER_UID = 1 << 1,  /* memberUid = user id */
@@ -50,8 +60,15 @@ struct conf {
 	char *policy_file;              /* "" = none */
 
 	struct {
-		char *host;
-		int port;
+		char *host;             /* without hosts: the one server */
+		int port;               /* also the port of hosts without one */
+		/* Always usable once loaded: database.hosts as written, or
+		 * one entry made of host and port when it is not set (also
+		 * with a socket, which is then used instead). */
+		struct conf_db_hosts hosts;
+		/* How long a connection that failed over to a later host
+		 * is kept before the first hosts are tried again. */
+		int64_t failback_ms;
 		char *socket;           /* "" = use host/port */
 		char *name;
 		char *user;

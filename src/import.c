@@ -146,6 +146,7 @@ import_connect(const struct import_url *u, struct import_conn *c)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 	struct timeval tv = { .tv_sec = IMPORT_TIMEOUT_S };
+	char sni[sizeof(u->host)];
 	int rc;
 
 	c->fd = -1;
@@ -191,9 +192,12 @@ import_connect(const struct import_url *u, struct import_conn *c)
 		import_ssl_error("loading the system's CA certificates", u);
 		goto fail;
 	}
+	/* SSL_set_tlsext_host_name() is a macro that casts its argument to
+	 * void * (-Wcast-qual): give it a copy rather than cast const away. */
+	memcpy(sni, u->host, sizeof(sni));
 	c->ssl = SSL_new(c->ctx);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 ||
-	    SSL_set_tlsext_host_name(c->ssl, u->host) != 1 ||
+	    SSL_set_tlsext_host_name(c->ssl, sni) != 1 ||
 	    SSL_set1_host(c->ssl, u->host) != 1) {
 		import_ssl_error("TLS set-up", u);
 		goto fail;
@@ -324,46 +328,58 @@ import_dechunk(char *body, size_t len, size_t *outlen)
 	return 0;
 }
 
-/* GET PATH: 0 and the JSON tree of a 200 answer, or -1 (logged). */
+/* Send GET PATH and read the whole answer (the request says
+ * "Connection: close") into *resp, malloc'd; the caller cleanses and
+ * frees it (it may hold secrets). Returns 0 or -1 (logged). */
 static int
-import_get(const struct import_url *u, const char *path, const char *token,
-    yajl_val *tree)
+import_fetch(const struct import_url *u, const char *path, const char *token,
+    char **resp, size_t *resp_len)
 {
 	struct import_conn c;
-	char *req = NULL, *resp = NULL, err[160];
-	size_t resp_len = 0, body_len;
-	int rc = -1, status = 0;
+	char *req = NULL;
+	bool v6 = strchr(u->host, ':') != NULL;
+	int rc = -1;
 
-	*tree = NULL;
 	if (import_connect(u, &c) < 0)
 		return -1;
-	bool v6 = strchr(u->host, ':') != NULL;
 	if (asprintf(&req, "GET %s%s HTTP/1.1\r\nHost: %s%s%s:%s\r\n"
 	    "x-auth-token: %s\r\nAccept: application/json\r\n"
 	    "User-Agent: kubernetes-auth-import/" PACKAGE_VERSION "\r\n"
 	    "Connection: close\r\n\r\n", u->prefix, path, v6 ? "[" : "", u->host,
 	    v6 ? "]" : "", u->port, token) < 0)
 		fatal("asprintf");
-	if (import_write(&c, req, strlen(req)) < 0) {
+	if (import_write(&c, req, strlen(req)) < 0)
 		log_warnx("import: %s%s: cannot send the request", u->prefix, path);
-		goto done;
-	}
-	if (import_read_all(&c, &resp, &resp_len) < 0)
-		goto done;
-	if (sscanf(resp, "HTTP/1.%*1[01] %3d", &status) != 1) {
+	else if (import_read_all(&c, resp, resp_len) == 0)
+		rc = 0;
+	OPENSSL_cleanse(req, strlen(req));
+	free(req);
+	import_close(&c);
+	return rc;
+}
+
+/* The status and the body of RESP, an HTTP/1.x answer of RESP_LEN bytes:
+ * *body points into RESP, de-chunked in place or cut at its
+ * Content-Length, and NUL-terminated. Returns 0 or -1 (logged). */
+static int
+import_parse_answer(const struct import_url *u, const char *path, char *resp,
+    size_t resp_len, int *status, char **body, size_t *body_len)
+{
+	long long content_length = -1;
+	bool chunked = false;
+	char *hdr_end;
+
+	if (sscanf(resp, "HTTP/1.%*1[01] %3d", status) != 1) {
 		log_warnx("import: GET %s%s: not an HTTP answer", u->prefix, path);
-		goto done;
+		return -1;
 	}
-	char *hdr_end = strstr(resp, "\r\n\r\n");
-	if (hdr_end == NULL) {
+	if ((hdr_end = strstr(resp, "\r\n\r\n")) == NULL) {
 		log_warnx("import: GET %s%s: truncated answer", u->prefix, path);
-		goto done;
+		return -1;
 	}
 	*hdr_end = '\0';
-	char *body = hdr_end + 4;
-	body_len = resp_len - (body - resp);
-	bool chunked = false;
-	long long content_length = -1;
+	*body = hdr_end + 4;
+	*body_len = resp_len - (size_t)(*body - resp);
 	for (char *line = strstr(resp, "\r\n"); line != NULL;
 	    line = strstr(line, "\r\n")) {
 		line += 2;
@@ -374,19 +390,36 @@ import_get(const struct import_url *u, const char *path, const char *token,
 			content_length = strtoll(line + 15, NULL, 10);
 	}
 	if (chunked) {
-		if (import_dechunk(body, body_len, &body_len) < 0) {
+		if (import_dechunk(*body, *body_len, body_len) < 0) {
 			log_warnx("import: GET %s%s: bad chunked answer", u->prefix, path);
-			goto done;
+			return -1;
 		}
 	} else if (content_length >= 0) {
-		if ((size_t)content_length > body_len) {
+		if ((size_t)content_length > *body_len) {
 			log_warnx("import: GET %s%s: answer shorter than its "
 			    "Content-Length", u->prefix, path);
-			goto done;
+			return -1;
 		}
-		body_len = (size_t)content_length;
-		body[body_len] = '\0';
+		*body_len = (size_t)content_length;
+		(*body)[*body_len] = '\0';
 	}
+	return 0;
+}
+
+/* GET PATH: 0 and the JSON tree of a 200 answer, or -1 (logged). */
+static int
+import_get(const struct import_url *u, const char *path, const char *token,
+    yajl_val *tree)
+{
+	char *resp = NULL, *body, err[160];
+	size_t resp_len = 0, body_len;
+	int rc = -1, status = 0;
+
+	*tree = NULL;
+	if (import_fetch(u, path, token, &resp, &resp_len) < 0)
+		return -1;
+	if (import_parse_answer(u, path, resp, resp_len, &status, &body, &body_len) < 0)
+		goto done;
 	if (status != 200) {
 		log_warnx("import: GET %s%s: HTTP %d%s", u->prefix, path, status,
 		    status == 401 ? " (wrong --admin-token?)" : "");
@@ -404,15 +437,8 @@ import_get(const struct import_url *u, const char *path, const char *token,
 	}
 	rc = 0;
 done:
-	if (req != NULL) {
-		OPENSSL_cleanse(req, strlen(req));
-		free(req);
-	}
-	if (resp != NULL) {
-		OPENSSL_cleanse(resp, resp_len);
-		free(resp);
-	}
-	import_close(&c);
+	OPENSSL_cleanse(resp, resp_len);
+	free(resp);
 	return rc;
 }
 
@@ -532,18 +558,45 @@ import_clusters(struct db *db, yajl_val list, struct import_counts *n)
 	}
 }
 
+/* The distinct cluster names of V's "clusters" array, as a calloc'd array
+ * of pointers into V (the caller frees the array only), or NULL for none. */
+static const char **
+import_token_clusters(yajl_val v, size_t *n)
+{
+	yajl_val vc = json_get(v, "clusters");
+	const char **clusters;
+	size_t j, k;
+
+	*n = 0;
+	if (vc == NULL || !YAJL_IS_ARRAY(vc) || vc->u.array.len == 0)
+		return NULL;
+	if ((clusters = calloc(vc->u.array.len, sizeof(*clusters))) == NULL)
+		fatal("calloc");
+	for (j = 0; j < vc->u.array.len; j++) {
+		const char *name = json_string(vc->u.array.values[j]);
+		if (name == NULL)
+			continue;
+		for (k = 0; k < *n; k++)
+			if (strcmp(clusters[k], name) == 0)
+				break;
+		if (k == *n)
+			clusters[(*n)++] = name;
+	}
+	return clusters;
+}
+
 static void
 import_tokens(struct db *db, const struct conf *conf,
     const struct crypto_keyring *ring, yajl_val list, struct import_counts *n)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < list->u.array.len; i++) {
-		yajl_val v = list->u.array.values[i], vc;
+		yajl_val v = list->u.array.values[i];
 		char id[STORE_ID_LEN + 1], user_id[STORE_ID_LEN + 1];
 		const char *token = json_string(json_get(v, "token"));
 		const char *expiry = json_string(json_get(v, "expiry"));
-		const char *missing = NULL, **clusters = NULL;
+		const char *missing = NULL, **clusters;
 		struct store_token_new in = { 0 };
 		struct store_token out;
 		bool found;
@@ -573,23 +626,7 @@ import_tokens(struct db *db, const struct conf *conf,
 			n->unchanged++;
 			continue;
 		}
-		vc = json_get(v, "clusters");
-		if (vc != NULL && YAJL_IS_ARRAY(vc) && vc->u.array.len > 0) {
-			clusters = calloc(vc->u.array.len, sizeof(*clusters));
-			if (clusters == NULL)
-				fatal("calloc");
-			for (j = 0; j < vc->u.array.len; j++) {
-				const char *name = json_string(vc->u.array.values[j]);
-				size_t k;
-				if (name == NULL)
-					continue;
-				for (k = 0; k < in.nclusters; k++)
-					if (strcmp(clusters[k], name) == 0)
-						break;
-				if (k == in.nclusters)
-					clusters[in.nclusters++] = name;
-			}
-		}
+		clusters = import_token_clusters(v, &in.nclusters);
 		in.id = id;
 		in.token = token;
 		in.user_id = user_id;

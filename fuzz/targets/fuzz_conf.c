@@ -7,11 +7,13 @@
  * Properties: a loaded configuration keeps the promises of conf.h and
  * conf.c's table: at least one LDAP URL, a user_filter with %s, a base DN,
  * workers and logging.level in range, tokens.ttl <= tokens.max_ttl,
- * login.ttl <= tokens.max_ttl, no negative duration. Everything loaded is
+ * login.ttl <= tokens.max_ttl, no negative duration, at least one
+ * database host, each with a name and a port and listed once. Everything loaded is
  * freed by conf_free() (LeakSanitizer checks), refused or not.
  */
 #include "fuzz.h"
 
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -59,6 +61,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(conf->request_timeout_ms >= 0 && conf->shutdown_timeout_ms >= 0);
 	FUZZ_ASSERT(conf->ldap.timeout_ms >= 0 && conf->ldap.cache_ttl_ms >= 0);
 	FUZZ_ASSERT(conf->ldap.cache_max >= 1 && conf->ldap.cache_max <= 1000000);
+	FUZZ_ASSERT(conf->database.hosts.n >= 1);
+	for (size_t i = 0; i < conf->database.hosts.n; i++) {
+		const struct conf_db_host *h = &conf->database.hosts.v[i];
+		FUZZ_ASSERT(h->host != NULL && h->host[0] != '\0');
+		FUZZ_ASSERT(h->port >= 1 && h->port <= 65535);
+		for (size_t j = 0; j < i; j++)
+			FUZZ_ASSERT(h->port != conf->database.hosts.v[j].port ||
+			    strcasecmp(h->host, conf->database.hosts.v[j].host) != 0);
+	}
+	FUZZ_ASSERT(conf->database.failback_ms >= 1000);
 	conf_free(conf);
 	return 0;
 }

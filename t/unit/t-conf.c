@@ -159,6 +159,19 @@ test_durations(void)
  * Good files
  */
 
+/* conf->database.hosts is exactly the N servers of WANT, in order. */
+static void
+check_db_hosts(const struct conf *c, const char *label, size_t n, const struct conf_db_host *want)
+{
+	const struct conf_db_hosts *hosts = &c->database.hosts;
+
+	is_int(hosts->n, n, "%s: %zu database.hosts", label, n);
+	for (size_t i = 0; i < n && i < hosts->n; i++) {
+		is_str(hosts->v[i].host, want[i].host, "%s: database.hosts[%zu] host", label, i);
+		is_int(hosts->v[i].port, want[i].port, "%s: database.hosts[%zu] port", label, i);
+	}
+}
+
 /* Every key but ldap.urls and ldap.base_dn at its documented default. */
 static void
 check_defaults(const struct conf *c, const char *label)
@@ -191,6 +204,8 @@ check_defaults(const struct conf *c, const char *label)
 	is_int(c->database.connect_timeout_ms, 5000, "%s: database.connect_timeout", label);
 	is_int(c->database.read_timeout_ms, 5000, "%s: database.read_timeout", label);
 	is_int(c->database.migrate_on_start, true, "%s: database.migrate_on_start", label);
+	is_int(c->database.failback_ms, 60000, "%s: database.failback", label);
+	check_db_hosts(c, label, 1, (const struct conf_db_host[]){ { "localhost", 3306 } });
 
 	is_int(c->ldap.start_tls, false, "%s: ldap.start_tls", label);
 	is_str(c->ldap.ca_file, "", "%s: ldap.ca_file", label);
@@ -312,6 +327,9 @@ test_good(void)
 	is_int(c->database.connect_timeout_ms, 250, "values: database.connect_timeout 250ms");
 	is_int(c->database.read_timeout_ms, 120000, "values: database.read_timeout 2m");
 	is_int(c->database.migrate_on_start, false, "values: database.migrate_on_start");
+	/* With a socket too: db.c uses the socket then. */
+	check_db_hosts(c, "values: hosts from host and port", 1,
+	    (const struct conf_db_host[]){ { "db.example.org", 3307 } });
 	is_int(c->ldap.urls.n, 2, "values: two ldap.urls");
 	if (c->ldap.urls.n == 2) {
 		is_str(c->ldap.urls.v[0], "ldap://ldap1.example.org", "values: ldap.urls[0]");
@@ -366,6 +384,36 @@ test_good(void)
 	is_int(c->logging.level, 9, "values: logging.level");
 	is_int(c->logging.target, CONF_LOG_SYSLOG, "values: logging.target");
 	conf_free(c);
+}
+
+static void
+test_db_hosts(void)
+{
+	struct conf *c;
+
+	if ((c = load_good("good-db-hosts.yaml")) != NULL) {
+		check_db_hosts(c, "hosts", 5, (const struct conf_db_host[]){
+		    { "db1.example.org", 3310 },        /* port, though written below */
+		    { "db2.example.org", 3307 },
+		    { "2001:db8::3", 3308 },            /* without its brackets */
+		    { "2001:db8::4", 3310 },
+		    { "192.0.2.5", 3310 },
+		});
+		is_str(c->database.host, "localhost", "hosts: database.host at its default is allowed");
+		is_int(c->database.failback_ms, 300000, "hosts: database.failback 5m");
+		conf_free(c);
+	}
+	if ((c = load_good("good-db-hosts-flow.yaml")) != NULL) {
+		check_db_hosts(c, "hosts on one line", 2, (const struct conf_db_host[]){
+		    { "db1.example.org", 3306 }, { "db2.example.org", 3306 } });
+		is_int(c->database.failback_ms, 1000, "hosts on one line: database.failback 1s");
+		conf_free(c);
+	}
+	if ((c = load_good("good-db-hosts-empty.yaml")) != NULL) {
+		check_db_hosts(c, "hosts: []", 1, (const struct conf_db_host[]){
+		    { "db.example.org", 3307 } });
+		conf_free(c);
+	}
 }
 
 /*
@@ -456,6 +504,36 @@ static const struct {
 	{ "bad-not-mapping.yaml", 1,
 	    { "2: expected a mapping of configuration keys (key: value), got a list" } },
 	{ "bad-two-documents.yaml", 1, { "6: only one YAML document is allowed" } },
+	{ "bad-db-hosts-and-host.yaml", 1,
+	    { "7: database.hosts: cannot be used with database.host (line 6): "
+	      "list every server in database.hosts" } },
+	{ "bad-db-hosts-and-socket.yaml", 1,
+	    { "6: database.hosts: cannot be used with database.socket (line 8): "
+	      "a socket reaches one local server" } },
+	{ "bad-db-hosts-duplicate.yaml", 2, {
+	    "11: database.hosts: \"DB1.example.org:3307\" is listed twice (first on line 9)",
+	    "13: database.hosts: \"[2001:db8::1]:3307\" is listed twice (first on line 12)" } },
+	{ "bad-db-hosts-port.yaml", 3, {
+	    "7: database.hosts: expected a port between 1 and 65535 after the colon, "
+	    "got \"db1.example.org:65536\"",
+	    "8: database.hosts: expected a port between 1 and 65535 after the colon, "
+	    "got \"db2.example.org:\"",
+	    "9: database.hosts: expected a port between 1 and 65535 after the colon, "
+	    "got \"[2001:db8::1]:0\"" } },
+	{ "bad-db-hosts-form.yaml", 3, {
+	    "7: database.hosts: write an IPv6 address in brackets, e.g. \"[2001:db8::1]:3306\", "
+	    "got \"2001:db8::1\"",
+	    "8: database.hosts: expected an IPv6 address in brackets, e.g. \"[2001:db8::1]:3306\", "
+	    "got \"[db1.example.org]:3306\"",
+	    "9: database.hosts: expected host, host:port or \"[IPv6 address]:port\" "
+	    "(e.g. \"db1.example.org:3306\"), got \"db 1.example.org\"" } },
+	{ "bad-db-hosts-scalar.yaml", 1,
+	    { "6: database.hosts: expected a list of servers (host, host:port or "
+	      "\"[IPv6 address]:port\"), got the single value \"db1.example.org\"; "
+	      "write it as [\"db1.example.org\"]" } },
+	{ "bad-db-failback.yaml", 1,
+	    { "6: database.failback: expected a duration between 1s and 24h "
+	      "(e.g. \"90s\", \"1h30m\"), got \"500ms\"" } },
 	{ "bad-multiple-errors.yaml", 3, {
 	    "5: workers: expected an integer between 1 and 1024, got \"many\"",
 	    "7: database.port: expected an integer between 1 and 65535, got \"0\"",
@@ -525,6 +603,7 @@ main(void)
 	log_init("t-conf", LOG_LVL_INFO, false);
 	test_durations();
 	test_good();
+	test_db_hosts();
 	test_bad();
 	test_secret_not_logged();
 	test_missing_file();

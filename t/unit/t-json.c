@@ -64,7 +64,7 @@ main(void)
 		*p++ = ']';
 	*p = '\0';
 	ok(PARSES(deep), "nesting at the limit (%d) accepted", JSON_MAX_DEPTH);
-	char deeper[2 * JSON_MAX_DEPTH + 8];
+	char deeper[sizeof(deep) + 2];       /* "[" deep "]" */
 	snprintf(deeper, sizeof(deeper), "[%s]", deep);
 	ok(!PARSES(deeper), "nesting over the limit refused");
 	ok(strstr(err, "nested deeper") != NULL, "depth message: %s", err);
