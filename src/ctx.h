@@ -10,6 +10,7 @@ struct authz_cache;
 struct conf;
 struct db;
 struct directory;
+struct health_cache;
 struct secrets;
 
 struct ctx {
@@ -19,6 +20,7 @@ struct ctx {
 	struct directory *dir;          /* this worker's LDAP connection */
 	struct authz_cache *authz;      /* compiled rules (authz.c); NULL
 	                                   until the first SubjectAccessReview */
+	struct health_cache *health;    /* /healthz's last check (health.c) */
 };
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * db.c — MariaDB Connector/C connection with timeouts and reconnects, a
- * registry of prepared statements, and binding without boilerplate.
+ * db.c — MariaDB Connector/C connection with timeouts, reconnects and
+ * failover across database.hosts (Galera-aware), a registry of prepared
+ * statements, and binding without boilerplate.
  */
 #include "db.h"
 
@@ -26,6 +27,8 @@
 #define DB_IDLE_PING_US 1000000LL
 #define DB_DEADLOCK_RETRIES 3
 
+static bool db_errno_is_connection(unsigned int e);
+
 struct db_prepared {
 	const struct db_stmt_def *def;
 	MYSQL_STMT *stmt;
@@ -40,6 +43,16 @@ struct db {
 	bool in_txn;
 	long long last_ok_us;   /* monotonic time of the last good answer */
 	enum db_error error;
+
+	/* Where the connection goes: database.hosts, in order. */
+	size_t host;            /* index of the connected host */
+	int64_t connected_us;   /* monotonic time the connection was made */
+	int64_t *down_until_us; /* per host: passed over until then (it did
+	                           not connect, or was no usable node) */
+	bool galera;            /* the server is a Galera node (wsrep_on) */
+	char node_state[32];    /* its wsrep_local_state_comment; "" if not */
+	bool refused;           /* the last failure: the node refused the
+	                           statement, which therefore did not run */
 };
 
 int
@@ -53,8 +66,12 @@ db_new(const struct conf *conf, const char *password, struct db **dbp)
 		return -1;
 	}
 	db->conf = conf;
-	if (password != NULL && (db->password = strdup(password)) == NULL) {
-		log_warn("strdup");
+	db->down_until_us = calloc(conf->database.hosts.n > 0 ?
+	    conf->database.hosts.n : 1, sizeof(*db->down_until_us));
+	if (db->down_until_us == NULL ||
+	    (password != NULL && (db->password = strdup(password)) == NULL)) {
+		log_warn("db_new");
+		free(db->down_until_us);
 		free(db);
 		return -1;
 	}
@@ -72,6 +89,7 @@ db_free(struct db *db)
 		OPENSSL_cleanse(db->password, strlen(db->password));
 		free(db->password);
 	}
+	free(db->down_until_us);
 	free(db);
 }
 
@@ -106,31 +124,37 @@ db_seconds(int64_t ms)
 	return (unsigned int)((ms + 999) / 1000);
 }
 
+/* HOST's address for log lines and /healthz: the socket, or host:port. */
 static const char *
-db_where(const struct db *db, char *buf, size_t size)
+db_where(const struct db *db, size_t host, char *buf, size_t size)
 {
 	const struct conf *c = db->conf;
+	const struct conf_db_host *h = &c->database.hosts.v[host];
+
 	if (c->database.socket[0] != '\0')
 		snprintf(buf, size, "%s", c->database.socket);
+	else if (strchr(h->host, ':') != NULL)
+		snprintf(buf, size, "[%s]:%d", h->host, h->port);
 	else
-		snprintf(buf, size, "%s:%d", c->database.host, c->database.port);
+		snprintf(buf, size, "%s:%d", h->host, h->port);
 	return buf;
 }
 
+/* Open a connection to HOST (not yet checked as a Galera node). */
 static int
-db_connect(struct db *db)
+db_open(struct db *db, size_t host)
 {
 	const struct conf *c = db->conf;
+	const struct conf_db_host *h = &c->database.hosts.v[host];
 	unsigned int connect_timeout = db_seconds(c->database.connect_timeout_ms);
 	unsigned int read_timeout = db_seconds(c->database.read_timeout_ms);
+	bool on_socket = c->database.socket[0] != '\0';
 	char where[300];
 	MYSQL *m;
 
-	db_disconnect(db);
 	m = mysql_init(NULL);
 	if (m == NULL) {
 		log_warnx("mysql_init: out of memory");
-		db->error = DB_ERR_UNAVAILABLE;
 		return -1;
 	}
 	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
@@ -147,24 +171,166 @@ db_connect(struct db *db)
 		mysql_optionsv(m, MYSQL_OPT_SSL_CA, c->database.tls_ca_file);
 		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
 	}
-	if (mysql_real_connect(m,
-	    c->database.socket[0] != '\0' ? NULL : c->database.host,
-	    c->database.user, db->password, c->database.name,
-	    c->database.socket[0] != '\0' ? 0 : (unsigned int)c->database.port,
-	    c->database.socket[0] != '\0' ? c->database.socket : NULL,
-	    CLIENT_FOUND_ROWS) == NULL) {
+	if (mysql_real_connect(m, on_socket ? NULL : h->host, c->database.user,
+	    db->password, c->database.name, on_socket ? 0 : (unsigned int)h->port,
+	    on_socket ? c->database.socket : NULL, CLIENT_FOUND_ROWS) == NULL) {
 		counters_backend_error(COUNTERS_DATABASE);
 		log_warnx("database %s: cannot connect: %s (%u)",
-		    db_where(db, where, sizeof(where)), mysql_error(m), mysql_errno(m));
+		    db_where(db, host, where, sizeof(where)), mysql_error(m),
+		    mysql_errno(m));
 		mysql_close(m);
-		db->error = DB_ERR_UNAVAILABLE;
 		return -1;
 	}
 	db->mysql = m;
-	db->last_ok_us = ktime_mono_us();
-	log_debug("database %s: connected (server %s)",
-	    db_where(db, where, sizeof(where)), mysql_get_server_info(m));
+	db->host = host;
 	return 0;
+}
+
+/* A text query's first row's first column into OUT ("" when there is no
+ * row or it is NULL). Returns 0, or -1 with the server's error number in
+ * *err_no. Only for the fixed queries below: no parameters. */
+static int
+db_query_value(MYSQL *m, const char *sql, char *out, size_t size,
+    unsigned int *err_no)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	out[0] = '\0';
+	if (mysql_query(m, sql) != 0 || (res = mysql_store_result(m)) == NULL) {
+		*err_no = mysql_errno(m);
+		return -1;
+	}
+	if ((row = mysql_fetch_row(res)) != NULL && mysql_num_fields(res) > 0 &&
+	    row[mysql_num_fields(res) - 1] != NULL)
+		snprintf(out, size, "%s", row[mysql_num_fields(res) - 1]);
+	mysql_free_result(res);
+	return 0;
+}
+
+/*
+ * Is the connected server a node we may answer from? A plain server is.
+ * A Galera node (wsrep_on) must be ready and in the primary component: a
+ * node cut off from the others refuses reads and writes (1047), and one
+ * that is still joining has not got the data. On a usable Galera node the
+ * session's reads are made causal (wsrep_sync_wait = 1): each read waits
+ * until the node has applied every write committed anywhere in the
+ * cluster before it began, so a token created through one host
+ * authenticates through any other at once (doc/high-availability.md).
+ * Returns 0, or -1 (logged) when the node must not be used.
+ */
+static int
+db_node_check(struct db *db)
+{
+	char value[64], where[300];
+	unsigned int e = 0;
+
+	db->galera = false;
+	db->node_state[0] = '\0';
+	/* MySQL has no wsrep_on at all: a plain server. */
+	if (db_query_value(db->mysql, "SELECT @@global.wsrep_on", value,
+	    sizeof(value), &e) < 0 || strcmp(value, "1") != 0)
+		return db_errno_is_connection(e) ? -1 : 0;
+	db->galera = true;
+	if (db_query_value(db->mysql, "SHOW GLOBAL STATUS LIKE "
+	    "'wsrep_local_state_comment'", db->node_state,
+	    sizeof(db->node_state), &e) < 0 ||
+	    db_query_value(db->mysql, "SHOW GLOBAL STATUS LIKE "
+	    "'wsrep_cluster_status'", value, sizeof(value), &e) < 0)
+		goto unusable;
+	if (strcmp(value, "Primary") != 0) {
+		log_warnx("database %s: Galera node not in the primary component "
+		    "(%s, %s)", db_where(db, db->host, where, sizeof(where)),
+		    value, db->node_state);
+		return -1;
+	}
+	if (db_query_value(db->mysql, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'",
+	    value, sizeof(value), &e) < 0)
+		goto unusable;
+	if (strcmp(value, "ON") != 0) {
+		log_warnx("database %s: Galera node not ready (%s)",
+		    db_where(db, db->host, where, sizeof(where)), db->node_state);
+		return -1;
+	}
+	if (mysql_query(db->mysql, "SET SESSION wsrep_sync_wait = 1") != 0) {
+		e = mysql_errno(db->mysql);
+		goto unusable;
+	}
+	return 0;
+unusable:
+	log_warnx("database %s: cannot read the Galera node's state: %s (%u)",
+	    db_where(db, db->host, where, sizeof(where)),
+	    mysql_error(db->mysql), e);
+	return -1;
+}
+
+/* Pass over host I until failback has gone by: it failed us. */
+static void
+db_mark_down(struct db *db, size_t i)
+{
+	db->down_until_us[i] = ktime_mono_us() +
+	    db->conf->database.failback_ms * 1000;
+}
+
+/*
+ * Connect to the first usable host of database.hosts, in order. Hosts
+ * that failed within the last database.failback are passed over while
+ * another one answers; when none does, they are tried too. Each attempt
+ * is bounded by database.connect_timeout.
+ */
+static int
+db_connect(struct db *db)
+{
+	size_t i, n = db->conf->database.hosts.n;
+	int64_t now = ktime_mono_us();
+	char where[300];
+	int pass;
+
+	db_disconnect(db);
+	db->error = DB_ERR_UNAVAILABLE;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			bool resting = db->down_until_us[i] > now;
+			if (resting != (pass == 1))
+				continue;
+			if (db_open(db, i) < 0) {
+				db_mark_down(db, i);
+				continue;
+			}
+			if (db_node_check(db) < 0) {
+				db_disconnect(db);
+				db_mark_down(db, i);
+				continue;
+			}
+			db->down_until_us[i] = 0;
+			db->connected_us = db->last_ok_us = ktime_mono_us();
+			db->error = DB_OK;
+			if (i > 0)
+				log_warnx("database: using %s, host %zu of "
+				    "database.hosts (the first %s not answer)",
+				    db_where(db, i, where, sizeof(where)), i + 1,
+				    i > 1 ? "ones do" : "one does");
+			log_debug("database %s: connected (server %s%s%s)",
+			    db_where(db, i, where, sizeof(where)),
+			    mysql_get_server_info(db->mysql),
+			    db->galera ? ", Galera node " : "", db->node_state);
+			return 0;
+		}
+	return -1;
+}
+
+/* Failed over a while ago (database.failback): time to try the first
+ * hosts again? Never inside a transaction. */
+static bool
+db_failback_due(const struct db *db)
+{
+	if (db->mysql == NULL || db->in_txn || db->host == 0 ||
+	    ktime_mono_us() - db->connected_us < db->conf->database.failback_ms * 1000)
+		return false;
+	log_info("database: on host %zu of database.hosts for %lld s: trying "
+	    "the first hosts again", db->host + 1,
+	    (long long)(db->conf->database.failback_ms / 1000));
+	return true;
 }
 
 int
@@ -172,17 +338,41 @@ db_check(struct db *db)
 {
 	char where[300];
 
-	if (db->mysql == NULL)
+	if (db->mysql == NULL || db_failback_due(db))
 		return db_connect(db);
-	if (mysql_ping(db->mysql) == 0) {
+	if (mysql_ping(db->mysql) == 0 && (!db->galera || db_node_check(db) == 0)) {
 		db->last_ok_us = ktime_mono_us();
 		return 0;
 	}
 	counters_backend_error(COUNTERS_DATABASE);
-	log_warnx("database %s: connection lost: %s (%u); reconnecting",
-	    db_where(db, where, sizeof(where)), mysql_error(db->mysql),
-	    mysql_errno(db->mysql));
+	log_warnx("database %s: %s; reconnecting",
+	    db_where(db, db->host, where, sizeof(where)),
+	    mysql_errno(db->mysql) != 0 ? mysql_error(db->mysql) :
+	    "the node cannot be used");
+	db_mark_down(db, db->host);
 	return db_connect(db);
+}
+
+const char *
+db_node(const struct db *db, char *buf, size_t size)
+{
+	if (db->mysql == NULL) {
+		snprintf(buf, size, "%s", "");
+		return buf;
+	}
+	return db_where(db, db->host, buf, size);
+}
+
+bool
+db_is_galera(const struct db *db)
+{
+	return db->galera;
+}
+
+const char *
+db_node_state(const struct db *db)
+{
+	return db->galera ? db->node_state : "";
 }
 
 MYSQL *
@@ -203,6 +393,8 @@ db_ready(struct db *db)
 		return -1;
 	}
 	if (db->mysql == NULL)
+		return db_connect(db);
+	if (db_failback_due(db))
 		return db_connect(db);
 	if (ktime_mono_us() - db->last_ok_us > DB_IDLE_PING_US)
 		return db_check(db);
@@ -493,6 +685,26 @@ done:
 	return rc;
 }
 
+/*
+ * Did the server refuse a statement because this node may not serve (so
+ * it did not run)? Galera answers 1047 (ER_UNKNOWN_COM_ERROR, "WSREP has
+ * not yet prepared node for application use") on a node outside the
+ * primary component, and with wsrep_sync_wait a read there fails with
+ * 1205 (lock wait timeout) at once; both, like a deadlock (1213), are
+ * also what a healthy node answers for other reasons, so the node's own
+ * state decides.
+ */
+static bool
+db_refused(struct db *db, unsigned int e)
+{
+	if (!db->galera || db->mysql == NULL)
+		return false;
+	if (e != ER_UNKNOWN_COM_ERROR && e != ER_LOCK_WAIT_TIMEOUT &&
+	    e != ER_LOCK_DEADLOCK)
+		return false;
+	return db_node_check(db) < 0;
+}
+
 int
 db_run(struct db *db, const struct db_stmt_def *def,
     const struct db_val *params, size_t nparams,
@@ -503,6 +715,7 @@ db_run(struct db *db, const struct db_stmt_def *def,
 	struct db_exec x;
 
 	db->error = DB_OK;
+	db->refused = false;
 	if (nparams > DB_MAX_PARAMS)
 		fatalx("db: %s: more than %d parameters", def->name, DB_MAX_PARAMS);
 	for (;;) {
@@ -539,6 +752,23 @@ db_run(struct db *db, const struct db_stmt_def *def,
 			db_forget_stmt(db, def);
 			if (++reprepares <= 2)
 				continue;
+		}
+		if (db_refused(db, e)) {
+			/* Not run: safe to run again on another node, unless
+			 * a transaction was open there (db_transaction() then
+			 * runs it again whole). */
+			bool was_in_txn = db->in_txn;
+			counters_backend_error(COUNTERS_DATABASE);
+			log_warnx("database: %s: the node refused it (%u)%s; "
+			    "failing over", def->name, e,
+			    was_in_txn ? " in a transaction" : "");
+			db_mark_down(db, db->host);
+			db_disconnect(db);
+			db->error = DB_ERR_UNAVAILABLE;
+			db->refused = true;
+			if (!was_in_txn && reconnects++ == 0)
+				continue;
+			return -1;
 		}
 		if (db_errno_is_connection(e) || (stmt == NULL && e == 0)) {
 			bool was_in_txn = db->in_txn;
@@ -624,6 +854,7 @@ db_begin(struct db *db)
 	int tries;
 
 	db->error = DB_OK;
+	db->refused = false;
 	if (db->in_txn)
 		fatalx("db_begin: a transaction is already open");
 	for (tries = 0; tries < 2; tries++) {
@@ -652,6 +883,7 @@ db_commit(struct db *db)
 	unsigned int e;
 
 	db->error = DB_OK;
+	db->refused = false;
 	if (!db->in_txn || db->mysql == NULL) {
 		db->in_txn = false;
 		db->error = DB_ERR_UNAVAILABLE;
@@ -666,6 +898,14 @@ db_commit(struct db *db)
 	db->error = db_classify(e);
 	log_warnx("database: commit: %s (%u)", mysql_error(db->mysql), e);
 	db_rollback(db);
+	/* A node outside the primary component refuses the commit: nothing
+	 * was written anywhere, and db_transaction() runs it all again. */
+	if (e == ER_UNKNOWN_COM_ERROR && db->galera) {
+		db_mark_down(db, db->host);
+		db_disconnect(db);
+		db->error = DB_ERR_UNAVAILABLE;
+		db->refused = true;
+	}
 	return -1;
 }
 
@@ -694,8 +934,21 @@ db_transaction(struct db *db, int attempts, db_tx_fn fn, void *ctx)
 			return 0;
 		/* After a failed commit this does nothing: it rolled back. */
 		db_rollback(db);
+		if (db->refused && ++tries < attempts) {
+			/* Nothing ran on the node that refused: run it all
+			 * again on the next one. */
+			log_debug("database: transaction refused by the node, "
+			    "running it again on another");
+			continue;
+		}
 		if (db_error(db) != DB_ERR_DEADLOCK || ++tries >= attempts)
 			return -1;
+		/* A Galera node cut off answers deadlocks too: do not run it
+		 * again there. */
+		if (db->galera && db->mysql != NULL && db_node_check(db) < 0) {
+			db_mark_down(db, db->host);
+			db_disconnect(db);
+		}
 		log_debug("database: transaction deadlocked, running it again");
 	}
 }

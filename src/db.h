@@ -7,6 +7,14 @@
  * finds it dead; MYSQL_OPT_RECONNECT stays off so that a reconnect is always
  * ours to notice (prepared statements die with the connection).
  *
+ * With several database.hosts the connection goes to the first one that
+ * answers and, on Galera, is a ready node of the primary component; a
+ * host that fails is passed over for database.failback, and a connection
+ * on a later host goes back to the first ones after that long. A node
+ * that refuses a statement (not in the primary component) counts as a
+ * lost connection, except that the statement, which did not run, is
+ * always run again on the next node.
+ *
  * Statements are defined by their users (store.c, migrate.c) as static
  * struct db_stmt_def and run through db_run(): each is prepared on first
  * use on this connection, kept, and prepared again after a reconnect or
@@ -46,6 +54,15 @@ void db_disconnect(struct db *db);
 
 /* The live connection (after db_check() returned 0). Borrowed. */
 MYSQL *db_mysql(struct db *db);
+
+/* The node the connection goes to ("host:port" or the socket; "" when
+ * not connected) in BUF, and, on a Galera node, its
+ * wsrep_local_state_comment at the last check ("Synced", "Donor/Desynced",
+ * ...; "" for a plain server). For /healthz. */
+const char *db_node(const struct db *db, char *buf, size_t size);
+const char *db_node_state(const struct db *db);
+/* Is the connected server a Galera node (wsrep_on)? */
+bool db_is_galera(const struct db *db);
 
 /* Why the last failed call failed. */
 enum db_error {

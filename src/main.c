@@ -423,8 +423,9 @@ main_serve(struct conf *conf, const char *admin_token)
 		goto out_socket;
 	}
 	/* As the service user, before any worker exists (src/migrate.h). */
-	if (conf->database.migrate_on_start &&
-	    migrate_on_start(conf, secrets.db_password) < 0) {
+	if (conf->database.migrate_on_start ?
+	    migrate_on_start(conf, secrets.db_password) < 0 :
+	    migrate_check(conf, secrets.db_password) < 0) {
 		log_warnx("not starting: the database schema is not up to date");
 		goto out_rules;
 	}

@@ -163,14 +163,21 @@ done:
 	return rc;
 }
 
+/* M with the migration files, and no connection yet. */
 static int
-migrate_open(struct migrate *m, const struct conf *conf, const char *password)
+migrate_scan_only(struct migrate *m, const struct conf *conf)
 {
 	memset(m, 0, sizeof(*m));
 	m->conf = conf;
 	snprintf(m->lock_name, sizeof(m->lock_name), "kubernetes-auth:migrate:%s",
 	    conf->database.name);
-	if (migrate_scan(m) < 0)
+	return migrate_scan(m);
+}
+
+static int
+migrate_open(struct migrate *m, const struct conf *conf, const char *password)
+{
+	if (migrate_scan_only(m, conf) < 0)
 		return -1;
 	if (db_new(conf, password, &m->db) < 0)
 		return -1;
@@ -195,12 +202,13 @@ migrate_lock(struct migrate *m)
 		db_row_cleanup(&row);
 	}
 	if (got != 1) {
-		log_warnx("migrations: cannot take the lock %s%s; on Galera (which "
-		    "refuses GET_LOCK) set database.migrate_on_start: false and run "
-		    "`kubernetes-auth migrate up` from one host", m->lock_name,
+		log_warnx("migrations: cannot take the lock %s%s", m->lock_name,
 		    got == 0 ? " (another process held it too long)" : "");
 		return -1;
 	}
+	if (db_is_galera(m->db))
+		log_info("migrations: on Galera the lock %s holds on this node "
+		    "only: run migrations from one host at a time", m->lock_name);
 	m->locked = true;
 	return 0;
 }
@@ -440,15 +448,71 @@ migrate_down(struct migrate *m, long count)
 	return 0;
 }
 
+/* GET_LOCK on a Galera node locks that node only: two hosts migrating at
+ * once through two nodes would both get it. */
+static const char migrate_galera_advice[] =
+    "set database.migrate_on_start: false on every host and run "
+    "`kubernetes-auth migrate up` from one host (doc/high-availability.md)";
+
 int
 migrate_on_start(const struct conf *conf, const char *db_password)
 {
 	struct migrate m;
 	int rc = -1;
 
-	if (migrate_open(&m, conf, db_password) < 0 || migrate_lock(&m) < 0)
+	if (migrate_open(&m, conf, db_password) < 0)
+		goto done;
+	if (db_is_galera(m.db)) {
+		log_warnx("migrations: database.migrate_on_start is set, but the "
+		    "database is a Galera cluster, where GET_LOCK locks one node "
+		    "only and cannot keep two hosts from migrating at once: %s",
+		    migrate_galera_advice);
+		goto done;
+	}
+	if (migrate_lock(&m) < 0)
 		goto done;
 	rc = migrate_up(&m, -1, true);
+done:
+	migrate_cleanup(&m);
+	return rc;
+}
+
+int
+migrate_check(const struct conf *conf, const char *db_password)
+{
+	struct migrate_state s;
+	struct migrate m;
+	long long latest;
+	int rc = -1;
+
+	memset(&m, 0, sizeof(m));
+	if (migrate_scan_only(&m, conf) < 0)
+		goto done;
+	latest = m.v[m.n - 1].version;
+	if (db_new(conf, db_password, &m.db) < 0)
+		goto done;
+	/* Down now, perhaps back soon: serving 503s until then is better
+	 * than not starting (the other hosts may be upgraded meanwhile). */
+	if (db_check(m.db) < 0) {
+		log_warnx("migrations: cannot reach the database to check its "
+		    "schema version; starting anyway");
+		rc = 0;
+		goto done;
+	}
+	if (migrate_read_state(&m, &s) < 0 || migrate_check_clean(&s) < 0)
+		goto done;
+	if (s.version == MIGRATE_NIL || s.version < latest) {
+		log_warnx("migrations: the database is at version %lld and this "
+		    "release needs %lld; with database.migrate_on_start: false, "
+		    "run `kubernetes-auth migrate up` (from one host) first",
+		    s.version == MIGRATE_NIL ? 0 : s.version, latest);
+		goto done;
+	}
+	if (s.version > latest)
+		log_info("migrations: the database is at version %lld, newer than "
+		    "this release's %lld (another host runs a newer release)",
+		    s.version, latest);
+	rc = 0;
 done:
 	migrate_cleanup(&m);
 	return rc;

@@ -18,6 +18,7 @@
 #include "ctx.h"
 #include "db.h"
 #include "directory.h"
+#include "health.h"
 #include "ktime.h"
 #include "log.h"
 #include "counters.h"
@@ -156,6 +157,7 @@ worker_main(const struct conf *conf, const struct secrets *secrets,
 
 	FCGX_Free(&fcgx, 0);
 	authz_cache_free(w.ctx.authz);
+	health_cache_free(w.ctx.health);
 	db_free(w.ctx.db);
 	directory_free(w.ctx.dir);
 	log_debug("worker %d: exiting after %lu requests", slot, w.served);
