@@ -26,6 +26,7 @@
 
 #define ADMIN_MAX_CLUSTERS 100          /* names in one token's "clusters" */
 #define ADMIN_KUBECONFIG_MAX (16 * 1024 * 1024)  /* bytes of a cluster's */
+#define ADMIN_CLUSTER_NAME_MAX 63       /* a DNS-1123 label */
 
 /* --- common --------------------------------------------------------------- */
 
@@ -628,13 +629,37 @@ admin_text(struct req *r, yajl_val body, const char *key, size_t max,
 	return 0;
 }
 
+/* Is NAME a DNS-1123 label (what Kubernetes calls a namespace)? Lowercase
+ * letters, digits and '-', a letter or digit at both ends, at most 63
+ * bytes: it is a path segment of the cluster's webhook URLs as it is. */
+bool
+admin_cluster_name_valid(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > ADMIN_CLUSTER_NAME_MAX || name[0] == '-' ||
+	    name[n - 1] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!(name[i] >= 'a' && name[i] <= 'z') &&
+		    !(name[i] >= '0' && name[i] <= '9') && name[i] != '-')
+			return false;
+	return true;
+}
+
 /* A POST /clusters body, checked, in *C (strings borrowed from BODY).
  * Returns 0 or -1 (400). */
 static int
 admin_cluster_body_parse(struct req *r, yajl_val body, struct store_cluster *c)
 {
 	*c = (struct store_cluster){ .id = "" };
-	if (admin_name(r, body, "name", STORE_CLUSTER_NAME_MAX, &c->name) < 0 ||
+	if (admin_name(r, body, "name", STORE_CLUSTER_NAME_MAX, &c->name) < 0)
+		return -1;
+	if (!admin_cluster_name_valid(c->name))
+		return req_fail(r, 400, "name must be a DNS-1123 label: at most %d "
+		    "lowercase letters, digits and '-', starting and ending with "
+		    "a letter or digit", ADMIN_CLUSTER_NAME_MAX);
+	if (
 	    admin_text(r, body, "master", STORE_URL_MAX, &c->master) < 0 ||
 	    admin_text(r, body, "node", STORE_URL_MAX, &c->node) < 0 ||
 	    admin_text(r, body, "kubeconfig", ADMIN_KUBECONFIG_MAX,

@@ -11,6 +11,7 @@
 #ifndef KA_ADMIN_H
 #define KA_ADMIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,5 +52,10 @@ int admin_token_body_check(const char *text, size_t len, const struct conf *conf
     int64_t now, char *err, size_t errlen);
 int admin_cluster_body_check(const char *text, size_t len, char *err,
     size_t errlen);
+
+/* Is NAME a name POST /clusters accepts now: a DNS-1123 label (at most 63
+ * lowercase letters, digits and '-', a letter or digit at both ends)?
+ * Clusters made before, or imported, may have others. Pure. */
+bool admin_cluster_name_valid(const char *name);
 
 #endif

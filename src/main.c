@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 
+#include "admin.h"
 #include "authz.h"
 #include "conf.h"
 #include "db.h"
@@ -296,6 +297,29 @@ main_drop_privileges(const struct conf *conf)
 	    (long)pw->pw_uid, (long)gid);
 }
 
+/* A cluster whose name POST /clusters would refuse today (made before
+ * names were DNS-1123 labels, or imported): it works where its name can
+ * be a path segment; report it either way. */
+static int
+main_cluster_name_check(void *ctx, const struct store_cluster *c)
+{
+	char shown[300];
+
+	if (admin_cluster_name_valid(c->name))
+		return 0;
+	log_sanitize(shown, sizeof(shown), c->name);
+	if (strchr(c->name, '/') != NULL || strcmp(c->name, ".") == 0 ||
+	    strcmp(c->name, "..") == 0)
+		printf("cluster %s \"%s\": its name cannot be a URL path segment, "
+		    "so its webhook paths cannot reach it: make a cluster with a "
+		    "DNS-1123 name and move its tokens and policies there\n",
+		    c->id, shown);
+	else
+		printf("cluster %s \"%s\": not a DNS-1123 label (new clusters "
+		    "must be); it goes on working\n", c->id, shown);
+	return 0;
+}
+
 /* check-config [--connect]: parse, read secrets, optionally reach MySQL and
  * LDAP. Prints what failed; exit status 0 only when all is well. */
 static int
@@ -327,7 +351,14 @@ main_check_config(const struct conf *conf, const struct options *o,
 			fprintf(stderr, "%s: cannot reach the database\n", conf->path);
 			status = 1;
 		} else {
-			printf("database: ok\n");
+			char node[300];
+			printf("database: ok (%s%s%s)\n", db_node(db, node,
+			    sizeof(node)), db_is_galera(db) ? ", Galera node " : "",
+			    db_node_state(db));
+			if (store_cluster_list(db, NULL, main_cluster_name_check,
+			    NULL) < 0)
+				fprintf(stderr, "%s: cannot list the clusters\n",
+				    conf->path);
 		}
 		if (directory_new(conf, secrets.ldap_bind_password, &dir) < 0 ||
 		    directory_service_bind(dir) < 0) {

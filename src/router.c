@@ -10,6 +10,18 @@
 #include "log.h"
 #include "req.h"
 
+/* May a decoded {} segment name something? Not when it holds a "/" or is
+ * "." or "..": nginx chooses its location (and rate limit) from the
+ * decoded, normalised path, so "/users/%2e%2e%2fhealthz" is "/healthz" to
+ * nginx while the router would see a user id, and a name with a "/" could
+ * never be routed back to through its own URL. */
+static bool
+router_segment_ok(const char *seg)
+{
+	return strchr(seg, '/') == NULL && strcmp(seg, ".") != 0 &&
+	    strcmp(seg, "..") != 0;
+}
+
 /* Does PATH match PATTERN? Captures {} segments into m when it does. */
 static bool
 router_path_matches(const char *pattern, const char *path,
@@ -28,7 +40,8 @@ router_path_matches(const char *pattern, const char *path,
 			if (slen == 0 || m->nparams == sizeof(m->params) / sizeof(m->params[0]))
 				goto no;
 			char *seg = req_percent_decode(s, slen, false);
-			if (seg == NULL) {
+			if (seg == NULL || !router_segment_ok(seg)) {
+				free(seg);
 				*bad_segment = true;
 				goto no;
 			}
@@ -125,7 +138,8 @@ router_dispatch(const struct route *table, size_t n, struct req *r)
 		    r->method[0] != '\0' ? r->method : "(none)", m.allow);
 		return;
 	case ROUTER_BAD_PATH:
-		req_fail(r, 400, "malformed percent-encoding in path");
+		req_fail(r, 400, "malformed path segment (a bad %%-escape, or one "
+		    "that decodes to \"/\", \".\" or \"..\")");
 		return;
 	case ROUTER_NOT_FOUND:
 		req_fail(r, 404, "not found");

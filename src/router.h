@@ -2,7 +2,8 @@
  * router.h — method + path -> handler, from a table.
  *
  * A pattern is a path whose segments are literals or "{}" (exactly one
- * non-empty segment, captured percent-decoded). Routing looks at the path
+ * non-empty segment, captured percent-decoded; one that decodes to hold a
+ * "/", or to "." or "..", is refused: nginx would have seen another path). Routing looks at the path
  * alone: the API server appends "?timeout=30s" to webhook URLs.
  */
 #ifndef KA_ROUTER_H
@@ -24,7 +25,8 @@ enum router_result {
 	ROUTER_FOUND,                   /* *matchp is the route; params set */
 	ROUTER_NOT_FOUND,               /* no pattern matches the path */
 	ROUTER_BAD_METHOD,              /* path known: allow lists its methods */
-	ROUTER_BAD_PATH,                /* undecodable segment (bad %, NUL) */
+	ROUTER_BAD_PATH,                /* a {} segment that is malformed (bad
+	                                   %, NUL), holds "/", or is . or .. */
 };
 
 struct router_match {

@@ -84,9 +84,11 @@ sar_post /authorize/nowhere "$FIX/sar-v1-resource.json"
 is "$status:$(jq -r '.kind + ":" + .message' <<<"$body")" "404:Status:cluster not found" "unknown cluster: 404, a Status"
 sar_post /authorize/PROD "$FIX/sar-v1-resource.json"
 is "$status" 404 "cluster names are case-sensitive"
-admin_curl POST /clusters -d '{"name": "a b/c"}'
-sar_post "/authorize/a%20b%2Fc" "$FIX/sar-v1-nonresource.json"
+admin_curl POST /clusters -d '{"name": "dc-7"}'
+sar_post "/authorize/dc%2D7" "$FIX/sar-v1-nonresource.json"
 is "$status:$(sar_verdict)" "200:allowed" "a percent-encoded cluster name is decoded"
+sar_post "/authorize/dc-7%2F..%2Fprod" "$FIX/sar-v1-nonresource.json"
+is "$status:$(jq -r .kind <<<"$body")" "400:Status" "a cluster segment that decodes to hold / : 400"
 admin_curl POST /clusters -d '{"name": "fresh"}'
 sar_post /authorize/fresh "$FIX/sar-v1-nonresource.json"
 is "$status:$(sar_verdict)" "200:allowed" "a cluster made a moment ago is known at once"

@@ -41,16 +41,29 @@ admin_curl POST /clusters -d '{"name": "prod", "master": "https://10.0.0.1:6443"
 is "$status" 201 "POST /clusters with client_cn: 201"
 c2=$(jq -r .id <<<"$body")
 is "$(jq -r .client_cn <<<"$body")" "kube-apiserver-prod" "... client_cn shown"
-admin_curl POST /clusters -d '{"name": "a_b%c d/e"}'
-c3=$(jq -r .id <<<"$body")
-is "$status" 201 "a name with _ % space and / : 201"
+# New names are DNS-1123 labels; clusters made before that rule, or
+# imported, keep theirs (made here in SQL, as import would).
+for name in 'a_b%c d/e' '..' '.' 'Prod' '-x' 'x-' "$(printf 'a%.0s' $(seq 64))"; do
+	admin_curl POST /clusters -d "{\"name\": \"$name\"}"
+	is "$status" 400 "POST /clusters named '$name': 400"
+done
+like "$(jq -r .error <<<"$body")" "DNS-1123 label" "... saying what a name may be"
+c3=00000000-0000-4000-8000-0000000000c3
+db_sql "INSERT INTO clusters (id, name, master, node, kubeconfig, client_cn, created) VALUES ('$c3', 'a_b%c d', '', '', '', NULL, NOW(6))"
+db_sql "INSERT INTO clusters (id, name, master, node, kubeconfig, client_cn, created) VALUES ('00000000-0000-4000-8000-0000000000c4', 'x/y', '', '', '', NULL, NOW(6))"
+checked=$(ka_check_config --connect 2>&1)
+like "$checked" "cluster $c3 \"a_b%c d\": not a DNS-1123 label .* goes on working" \
+	"check-config --connect reports an older odd name"
+like "$checked" "\"x/y\": its name cannot be a URL path segment" "... and one no URL can reach"
+unlike "$checked" "\"prod\"" "... and not the good ones"
+db_sql "DELETE FROM clusters WHERE name = 'x/y'"
 
 admin_curl GET /clusters
 is "$(jq -r length <<<"$body")" 3 "GET /clusters lists 3"
 admin_curl GET /clusters?name=namedcluster
 is "$(jq -r '.[0].id' <<<"$body"):$(jq -r length <<<"$body")" "$c1:1" "?name= filters"
-admin_curl GET /clusters -G --data-urlencode 'name=a_b%c d/e'
-is "$(jq -r '.[0].id' <<<"$body")" "$c3" "?name= with special characters"
+admin_curl GET /clusters -G --data-urlencode 'name=a_b%c d'
+is "$(jq -r '.[0].id' <<<"$body")" "$c3" "?name= with special characters (an older cluster's name)"
 admin_curl GET /clusters -G --data-urlencode 'name=a%'
 is "$body" "[]" "?name=a% : no wildcard"
 admin_curl GET /clusters?name=PROD
@@ -87,8 +100,8 @@ is "$(jq -r '.clusters[0].cluster.server' <<<"$body")" "https://localhost:$KA_NG
 admin_curl GET "/clusters/$c1/webhook-kubeconfig"
 is "$(jq -c '.users[0].user' <<<"$body")" "{}" "no client_cn: no client certificate"
 admin_curl GET "/clusters/$c3/webhook-kubeconfig"
-is "$(jq -r '.clusters[0].cluster.server' <<<"$body")" "https://localhost:$KA_NGINX_PORT/authenticate/token/a_b%25c%20d%2Fe" \
-	"a special name is percent-encoded"
+is "$(jq -r '.clusters[0].cluster.server' <<<"$body")" "https://localhost:$KA_NGINX_PORT/authenticate/token/a_b%25c%20d" \
+	"an older name with specials is percent-encoded"
 bad 400 "?for=bogus" GET "/clusters/$c1/webhook-kubeconfig?for=bogus"
 # The name where the id goes: the file right after the cluster is made.
 admin_curl GET "/clusters/$c2/webhook-kubeconfig?for=authorization"
@@ -96,8 +109,8 @@ by_id=$body
 admin_curl GET "/clusters/prod/webhook-kubeconfig?for=authorization"
 is "$status" 200 "GET /clusters/NAME/webhook-kubeconfig: 200"
 is "$body" "$by_id" "... the same file as by id"
-admin_curl GET "/clusters/a_b%25c%20d%2Fe/webhook-kubeconfig"
-is "$(jq -r '.clusters[0].cluster.server' <<<"$body")" "https://localhost:$KA_NGINX_PORT/authenticate/token/a_b%25c%20d%2Fe" \
+admin_curl GET "/clusters/a_b%25c%20d/webhook-kubeconfig"
+is "$(jq -r '.clusters[0].cluster.server' <<<"$body")" "https://localhost:$KA_NGINX_PORT/authenticate/token/a_b%25c%20d" \
 	"... a percent-encoded name too"
 bad 404 "kubeconfig of an unknown name" GET /clusters/no-such-cluster/webhook-kubeconfig
 

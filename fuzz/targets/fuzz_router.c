@@ -114,6 +114,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(m.nparams == count_params(m.route->pattern));
 		for (size_t i = 0; i < m.nparams; i++) {
 			FUZZ_ASSERT(m.params[i] != NULL && m.params[i][0] != '\0');
+			/* nginx must see the path the router routes. */
+			FUZZ_ASSERT(strchr(m.params[i], '/') == NULL &&
+			    strcmp(m.params[i], ".") != 0 &&
+			    strcmp(m.params[i], "..") != 0);
 			(void)crypto_uuid_valid(m.params[i]);
 		}
 		char *rebuilt = rebuild(m.route->pattern, m.params);

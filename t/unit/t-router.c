@@ -43,8 +43,17 @@ main(void)
 	is_str(m.params[0], "abc-123", "captured id");
 	router_match_cleanup(&m);
 
-	is_int(router_find(table, N, "GET", "/users/a%20b%2Fc", &m), ROUTER_FOUND, "escaped segment");
-	is_str(m.params[0], "a b/c", "segment percent-decoded after splitting");
+	is_int(router_find(table, N, "GET", "/users/a%20b%2Cc", &m), ROUTER_FOUND, "escaped segment");
+	is_str(m.params[0], "a b,c", "segment percent-decoded after splitting");
+	router_match_cleanup(&m);
+	/* nginx decodes and merges the path before it picks a location (and
+	 * its rate limit): a segment must not mean another path to it. */
+	is_int(router_find(table, N, "GET", "/users/a%2Fb", &m), ROUTER_BAD_PATH, "%%2F -> 400");
+	is_int(router_find(table, N, "GET", "/users/%2e%2e%2fhealthz", &m), ROUTER_BAD_PATH,
+	    "%%2e%%2e%%2f -> 400");
+	is_int(router_find(table, N, "GET", "/users/%2E%2E", &m), ROUTER_BAD_PATH, ".. -> 400");
+	is_int(router_find(table, N, "GET", "/users/%2e", &m), ROUTER_BAD_PATH, ". -> 400");
+	is_int(router_find(table, N, "GET", "/users/..x", &m), ROUTER_FOUND, "..x is a name");
 	router_match_cleanup(&m);
 
 	is_int(router_find(table, N, "GET", "/users/a%zz", &m), ROUTER_BAD_PATH, "bad escape -> 400");
