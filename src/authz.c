@@ -20,7 +20,10 @@
 #include "json.h"
 #include "ktime.h"
 #include "log.h"
-#include "policy.h"
+#include "policy_file.h"
+#include "policy_request.h"
+#include "policy_rule.h"
+#include "policy_set.h"
 #include "req.h"
 #include "store.h"
 #include "ctx.h"
@@ -95,8 +98,7 @@ authz_file_load(const struct conf *conf)
 	if (conf->policy_file[0] != '\0') {
 		if (authz_file_read(conf->policy_file, &text, &len) < 0)
 			return -1;
-		if (policy_rules_from_yaml_text(text, len, &rules, &n, err,
-		    sizeof(err)) < 0) {
+		if (policy_file_parse(text, len, &rules, &n, err, sizeof(err)) < 0) {
 			log_warnx("policy_file %s: %s", conf->policy_file, err);
 			free(text);
 			return -1;
@@ -114,7 +116,7 @@ void
 authz_file_free(void)
 {
 	if (authz_file_rules != NULL)
-		policy_rules_free(authz_file_rules, authz_file_n);
+		policy_rule_free_all(authz_file_rules, authz_file_n);
 	authz_file_rules = NULL;
 	authz_file_n = 0;
 }
@@ -438,7 +440,7 @@ authz_review(struct req *r)
 	parsed = true;
 	authz_refresh(w);
 	if (cluster == NULL) {
-		policy_decide(authz_cache_of(w)->set, NULL, &sar,
+		policy_set_decide(authz_cache_of(w)->set, NULL, &sar,
 		    w->conf->authorization.default_decision, &d);
 	} else {
 		switch (authz_cluster_check(w, cluster, &client_cn)) {
@@ -462,12 +464,12 @@ authz_review(struct req *r)
 				req_fail(r, 403, "client certificate not accepted for this cluster");
 				goto done;
 			}
-			policy_decide(authz_cache_of(w)->set, cluster, &sar,
+			policy_set_decide(authz_cache_of(w)->set, cluster, &sar,
 			    w->conf->authorization.default_decision, &d);
 			break;
 		}
 	}
-	policy_answer_gen(req_json(r), &sar, &d);
+	policy_request_answer_gen(req_json(r), &sar, &d);
 	req_send_json(r, 200);
 	counted = true;
 	counters_authz(d.verdict == POLICY_ALLOWED ? COUNTERS_AUTHZ_ALLOWED :
@@ -479,7 +481,7 @@ authz_review(struct req *r)
 		log_sanitize(shown_cluster, sizeof(shown_cluster), cluster);
 	log_info("audit: authorize user %s cluster %s: %s%s%s%s in %ld us", user,
 	    cluster != NULL ? shown_cluster : "(global)",
-	    policy_verdict_name(d.verdict),
+	    policy_request_verdict_name(d.verdict),
 	    d.rule != NULL ? " by policy " : d.by_default ? " by default" : "",
 	    d.rule != NULL ? d.rule : "",
 	    d.evaluation_error[0] != '\0' ? " (evaluation error)" : "",

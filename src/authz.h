@@ -20,7 +20,7 @@
  * So a decision normally runs no query, a change is seen by every worker
  * within `refresh`, and when MySQL is down the cached set goes on
  * answering. Before any set could be loaded the answer is no opinion with
- * an evaluationError (policy_decide() with no set).
+ * an evaluationError (policy_set_decide() with no set).
  */
 #ifndef KA_AUTHZ_H
 #define KA_AUTHZ_H

@@ -13,7 +13,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
-#include "policy.h"
+#include "policy_rule.h"
 #include "req.h"
 #include "store.h"
 #include "ctx.h"
