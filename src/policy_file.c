@@ -1,16 +1,28 @@
 /*
- * policy_file.c — the policy file: YAML text to rules (see policy_file.h).
+ * policy_file.c — the policy file: YAML text to rules (pure), and the
+ * rules this process read from policy_file (see policy_file.h).
  */
 #include "policy_file.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
+#include "conf.h"
 #include "log.h"
 #include "policy_rule.h"
+
+#define POLICY_FILE_MAX (16 * 1024 * 1024)    /* bytes of policy_file */
+
+/*
+ * The format: a YAML document of rules
+ */
 
 static void
 policy_file_syntax_err(const yaml_parser_t *parser, char *err, size_t errlen)
@@ -178,3 +190,124 @@ out_parser:
 	return rc;
 }
 
+/*
+ * The rules this process read (master; inherited by workers)
+ */
+
+static struct policy_rule **policy_file_rules;
+static size_t policy_file_n;
+
+/* PATH's contents, at most POLICY_FILE_MAX bytes, NUL-terminated. */
+static int
+policy_file_read(const char *path, char **textp, size_t *lenp)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	int fd;
+
+	*textp = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_warn("policy_file %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		log_warn("policy_file %s", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > POLICY_FILE_MAX) {
+		log_warnx("policy_file %s: not a regular file of at most %d bytes",
+		    path, POLICY_FILE_MAX);
+		goto fail;
+	}
+	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
+		log_warn("policy_file %s", path);
+		goto fail;
+	}
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_warn("policy_file %s: read", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;          /* shrunk meanwhile: parse what is there */
+		len += (size_t)n;
+	}
+	text[len] = '\0';
+	close(fd);
+	*textp = text;
+	*lenp = len;
+	return 0;
+fail:
+	free(text);
+	close(fd);
+	return -1;
+}
+
+int
+policy_file_load(const struct conf *conf)
+{
+	struct policy_rule **rules = NULL;
+	char *text = NULL, err[512];
+	size_t n = 0, len = 0;
+
+	if (conf->policy_file[0] != '\0') {
+		if (policy_file_read(conf->policy_file, &text, &len) < 0)
+			return -1;
+		if (policy_file_parse(text, len, &rules, &n, err,
+		    sizeof(err)) < 0) {
+			log_warnx("policy_file %s: %s", conf->policy_file, err);
+			free(text);
+			return -1;
+		}
+		free(text);
+		log_info("policy_file %s: %zu rules", conf->policy_file, n);
+	}
+	policy_file_free();
+	policy_file_rules = rules;
+	policy_file_n = n;
+	return 0;
+}
+
+void
+policy_file_free(void)
+{
+	if (policy_file_rules != NULL)
+		policy_rule_free_all(policy_file_rules, policy_file_n);
+	policy_file_rules = NULL;
+	policy_file_n = 0;
+}
+
+size_t
+policy_file_count(void)
+{
+	return policy_file_n;
+}
+
+const struct policy_rule *
+policy_file_rule(size_t i)
+{
+	return i < policy_file_n ? policy_file_rules[i] : NULL;
+}
+
+const struct policy_rule *
+policy_file_find(const char *name)
+{
+	for (size_t i = 0; i < policy_file_n; i++)
+		if (strcmp(policy_file_rules[i]->name, name) == 0)
+			return policy_file_rules[i];
+	return NULL;
+}
+
+bool
+policy_file_names_cluster(const char *cluster)
+{
+	for (size_t i = 0; i < policy_file_n; i++)
+		if (policy_file_rules[i]->cluster != NULL &&
+		    strcmp(policy_file_rules[i]->cluster, cluster) == 0)
+			return true;
+	return false;
+}
