@@ -293,15 +293,75 @@ authz_cluster_check(struct ctx *w, const char *name, const char **client_cn)
 	return *client_cn != NULL ? AUTHZ_CLUSTER_KNOWN : AUTHZ_CLUSTER_UNCHECKED;
 }
 
+/* Decide SAR for the path's cluster (NULL = global) into *D. Returns 0, or
+ * -1 with the refusal recorded on R (404 unknown cluster, 403 a client
+ * certificate the cluster does not accept). */
+static int
+authz_decide(struct req *r, const char *cluster,
+    const struct policy_request *sar, struct policy_decision *d)
+{
+	struct ctx *w = r->ctx;
+	const char *client_cn = NULL;
+
+	authz_refresh(w);
+	if (cluster == NULL) {
+		policy_set_decide(authz_cache_of(w)->set, NULL, sar,
+		    w->conf->authorization.default_decision, d);
+		return 0;
+	}
+	switch (authz_cluster_check(w, cluster, &client_cn)) {
+	case AUTHZ_CLUSTER_UNKNOWN:
+		return req_fail(r, 404, "cluster not found");
+	case AUTHZ_CLUSTER_UNCHECKED:
+		/* A cluster the cache does not know, and no database to ask:
+		 * no opinion, as for a set that is not loaded. */
+		memset(d, 0, sizeof(*d));
+		d->verdict = POLICY_NO_OPINION;
+		snprintf(d->reason, sizeof(d->reason),
+		    "the cluster could not be checked");
+		snprintf(d->evaluation_error, sizeof(d->evaluation_error),
+		    "the cluster could not be checked: database unavailable");
+		return 0;
+	case AUTHZ_CLUSTER_KNOWN:
+		break;
+	}
+	/* A cluster bound to a client certificate answers only its API
+	 * servers, as on its authentication paths. */
+	if (!req_client_cert_allowed(r, client_cn))
+		return req_fail(r, 403, "client certificate not accepted for "
+		    "this cluster");
+	policy_set_decide(authz_cache_of(w)->set, cluster, sar,
+	    w->conf->authorization.default_decision, d);
+	return 0;
+}
+
+/* The audit line of one decision (level 4). */
+static void
+authz_audit(const struct req *r, const char *cluster,
+    const struct policy_request *sar, const struct policy_decision *d)
+{
+	char user[96], shown_cluster[96];
+
+	log_sanitize(user, sizeof(user), sar->user);
+	if (cluster != NULL)
+		log_sanitize(shown_cluster, sizeof(shown_cluster), cluster);
+	log_info("audit: authorize user %s cluster %s: %s%s%s%s in %ld us",
+	    user, cluster != NULL ? shown_cluster : "(global)",
+	    policy_request_verdict_name(d->verdict),
+	    d->rule != NULL ? " by policy " :
+	    d->by_default ? " by default" : "",
+	    d->rule != NULL ? d->rule : "",
+	    d->evaluation_error[0] != '\0' ? " (evaluation error)" : "",
+	    ktime_since_us(r->started_us));
+}
+
 void
 authz_review(struct req *r)
 {
-	struct ctx *w = r->ctx;
 	const char *cluster = r->nparams > 0 ? r->params[0] : NULL;
 	struct policy_request sar = { 0 };
 	struct policy_decision d;
-	const char *client_cn = NULL;
-	char err[256], user[96], shown_cluster[96];
+	char err[256];
 	yajl_val root = NULL;
 	bool parsed = false, counted = false;
 
@@ -314,54 +374,15 @@ authz_review(struct req *r)
 		goto done;
 	}
 	parsed = true;
-	authz_refresh(w);
-	if (cluster == NULL) {
-		policy_set_decide(authz_cache_of(w)->set, NULL, &sar,
-		    w->conf->authorization.default_decision, &d);
-	} else {
-		switch (authz_cluster_check(w, cluster, &client_cn)) {
-		case AUTHZ_CLUSTER_UNKNOWN:
-			req_fail(r, 404, "cluster not found");
-			goto done;
-		case AUTHZ_CLUSTER_UNCHECKED:
-			/* A cluster the cache does not know, and no database
-			 * to ask: no opinion, as for a set that is not loaded. */
-			memset(&d, 0, sizeof(d));
-			d.verdict = POLICY_NO_OPINION;
-			snprintf(d.reason, sizeof(d.reason),
-			    "the cluster could not be checked");
-			snprintf(d.evaluation_error, sizeof(d.evaluation_error),
-			    "the cluster could not be checked: database unavailable");
-			break;
-		case AUTHZ_CLUSTER_KNOWN:
-			/* A cluster bound to a client certificate answers only
-			 * its API servers, as on its authentication paths. */
-			if (!req_client_cert_allowed(r, client_cn)) {
-				req_fail(r, 403, "client certificate not accepted for this cluster");
-				goto done;
-			}
-			policy_set_decide(authz_cache_of(w)->set, cluster, &sar,
-			    w->conf->authorization.default_decision, &d);
-			break;
-		}
-	}
+	if (authz_decide(r, cluster, &sar, &d) < 0)
+		goto done;
 	policy_request_answer_gen(req_json(r), &sar, &d);
 	req_send_json(r, 200);
 	counted = true;
 	counters_authz(d.verdict == POLICY_ALLOWED ? COUNTERS_AUTHZ_ALLOWED :
 	    d.verdict == POLICY_DENIED ? COUNTERS_AUTHZ_DENIED :
 	    COUNTERS_AUTHZ_NO_OPINION);
-
-	log_sanitize(user, sizeof(user), sar.user);
-	if (cluster != NULL)
-		log_sanitize(shown_cluster, sizeof(shown_cluster), cluster);
-	log_info("audit: authorize user %s cluster %s: %s%s%s%s in %ld us", user,
-	    cluster != NULL ? shown_cluster : "(global)",
-	    policy_request_verdict_name(d.verdict),
-	    d.rule != NULL ? " by policy " : d.by_default ? " by default" : "",
-	    d.rule != NULL ? d.rule : "",
-	    d.evaluation_error[0] != '\0' ? " (evaluation error)" : "",
-	    ktime_since_us(r->started_us));
+	authz_audit(r, cluster, &sar, &d);
 done:
 	/* Refused before a decision: 400, 403, 404. */
 	if (!counted)
