@@ -2,7 +2,8 @@
 -- workers' caches that they changed.
 --
 -- rule holds the whole rule as the admin API spells it, without its id
--- (JSON text written by policy.c, read back with policy_rule_from_json_text).
+-- (JSON text written by policy_rule_to_json, read back with
+-- policy_rule_from_json_text).
 -- name and cluster_id repeat what the database itself must enforce: unique
 -- names (byte for byte: VARBINARY), and no cluster deleted while a rule
 -- names it (RESTRICT; the API answers 409).

@@ -20,6 +20,7 @@
 #include "json.h"
 #include "ktime.h"
 #include "log.h"
+#include "policy_file.h"
 #include "req.h"
 #include "secrets.h"
 #include "store.h"
@@ -734,12 +735,12 @@ admin_clusters_delete(struct req *r)
 	if ((admin = admin_auth(r)) == NULL || admin_path_id(r, 0, "cluster", id) < 0)
 		return;
 	/* Rules of policy_file may name it too (the database cannot know). */
-	if (authz_file_count() > 0) {
+	if (policy_file_count() > 0) {
 		if (store_cluster_get(r->ctx->db, NULL, id, &c) < 0) {
 			req_fail_db(r);
 			return;
 		}
-		bool named = c != NULL && authz_file_names_cluster(c->name);
+		bool named = c != NULL && policy_file_names_cluster(c->name);
 		free(c);
 		if (named) {
 			req_fail(r, 409, "rules of policy_file name this cluster: "

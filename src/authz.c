@@ -1,18 +1,13 @@
 /*
- * authz.c — the authorization webhook, the policy file and the worker's
- * cache of compiled rules (see authz.h for how they fit together).
+ * authz.c — the authorization webhook and the worker's cache of compiled
+ * rules (see authz.h for how they fit together).
  */
 #include "authz.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "conf.h"
 #include "counters.h"
@@ -20,135 +15,17 @@
 #include "json.h"
 #include "ktime.h"
 #include "log.h"
-#include "policy.h"
+#include "policy_file.h"
+#include "policy_request.h"
+#include "policy_rule.h"
+#include "policy_set.h"
 #include "req.h"
 #include "store.h"
 #include "ctx.h"
 
-#define AUTHZ_FILE_MAX (16 * 1024 * 1024)     /* bytes of policy_file */
 /* While no set could be loaded, try the database at most this often (not
  * on every request: each try may cost database.connect_timeout). */
 #define AUTHZ_RETRY_MS 1000
-
-/* --- the policy file (master; inherited by workers) ----------------------- */
-
-static struct policy_rule **authz_file_rules;
-static size_t authz_file_n;
-
-/* PATH's contents, at most AUTHZ_FILE_MAX bytes, NUL-terminated. */
-static int
-authz_file_read(const char *path, char **textp, size_t *lenp)
-{
-	struct stat st;
-	char *text = NULL;
-	size_t len = 0;
-	int fd;
-
-	*textp = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		log_warn("policy_file %s", path);
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		log_warn("policy_file %s", path);
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > AUTHZ_FILE_MAX) {
-		log_warnx("policy_file %s: not a regular file of at most %d bytes",
-		    path, AUTHZ_FILE_MAX);
-		goto fail;
-	}
-	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
-		log_warn("policy_file %s", path);
-		goto fail;
-	}
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			log_warn("policy_file %s: read", path);
-			goto fail;
-		}
-		if (n == 0)
-			break;          /* shrunk meanwhile: parse what is there */
-		len += (size_t)n;
-	}
-	text[len] = '\0';
-	close(fd);
-	*textp = text;
-	*lenp = len;
-	return 0;
-fail:
-	free(text);
-	close(fd);
-	return -1;
-}
-
-int
-authz_file_load(const struct conf *conf)
-{
-	struct policy_rule **rules = NULL;
-	char *text = NULL, err[512];
-	size_t n = 0, len = 0;
-
-	if (conf->policy_file[0] != '\0') {
-		if (authz_file_read(conf->policy_file, &text, &len) < 0)
-			return -1;
-		if (policy_rules_from_yaml_text(text, len, &rules, &n, err,
-		    sizeof(err)) < 0) {
-			log_warnx("policy_file %s: %s", conf->policy_file, err);
-			free(text);
-			return -1;
-		}
-		free(text);
-		log_info("policy_file %s: %zu rules", conf->policy_file, n);
-	}
-	authz_file_free();
-	authz_file_rules = rules;
-	authz_file_n = n;
-	return 0;
-}
-
-void
-authz_file_free(void)
-{
-	if (authz_file_rules != NULL)
-		policy_rules_free(authz_file_rules, authz_file_n);
-	authz_file_rules = NULL;
-	authz_file_n = 0;
-}
-
-size_t
-authz_file_count(void)
-{
-	return authz_file_n;
-}
-
-const struct policy_rule *
-authz_file_rule(size_t i)
-{
-	return i < authz_file_n ? authz_file_rules[i] : NULL;
-}
-
-const struct policy_rule *
-authz_file_find(const char *name)
-{
-	for (size_t i = 0; i < authz_file_n; i++)
-		if (strcmp(authz_file_rules[i]->name, name) == 0)
-			return authz_file_rules[i];
-	return NULL;
-}
-
-int
-authz_file_names_cluster(const char *cluster)
-{
-	for (size_t i = 0; i < authz_file_n; i++)
-		if (authz_file_rules[i]->cluster != NULL &&
-		    strcmp(authz_file_rules[i]->cluster, cluster) == 0)
-			return 1;
-	return 0;
-}
 
 /* --- the worker's cache --------------------------------------------------- */
 
@@ -276,7 +153,7 @@ authz_load_row(void *ctx, long long id, const char *text, size_t len)
 	rule->from_file = false;
 	/* The API refuses such names, but the file may gain one later: the
 	 * file wins, as it is the operator's own and cannot be edited here. */
-	if (authz_file_find(rule->name) != NULL) {
+	if (policy_file_find(rule->name) != NULL) {
 		log_warnx("authorization: policy %lld is named like a rule of "
 		    "policy_file (%s): left out", id, rule->name);
 		authz_load_left_out(l, id, "its name is taken by policy_file");
@@ -302,8 +179,9 @@ authz_rebuild(struct ctx *w, long long generation)
 	char err[512], load_error[600];
 	size_t i;
 
-	for (i = 0; i < authz_file_count(); i++)
-		if (authz_load_push(&l, (struct policy_rule *)authz_file_rule(i)) < 0)
+	for (i = 0; i < policy_file_count(); i++)
+		if (authz_load_push(&l,
+		    (struct policy_rule *)policy_file_rule(i)) < 0)
 			goto out;
 	l.nfile = l.n;
 	if (store_policy_list(w->db, authz_load_row, &l) < 0 ||
@@ -415,15 +293,75 @@ authz_cluster_check(struct ctx *w, const char *name, const char **client_cn)
 	return *client_cn != NULL ? AUTHZ_CLUSTER_KNOWN : AUTHZ_CLUSTER_UNCHECKED;
 }
 
+/* Decide SAR for the path's cluster (NULL = global) into *D. Returns 0, or
+ * -1 with the refusal recorded on R (404 unknown cluster, 403 a client
+ * certificate the cluster does not accept). */
+static int
+authz_decide(struct req *r, const char *cluster,
+    const struct policy_request *sar, struct policy_decision *d)
+{
+	struct ctx *w = r->ctx;
+	const char *client_cn = NULL;
+
+	authz_refresh(w);
+	if (cluster == NULL) {
+		policy_set_decide(authz_cache_of(w)->set, NULL, sar,
+		    w->conf->authorization.default_decision, d);
+		return 0;
+	}
+	switch (authz_cluster_check(w, cluster, &client_cn)) {
+	case AUTHZ_CLUSTER_UNKNOWN:
+		return req_fail(r, 404, "cluster not found");
+	case AUTHZ_CLUSTER_UNCHECKED:
+		/* A cluster the cache does not know, and no database to ask:
+		 * no opinion, as for a set that is not loaded. */
+		memset(d, 0, sizeof(*d));
+		d->verdict = POLICY_NO_OPINION;
+		snprintf(d->reason, sizeof(d->reason),
+		    "the cluster could not be checked");
+		snprintf(d->evaluation_error, sizeof(d->evaluation_error),
+		    "the cluster could not be checked: database unavailable");
+		return 0;
+	case AUTHZ_CLUSTER_KNOWN:
+		break;
+	}
+	/* A cluster bound to a client certificate answers only its API
+	 * servers, as on its authentication paths. */
+	if (!req_client_cert_allowed(r, client_cn))
+		return req_fail(r, 403, "client certificate not accepted for "
+		    "this cluster");
+	policy_set_decide(authz_cache_of(w)->set, cluster, sar,
+	    w->conf->authorization.default_decision, d);
+	return 0;
+}
+
+/* The audit line of one decision (level 4). */
+static void
+authz_audit(const struct req *r, const char *cluster,
+    const struct policy_request *sar, const struct policy_decision *d)
+{
+	char user[96], shown_cluster[96];
+
+	log_sanitize(user, sizeof(user), sar->user);
+	if (cluster != NULL)
+		log_sanitize(shown_cluster, sizeof(shown_cluster), cluster);
+	log_info("audit: authorize user %s cluster %s: %s%s%s%s in %ld us",
+	    user, cluster != NULL ? shown_cluster : "(global)",
+	    policy_request_verdict_name(d->verdict),
+	    d->rule != NULL ? " by policy " :
+	    d->by_default ? " by default" : "",
+	    d->rule != NULL ? d->rule : "",
+	    d->evaluation_error[0] != '\0' ? " (evaluation error)" : "",
+	    ktime_since_us(r->started_us));
+}
+
 void
 authz_review(struct req *r)
 {
-	struct ctx *w = r->ctx;
 	const char *cluster = r->nparams > 0 ? r->params[0] : NULL;
 	struct policy_request sar = { 0 };
 	struct policy_decision d;
-	const char *client_cn = NULL;
-	char err[256], user[96], shown_cluster[96];
+	char err[256];
 	yajl_val root = NULL;
 	bool parsed = false, counted = false;
 
@@ -436,54 +374,15 @@ authz_review(struct req *r)
 		goto done;
 	}
 	parsed = true;
-	authz_refresh(w);
-	if (cluster == NULL) {
-		policy_decide(authz_cache_of(w)->set, NULL, &sar,
-		    w->conf->authorization.default_decision, &d);
-	} else {
-		switch (authz_cluster_check(w, cluster, &client_cn)) {
-		case AUTHZ_CLUSTER_UNKNOWN:
-			req_fail(r, 404, "cluster not found");
-			goto done;
-		case AUTHZ_CLUSTER_UNCHECKED:
-			/* A cluster the cache does not know, and no database
-			 * to ask: no opinion, as for a set that is not loaded. */
-			memset(&d, 0, sizeof(d));
-			d.verdict = POLICY_NO_OPINION;
-			snprintf(d.reason, sizeof(d.reason),
-			    "the cluster could not be checked");
-			snprintf(d.evaluation_error, sizeof(d.evaluation_error),
-			    "the cluster could not be checked: database unavailable");
-			break;
-		case AUTHZ_CLUSTER_KNOWN:
-			/* A cluster bound to a client certificate answers only
-			 * its API servers, as on its authentication paths. */
-			if (!req_client_cert_allowed(r, client_cn)) {
-				req_fail(r, 403, "client certificate not accepted for this cluster");
-				goto done;
-			}
-			policy_decide(authz_cache_of(w)->set, cluster, &sar,
-			    w->conf->authorization.default_decision, &d);
-			break;
-		}
-	}
-	policy_answer_gen(req_json(r), &sar, &d);
+	if (authz_decide(r, cluster, &sar, &d) < 0)
+		goto done;
+	policy_request_answer_gen(req_json(r), &sar, &d);
 	req_send_json(r, 200);
 	counted = true;
 	counters_authz(d.verdict == POLICY_ALLOWED ? COUNTERS_AUTHZ_ALLOWED :
 	    d.verdict == POLICY_DENIED ? COUNTERS_AUTHZ_DENIED :
 	    COUNTERS_AUTHZ_NO_OPINION);
-
-	log_sanitize(user, sizeof(user), sar.user);
-	if (cluster != NULL)
-		log_sanitize(shown_cluster, sizeof(shown_cluster), cluster);
-	log_info("audit: authorize user %s cluster %s: %s%s%s%s in %ld us", user,
-	    cluster != NULL ? shown_cluster : "(global)",
-	    policy_verdict_name(d.verdict),
-	    d.rule != NULL ? " by policy " : d.by_default ? " by default" : "",
-	    d.rule != NULL ? d.rule : "",
-	    d.evaluation_error[0] != '\0' ? " (evaluation error)" : "",
-	    ktime_since_us(r->started_us));
+	authz_audit(r, cluster, &sar, &d);
 done:
 	/* Refused before a decision: 400, 403, 404. */
 	if (!counted)

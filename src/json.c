@@ -427,6 +427,22 @@ json_string(yajl_val v)
 	return v != NULL && YAJL_IS_STRING(v) ? v->u.string : NULL;
 }
 
+const char *
+json_type_name(yajl_val v)
+{
+	if (v == NULL || YAJL_IS_NULL(v))
+		return "null";
+	if (YAJL_IS_STRING(v))
+		return "a string";
+	if (YAJL_IS_NUMBER(v))
+		return "a number";
+	if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+		return "a boolean";
+	if (YAJL_IS_ARRAY(v))
+		return "a list";
+	return "an object";
+}
+
 void
 json_gen_key(yajl_gen g, const char *key)
 {

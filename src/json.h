@@ -39,6 +39,11 @@ yajl_val json_get(yajl_val obj, const char *key);
 /* String value of V, or NULL when V is not a string. */
 const char *json_string(yajl_val v);
 
+/* What V is, for a message ("must be a string, got a number"): "null"
+ * (also for NULL), "a string", "a number", "a boolean", "a list" or "an
+ * object". A static string. */
+const char *json_type_name(yajl_val v);
+
 /* Generator helpers: each writes a key (when KEY is not NULL) and a value. */
 void json_gen_str(yajl_gen g, const char *key, const char *value);
 void json_gen_strn(yajl_gen g, const char *key, const char *value, size_t len);

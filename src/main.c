@@ -20,7 +20,6 @@
 #include <arpa/inet.h>
 
 #include "admin.h"
-#include "authz.h"
 #include "conf.h"
 #include "db.h"
 #include "directory.h"
@@ -29,6 +28,7 @@
 #include "log.h"
 #include "master.h"
 #include "migrate.h"
+#include "policy_file.h"
 #include "secret.h"
 #include "secrets.h"
 #include "store.h"
@@ -331,13 +331,13 @@ main_check_config(const struct conf *conf, const struct options *o,
 
 	if (secrets_load(conf, admin_token, &secrets) < 0)
 		return 1;
-	/* policy_file (src/authz.h): what start-up would refuse. */
-	if (authz_file_load(conf) < 0) {
+	/* policy_file (src/policy_file.h): what start-up would refuse. */
+	if (policy_file_load(conf) < 0) {
 		fprintf(stderr, "%s: policy_file %s is invalid\n", conf->path,
 		    conf->policy_file);
 		status = 1;
 	}
-	authz_file_free();
+	policy_file_free();
 	if (o->connect) {
 		struct db *db = NULL;
 		struct directory *dir = NULL;
@@ -449,7 +449,7 @@ main_serve(struct conf *conf, const char *admin_token)
 	main_drop_privileges(conf);
 	/* policy_file: read as the service user, as SIGHUP will; the master
 	 * keeps the rules and the workers inherit them. */
-	if (authz_file_load(conf) < 0) {
+	if (policy_file_load(conf) < 0) {
 		log_warnx("not starting: policy_file %s is invalid", conf->policy_file);
 		goto out_socket;
 	}
@@ -467,7 +467,7 @@ main_serve(struct conf *conf, const char *admin_token)
 	    main_listen_is_tcp(conf) ? NULL : conf->listen);
 	conf = NULL;
 out_rules:
-	authz_file_free();
+	policy_file_free();
 out_socket:
 	close(fd);
 	if (conf != NULL && !main_listen_is_tcp(conf))

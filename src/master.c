@@ -24,11 +24,11 @@
 #include <unistd.h>
 
 #include "admintoken.h"
-#include "authz.h"
 #include "conf.h"
 #include "counters.h"
 #include "ktime.h"
 #include "log.h"
+#include "policy_file.h"
 #include "routes.h"
 #include "scoreboard.h"
 #include "secrets.h"
@@ -329,10 +329,10 @@ master_reload(struct master *m)
 		admintoken_free(m->secrets->admin_tokens);
 		m->secrets->admin_tokens = tokens;
 	}
-	/* policy_file (authz.h): the parsed rules reach the workers this
+	/* policy_file (policy_file.h): the parsed rules reach the workers this
 	 * reload starts through fork(). A bad file keeps the previous rules
 	 * and does not hold up the rest of the reload. */
-	if (authz_file_load(fresh) < 0)
+	if (policy_file_load(fresh) < 0)
 		log_warnx("reload: policy_file %s is invalid; keeping the previous "
 		    "rules", fresh->policy_file);
 	master_keep_restart_keys(fresh, m->conf);

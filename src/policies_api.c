@@ -13,7 +13,8 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
-#include "policy.h"
+#include "policy_file.h"
+#include "policy_rule.h"
 #include "req.h"
 #include "store.h"
 #include "ctx.h"
@@ -43,7 +44,7 @@ policies_api_target(struct req *r, struct policies_api_target *t)
 			return req_fail(r, 404, "policy not found");
 		return 0;
 	}
-	if ((t->file = authz_file_find(p)) != NULL)
+	if ((t->file = policy_file_find(p)) != NULL)
 		return 0;
 	if (len > STORE_POLICY_NAME_MAX)
 		return req_fail(r, 404, "policy not found");
@@ -92,8 +93,8 @@ policies_api_list(struct req *r)
 		return;
 	}
 	/* The file's rules, without an id: that is how they are told apart. */
-	for (size_t i = 0; i < authz_file_count(); i++)
-		policy_rule_gen(g, authz_file_rule(i));
+	for (size_t i = 0; i < policy_file_count(); i++)
+		policy_rule_gen(g, policy_file_rule(i));
 	yajl_gen_array_close(g);
 	req_send_json(r, 200);
 }
@@ -141,7 +142,7 @@ policies_api_rule(struct req *r, struct policy_rule **rulep)
 	json_free(body);
 	if (rc < 0)
 		return req_fail(r, 400, "%s", err);
-	if (authz_file_find((*rulep)->name) != NULL) {
+	if (policy_file_find((*rulep)->name) != NULL) {
 		policy_rule_free(*rulep);
 		*rulep = NULL;
 		return req_fail(r, 409, "a rule of policy_file is named so: the "

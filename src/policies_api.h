@@ -4,8 +4,8 @@
  * Like the rest of the admin API (admin.h): x-auth-token first (401), the
  * body read as JSON whatever its Content-Type, audit lines at level 4.
  * Unlike users, tokens and clusters, a rule with an unknown field is
- * refused (400), and so is anything policy.c does not accept; nothing is
- * stored then. Shapes and choices: doc/policies.md, "Admin API".
+ * refused (400), and so is anything policy_rule.c does not accept;
+ * nothing is stored then. Shapes and choices: doc/policies.md, "Admin API".
  *
  * {id} is a rule's database id, or a rule's name: the rules of policy_file
  * have no id, and are listed and read like the others, but any change to

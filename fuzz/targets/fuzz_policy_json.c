@@ -10,7 +10,9 @@
 #include "fuzz.h"
 
 #include "json.h"
-#include "policy.h"
+#include "policy_request.h"
+#include "policy_rule.h"
+#include "policy_set.h"
 
 static const char sar_json[] =
     "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\","
@@ -71,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	FUZZ_ASSERT(policy_set_new(&rule, 1, NULL, &set, err, sizeof(err)) == 0);
 	FUZZ_ASSERT(policy_set_count(set) == 1);
-	policy_decide(set, rule->cluster, &sar, CONF_AUTHZ_DENY, &d);
+	policy_set_decide(set, rule->cluster, &sar, CONF_AUTHZ_DENY, &d);
 	FUZZ_ASSERT(d.verdict != POLICY_ALLOWED || rule->effect == POLICY_ALLOW);
 	FUZZ_ASSERT(d.verdict != POLICY_DENIED || rule->effect == POLICY_DENY ||
 	    d.by_default);

@@ -1,6 +1,6 @@
 /*
- * fuzz_policy_yaml — the policy file (policy_rules_from_yaml_text()): a
- * list of rules, or a mapping whose only key is "policies".
+ * fuzz_policy_yaml — the policy file (policy_file_parse()): a list of
+ * rules, or a mapping whose only key is "policies".
  *
  * Properties: a refusal has a message starting with "line N: " or naming
  * the YAML error; accepted rules are marked from_file, have unique names,
@@ -9,7 +9,9 @@
  */
 #include "fuzz.h"
 
-#include "policy.h"
+#include "policy_file.h"
+#include "policy_rule.h"
+#include "policy_set.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -26,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256] = "";
 	size_t n = 0, i, j;
 
-	if (policy_rules_from_yaml_text((const char *)data, size, &rules, &n, err,
+	if (policy_file_parse((const char *)data, size, &rules, &n, err,
 	    sizeof(err)) < 0) {
 		FUZZ_ASSERT(rules == NULL && err[0] != '\0');
 		return 0;
@@ -54,6 +56,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(policy_set_new(rules, n, NULL, &set, err, sizeof(err)) == 0);
 	FUZZ_ASSERT(policy_set_count(set) == n);
 	policy_set_free(set);
-	policy_rules_free(rules, n);
+	policy_rule_free_all(rules, n);
 	return 0;
 }

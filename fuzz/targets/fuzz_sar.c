@@ -1,8 +1,8 @@
 /*
  * fuzz_sar — a SubjectAccessReview body all the way through: json_parse(),
- * policy_request_parse(), policy_decide() against a fixed rule set (global
- * and per-cluster rules, allow and deny, users, groups, "*"), and
- * policy_answer_gen().
+ * policy_request_parse(), policy_set_decide() against a fixed rule set
+ * (global and per-cluster rules, allow and deny, users, groups, "*"), and
+ * policy_request_answer_gen().
  *
  * Properties: a refused body has a message; an accepted one gets, under
  * each default and cluster, an answer the API server accepts (one object,
@@ -13,7 +13,9 @@
 #include "fuzz.h"
 
 #include "json.h"
-#include "policy.h"
+#include "policy_request.h"
+#include "policy_rule.h"
+#include "policy_set.h"
 
 static const char *const rules_json[] = {
 	"{\"name\":\"devs-read\",\"groups\":[\"developers\"],\"verbs\":[\"get\",\"list\",\"watch\"],"
@@ -67,7 +69,7 @@ check_answer(const struct policy_request *sar, const struct policy_decision *d)
 
 	FUZZ_ASSERT(g != NULL);
 	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-	policy_answer_gen(g, sar, d);
+	policy_request_answer_gen(g, sar, d);
 	FUZZ_ASSERT(yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok);
 	text = fuzz_strndup(buf, len);
 	FUZZ_ASSERT(json_parse(text, len, &tree, err, sizeof(err)) == 0);
@@ -110,15 +112,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto done;
 	}
 	for (i = 0; i < sizeof(clusters) / sizeof(clusters[0]); i++) {
-		policy_decide(set, clusters[i], &sar, CONF_AUTHZ_NO_OPINION, &d);
+		policy_set_decide(set, clusters[i], &sar, CONF_AUTHZ_NO_OPINION, &d);
 		FUZZ_ASSERT(!d.by_default);
 		check_answer(&sar, &d);
-		policy_decide(set, clusters[i], &sar, CONF_AUTHZ_DENY, &d);
+		policy_set_decide(set, clusters[i], &sar, CONF_AUTHZ_DENY, &d);
 		FUZZ_ASSERT(!(d.by_default && d.protected_user));
 		check_answer(&sar, &d);
 	}
 	/* No rule set loaded yet: no opinion, and say why. */
-	policy_decide(NULL, NULL, &sar, CONF_AUTHZ_DENY, &d);
+	policy_set_decide(NULL, NULL, &sar, CONF_AUTHZ_DENY, &d);
 	FUZZ_ASSERT(d.verdict == POLICY_NO_OPINION && d.evaluation_error[0] != '\0');
 	check_answer(&sar, &d);
 	policy_request_cleanup(&sar);

@@ -8,7 +8,10 @@
  */
 #include "../../src/json.h"
 #include "../../src/log.h"
-#include "../../src/policy.h"
+#include "../../src/policy_file.h"
+#include "../../src/policy_request.h"
+#include "../../src/policy_rule.h"
+#include "../../src/policy_set.h"
 #include "tap.h"
 
 #include <dirent.h>
@@ -49,7 +52,7 @@ set_of(const char *const *json, size_t n, const char *load_error)
 		printf("Bail out! set refused: %s\n", err);
 		exit(2);
 	}
-	policy_rules_free(rules, n);
+	policy_rule_free_all(rules, n);
 	return set;
 }
 
@@ -79,11 +82,11 @@ decide(const struct policy_set *set, const char *cluster, const char *body,
 		size_t len;
 
 		o.parsed = 1;
-		policy_decide(set, cluster, &sar, dflt, &d);
+		policy_set_decide(set, cluster, &sar, dflt, &d);
 		o.verdict = d.verdict;
 		snprintf(o.rule, sizeof(o.rule), "%s", d.rule != NULL ? d.rule : "");
 		snprintf(o.api_version, sizeof(o.api_version), "%s", sar.api_version);
-		policy_answer_gen(g, &sar, &d);
+		policy_request_answer_gen(g, &sar, &d);
 		yajl_gen_get_buf(g, &buf, &len);
 		snprintf(o.answer, sizeof(o.answer), "%.*s", (int)len, buf);
 		yajl_gen_free(g);
@@ -369,7 +372,7 @@ test_yaml(void)
 	    "    folded text\n";
 
 	err[0] = '\0';
-	ok(policy_rules_from_yaml_text(list, strlen(list), &rules, &n, err, sizeof(err)) == 0,
+	ok(policy_file_parse(list, strlen(list), &rules, &n, err, sizeof(err)) == 0,
 	    "a YAML list of rules parses (%s)", err);
 	is_int(n, 2, "two rules");
 	if (n == 2) {
@@ -381,22 +384,22 @@ test_yaml(void)
 		is_str(rules[1]->description, "folded text\n", "a folded description");
 		is_int(rules[1]->effect, POLICY_DENY, "deny");
 	}
-	policy_rules_free(rules, n);
+	policy_rule_free_all(rules, n);
 
 	const char *mapping =
 	    "policies:\n"
 	    "  - {name: a, users: [alice], verbs: [get], nonResourceURLs: [/x], effect: allow}\n";
 	err[0] = '\0';
-	ok(policy_rules_from_yaml_text(mapping, strlen(mapping), &rules, &n, err, sizeof(err)) == 0 &&
+	ok(policy_file_parse(mapping, strlen(mapping), &rules, &n, err, sizeof(err)) == 0 &&
 	    n == 1, "\"policies:\" and a list parses (%s)", err);
-	policy_rules_free(rules, n);
+	policy_rule_free_all(rules, n);
 
 	static const char *const empties[] = { "", "# nothing\n", "policies:\n", "[]\n", "~\n" };
 	for (size_t i = 0; i < ARRAY_SIZE(empties); i++) {
 		rules = (struct policy_rule **)1;
 		err[0] = '\0';
 		err[0] = '\0';
-	ok(policy_rules_from_yaml_text(empties[i], strlen(empties[i]), &rules, &n,
+	ok(policy_file_parse(empties[i], strlen(empties[i]), &rules, &n,
 		    err, sizeof(err)) == 0 && n == 0 && rules == NULL,
 		    "empty file %zu: no rules (%s)", i, err);
 	}
@@ -432,7 +435,7 @@ test_yaml(void)
 		rules = NULL;
 		n = 0;
 		err[0] = '\0';
-	ok(policy_rules_from_yaml_text(bad[i].yaml, strlen(bad[i].yaml), &rules, &n,
+	ok(policy_file_parse(bad[i].yaml, strlen(bad[i].yaml), &rules, &n,
 		    err, sizeof(err)) < 0 && rules == NULL && n == 0, "bad file %zu refused", i);
 		is_str(err, bad[i].message, "bad file %zu: message", i);
 	}
@@ -684,10 +687,10 @@ test_decision_table(void)
 			continue;
 		}
 		ok(o.verdict == t->verdict && strcmp(o.rule, t->rule) == 0,
-		    "%s: %s%s%s", t->what, policy_verdict_name(t->verdict),
+		    "%s: %s%s%s", t->what, policy_request_verdict_name(t->verdict),
 		    *t->rule != '\0' ? " by " : "", t->rule);
 		if (o.verdict != t->verdict || strcmp(o.rule, t->rule) != 0)
-			printf("#   got: %s by '%s'; answer %s\n", policy_verdict_name(o.verdict),
+			printf("#   got: %s by '%s'; answer %s\n", policy_request_verdict_name(o.verdict),
 			    o.rule, o.answer);
 		if ((problem = answer_problem(o.answer, o.api_version)) != NULL)
 			ok(0, "%s: the answer passes the API server's checks (%s)", t->what, problem);
@@ -778,7 +781,7 @@ test_fixtures(void)
 				ok(o.parsed, "%s/%.100s parses (%.200s)", dirs[d], name, err);
 				is_str(o.api_version, want, "%s/%s: answered as %s", dirs[d], name, want);
 				is_int(o.verdict, verdict, "%s/%.100s: %s (%.200s)", dirs[d], name,
-				    policy_verdict_name(verdict), o.answer);
+				    policy_request_verdict_name(verdict), o.answer);
 				problem = answer_problem(o.answer, want);
 				ok(problem == NULL, "%s/%s: the answer passes R4-R8 (%s)", dirs[d], name,
 				    problem != NULL ? problem : "ok");
@@ -919,8 +922,8 @@ test_set(void)
 
 	json_parse(body, strlen(body), &tree, err, sizeof(err));
 	policy_request_parse(tree, &sar, err, sizeof(err));
-	policy_decide(NULL, NULL, &sar, CONF_AUTHZ_DENY, &d);
-	policy_answer_gen(g, &sar, &d);
+	policy_set_decide(NULL, NULL, &sar, CONF_AUTHZ_DENY, &d);
+	policy_request_answer_gen(g, &sar, &d);
 	yajl_gen_get_buf(g, &buf, &len);
 	is_str((const char *)buf, "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"
 	    "\"SubjectAccessReview\",\"status\":{\"allowed\":false,\"reason\":"
@@ -985,7 +988,7 @@ bench(void)
 	}
 	t1 = now();
 	printf("compiled %d rules in %.2f ms\n", NRULES, (t1 - t0) * 1e3);
-	policy_rules_free(rules, NRULES);
+	policy_rule_free_all(rules, NRULES);
 
 	/* A user in five groups (plus system:authenticated) asking three
 	 * things: one an allow covers (rule-0017), one a deny covers
@@ -1013,7 +1016,7 @@ bench(void)
 	}
 	t0 = now();
 	for (unsigned i = 0; i < ROUNDS; i++) {
-		policy_decide(set, clusters[i & 1], &sars[i % 3], CONF_AUTHZ_NO_OPINION, &d);
+		policy_set_decide(set, clusters[i & 1], &sars[i % 3], CONF_AUTHZ_NO_OPINION, &d);
 		counts[d.verdict]++;
 	}
 	t1 = now();
@@ -1031,8 +1034,8 @@ bench(void)
 		yajl_gen g = yajl_gen_alloc(NULL);
 		json_parse(body, strlen(body), &t, err, sizeof(err));
 		policy_request_parse(t, &s, err, sizeof(err));
-		policy_decide(set, "prod", &s, CONF_AUTHZ_NO_OPINION, &d);
-		policy_answer_gen(g, &s, &d);
+		policy_set_decide(set, "prod", &s, CONF_AUTHZ_NO_OPINION, &d);
+		policy_request_answer_gen(g, &s, &d);
 		policy_request_cleanup(&s);
 		json_free(t);
 		yajl_gen_free(g);
