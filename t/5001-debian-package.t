@@ -71,6 +71,10 @@ is "$rc" 0 "dpkg-buildpackage -us -uc -b builds ($(elapsed "$started") s)" ||
 	{ tail -n 40 "$T/build.log" | sed 's/^/#   /'; bail "the package did not build"; }
 deb=$T/build/${PKG}_${version}_$arch.deb
 ok "$(test -f "$deb"; echo $?)" "it made ${deb##*/} ($(stat -c %s "$deb" 2>/dev/null) bytes)"
+# A libfcgi without the fix for CVE-2025-23016 (an overflow in ReadParams,
+# which reads what reaches the socket) must not satisfy the package.
+like "$(dpkg-deb -f "$deb" Depends)" 'libfcgi0ldbl \(>= 2\.4\.2-2\+deb12u1\)' \
+	"it needs a libfcgi with the fix for CVE-2025-23016"
 like "$(grep -E '^# (TOTAL|FAIL|SKIP)' "$T/build.log" | tr '\n' ' ')" '# TOTAL: [1-9].*# FAIL: +0 ' \
 	"dh_auto_test ran the unit tests, all passed"
 unlike "$(grep -E '^(PASS|FAIL|SKIP): t/' "$T/build.log" | grep -v '^[A-Z]*: t/0')" . \
