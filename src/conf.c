@@ -97,6 +97,8 @@ static const struct conf_key conf_keys[] = {
 	{ "listen_allow_remote", CONF_KEY_BOOL, CONF_OFF(listen_allow_remote), "false", 0, 0, NULL, 0, NULL },
 	{ "listen_mode", CONF_KEY_MODE, CONF_OFF(listen_mode), "0660", 0, 0777, NULL, 0, NULL },
 	{ "listen_group", CONF_KEY_STRING, CONF_OFF(listen_group), "www-data", 0, 0, NULL, 0, NULL },
+	{ "listen_peer_users", CONF_KEY_LIST, CONF_OFF(listen_peer_users), NULL,
+	    0, 0, NULL, 0, NULL },
 	{ "listen_backlog", CONF_KEY_INT, CONF_OFF(listen_backlog), "1024", 1, 65535, NULL, 0, NULL },
 	{ "user", CONF_KEY_STRING, CONF_OFF(user), "", 0, 0, NULL, 0, NULL },
 	{ "group", CONF_KEY_STRING, CONF_OFF(group), "", 0, 0, NULL, 0, NULL },

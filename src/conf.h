@@ -45,6 +45,9 @@ struct conf {
 	bool listen_allow_remote;
 	unsigned listen_mode;           /* e.g. 0660 */
 	char *listen_group;
+	struct conf_list listen_peer_users;  /* who may connect to the unix
+	                                        socket (SO_PEERCRED); root
+	                                        always may; empty = www-data */
 	int listen_backlog;
 	char *user;                     /* "" = do not change user */
 	char *group;                    /* "" = the user's primary group */

@@ -32,6 +32,7 @@
 #include "secret.h"
 #include "secrets.h"
 #include "store.h"
+#include "worker.h"
 
 #define MAIN_MAX_ARGS 8
 
@@ -441,6 +442,13 @@ main_serve(struct conf *conf, const char *admin_token)
 		goto out_conf;
 	if (secrets_load_token_keys(conf, &secrets) < 0)
 		goto out_secrets;
+	if (!main_listen_is_tcp(conf)) {
+		uid_t *peers;
+		size_t npeers;
+		if (worker_peers_resolve(conf, &peers, &npeers) < 0)
+			goto out_secrets;
+		free(peers);
+	}
 	fd = main_listen_is_tcp(conf) ? main_listen_tcp(conf) : main_listen_unix(conf);
 	/* Workers wait with ppoll() and accept without blocking: a wake-up
 	 * whose connection another worker took must not hang in accept(). */

@@ -4,6 +4,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,72 @@ struct worker {
 	int slot;
 	struct scoreboard_slot *board;  /* this worker's scoreboard slot */
 	unsigned long served;
+	uid_t *peers;                   /* listen_peer_users, resolved */
+	size_t npeers;
+	bool check_peers;               /* listening on a unix socket */
 };
+
+/* Who may connect when listen_peer_users is not set: Debian's nginx. */
+static const char *const worker_default_peers[] = { "www-data" };
+
+int
+worker_peers_resolve(const struct conf *conf, uid_t **uids, size_t *n)
+{
+	const char *const *names = worker_default_peers;
+	size_t i, count = 1;
+	struct passwd *pw;
+
+	if (conf->listen_peer_users.n > 0) {
+		names = (const char *const *)conf->listen_peer_users.v;
+		count = conf->listen_peer_users.n;
+	}
+	*n = 0;
+	if ((*uids = calloc(count, sizeof(**uids))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < count; i++) {
+		errno = 0;
+		if ((pw = getpwnam(names[i])) == NULL) {
+			log_warnx("listen_peer_users: no user %s%s", names[i],
+			    conf->listen_peer_users.n == 0 ? " (the default: set "
+			    "listen_peer_users to the user nginx's workers run as)" :
+			    "");
+			free(*uids);
+			*uids = NULL;
+			return -1;
+		}
+		(*uids)[(*n)++] = pw->pw_uid;
+	}
+	return 0;
+}
+
+/* May the process at the other end of FD speak FastCGI to us? The
+ * socket's group lets every member in (on Debian www-data, which other
+ * sites' FastCGI pools share), and whoever connects can send any
+ * parameter -- SSL_CLIENT_VERIFY=SUCCESS and a subject included -- so
+ * only the configured users (and root) are served. */
+static bool
+worker_peer_allowed(const struct worker *w, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	size_t i;
+
+	if (!w->check_peers)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		log_warn("worker %d: SO_PEERCRED", w->slot);
+		return false;
+	}
+	if (cred.uid == 0)
+		return true;
+	for (i = 0; i < w->npeers; i++)
+		if (w->peers[i] == cred.uid)
+			return true;
+	log_warnx("worker %d: refused a FastCGI connection from uid %ld (pid "
+	    "%ld): not in listen_peer_users", w->slot, (long)cred.uid,
+	    (long)cred.pid);
+	return false;
+}
 
 /* The next connection, or -1 when the worker must stop. The listening
  * socket is non-blocking and shared by every worker: a wake-up may find the
@@ -109,7 +175,10 @@ worker_main(const struct conf *conf, const struct secrets *secrets,
 	if (getppid() != master)
 		_exit(0);
 
-	if (db_new(conf, secrets->db_password, &w.ctx.db) < 0 ||
+	w.check_peers = conf->listen[0] == '/';
+	if ((w.check_peers &&
+	    worker_peers_resolve(conf, &w.peers, &w.npeers) < 0) ||
+	    db_new(conf, secrets->db_password, &w.ctx.db) < 0 ||
 	    directory_new(conf, secrets->ldap_bind_password, &w.ctx.dir) < 0)
 		_exit(1);
 	/* Backends are connected on first use, not here: a worker is ready
@@ -132,6 +201,10 @@ worker_main(const struct conf *conf, const struct secrets *secrets,
 		if (fd < 0) {
 			status = sig_worker_stopping() ? 0 : 1;
 			break;
+		}
+		if (!worker_peer_allowed(&w, fd)) {
+			close(fd);
+			continue;
 		}
 		scoreboard_set_state(board, SCOREBOARD_BUSY);
 		/* Hand the connection to libfcgi: with an open ipcFd (kept
@@ -158,6 +231,7 @@ worker_main(const struct conf *conf, const struct secrets *secrets,
 	FCGX_Free(&fcgx, 0);
 	authz_cache_free(w.ctx.authz);
 	health_cache_free(w.ctx.health);
+	free(w.peers);
 	db_free(w.ctx.db);
 	directory_free(w.ctx.dir);
 	log_debug("worker %d: exiting after %lu requests", slot, w.served);

@@ -41,6 +41,28 @@ is "$status" 200 "serving through the 0660 socket as nginx's group"
 out=$(su -s /bin/sh daemon -c "python3 -c 'import socket; s=socket.socket(socket.AF_UNIX); s.connect(\"$KA_SOCK\")'" 2>&1)
 like "$out" "Permission denied" "a user outside listen_group cannot connect"
 
+# A user in listen_group but not in listen_peer_users (on Debian, another
+# site's FastCGI pool in www-data) can connect, but is not served: it
+# could send any parameter, a verified client certificate included.
+KA_ADMIN_TOKEN=$secret   # as given on the command line
+admin_curl POST /clusters -d '{"name": "bound", "client_cn": "apiserver-bound"}'
+is "$status" 201 "a cluster bound to a client certificate"
+admin_curl POST /users -d '{"username": "bob"}'
+admin_curl POST /tokens -d "{\"user_id\": \"$(jq -r .id <<<"$body")\"}"
+bob_token=$(jq -r .token <<<"$body")
+forge() {   # forge USER: a TokenReview on the bound cluster's path, with a forged certificate
+	printf '{"spec": {"token": "%s"}}' "$bob_token" |
+		setpriv --reuid="$1" --regid=nogroup --clear-groups /usr/bin/python3 "$KA_SRCDIR/t/lib/fcgi-request.py" \
+			"$KA_SOCK" REQUEST_METHOD=POST REQUEST_URI=/authenticate/token/bound \
+			SSL_CLIENT_VERIFY=SUCCESS "SSL_CLIENT_S_DN=CN=apiserver-bound"
+}
+out=$(forge daemon)
+is "$?:$out" "2:" "a member of listen_group outside listen_peer_users: closed without an answer"
+like "$(cat "$T/ka.log")" "refused a FastCGI connection from uid $(id -u daemon) \(pid [0-9]+\): not in listen_peer_users" \
+	"... and logged"
+out=$(forge nobody)
+like "$out" '"authenticated":true' "nginx's own user (listen_peer_users) is served, forged parameters and all"
+
 # The access line (level 5 in tests) names the route, never the raw path.
 leak=$(random_hex 32)
 admin_curl GET "/tokens/$leak"

@@ -371,6 +371,8 @@ ka_config() {   # ka_config [OVERLAY-YAML-FILE | -]
 	cat >"$conf.base" <<-EOF
 	listen: $KA_SOCK
 	listen_group: ${KA_NGINX_GROUP:-nogroup}
+	# nginx's workers run as nobody here (as www-data on Debian).
+	listen_peer_users: [nobody]
 	user: nobody
 	group: nogroup
 	workers: 2
