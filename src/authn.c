@@ -306,6 +306,14 @@ authn_path_cluster(struct authn_review *rv)
 	char shown[160];
 	int rc;
 
+	/* webhook_client_cert: required: no API server, no answer (not even
+	 * whether a cluster exists). */
+	if (!req_client_cert_allowed(r, NULL)) {
+		log_info("audit: authn refused: no verified client certificate "
+		    "(webhook_client_cert: required)");
+		return req_fail(r, 403, "a verified client certificate is "
+		    "required");
+	}
 	if (r->nparams == 0)
 		return 0;
 	rv->cluster = r->params[0];

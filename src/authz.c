@@ -303,6 +303,11 @@ authz_decide(struct req *r, const char *cluster,
 	struct ctx *w = r->ctx;
 	const char *client_cn = NULL;
 
+	/* webhook_client_cert: required: no API server, no answer (not even
+	 * whether a cluster exists). */
+	if (!req_client_cert_allowed(r, NULL))
+		return req_fail(r, 403, "a verified client certificate is "
+		    "required");
 	authz_refresh(w);
 	if (cluster == NULL) {
 		policy_set_decide(authz_cache_of(w)->set, NULL, sar,

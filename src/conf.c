@@ -77,6 +77,7 @@ static const char *const conf_group_method_words[] = { "member", "memberUid", "m
 static const char *const conf_group_name_words[] = { "cn", "dn", NULL };
 static const char *const conf_authz_default_words[] = { "no-opinion", "deny", NULL };
 static const char *const conf_log_target_words[] = { "stderr", "syslog", NULL };
+static const char *const conf_client_cert_words[] = { "optional", "required", NULL };
 
 /* The words above are stored as their index (or 1 << index): keep the enums
  * in conf.h in the same order. */
@@ -85,9 +86,12 @@ _Static_assert(CONF_GROUPS_MEMBER == 1 << 0 && CONF_GROUPS_MEMBER_UID == 1 << 1 
 _Static_assert(CONF_GROUP_NAME_CN == 0 && CONF_GROUP_NAME_DN == 1, "conf_group_name_words order");
 _Static_assert(CONF_AUTHZ_NO_OPINION == 0 && CONF_AUTHZ_DENY == 1, "conf_authz_default_words order");
 _Static_assert(CONF_LOG_STDERR == 0 && CONF_LOG_SYSLOG == 1, "conf_log_target_words order");
+_Static_assert(CONF_CLIENT_CERT_OPTIONAL == 0 && CONF_CLIENT_CERT_REQUIRED == 1,
+    "conf_client_cert_words order");
 _Static_assert(sizeof(enum conf_group_name) == sizeof(int) &&
     sizeof(enum conf_authz_default) == sizeof(int) &&
-    sizeof(enum conf_log_target) == sizeof(int), "CONF_KEY_ENUM stores an int");
+    sizeof(enum conf_log_target) == sizeof(int) &&
+    sizeof(enum conf_client_cert) == sizeof(int), "CONF_KEY_ENUM stores an int");
 
 #define CONF_OFF(field) offsetof(struct conf, field)
 
@@ -105,6 +109,10 @@ static const struct conf_key conf_keys[] = {
 	{ "workers", CONF_KEY_INT, CONF_OFF(workers), "4", 1, 1024, NULL, 0, NULL },
 	{ "max_requests", CONF_KEY_LONG, CONF_OFF(max_requests), "0", 0, 1000000000, NULL, 0, NULL },
 	{ "max_body", CONF_KEY_SIZE, CONF_OFF(max_body), "1MiB", CONF_KIB, 64 * CONF_MIB, NULL, 0, NULL },
+	{ "webhook_max_body", CONF_KEY_SIZE, CONF_OFF(webhook_max_body), "32KiB", CONF_KIB,
+	    64 * CONF_MIB, NULL, 0, NULL },
+	{ "webhook_client_cert", CONF_KEY_ENUM, CONF_OFF(webhook_client_cert), "optional",
+	    0, 0, conf_client_cert_words, 0, NULL },
 	{ "request_timeout", CONF_KEY_DURATION, CONF_OFF(request_timeout_ms), "10s",
 	    CONF_MS_SECOND, 10 * CONF_MS_MINUTE, NULL, 0, NULL },
 	{ "shutdown_timeout", CONF_KEY_DURATION, CONF_OFF(shutdown_timeout_ms), "30s",

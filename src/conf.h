@@ -37,6 +37,7 @@ enum conf_group_method {            /* bits of ldap.group_methods */
 enum conf_group_name { CONF_GROUP_NAME_CN, CONF_GROUP_NAME_DN };
 enum conf_authz_default { CONF_AUTHZ_NO_OPINION, CONF_AUTHZ_DENY };
 enum conf_log_target { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
+enum conf_client_cert { CONF_CLIENT_CERT_OPTIONAL, CONF_CLIENT_CERT_REQUIRED };
 
 struct conf {
 	char *path;                     /* the file this came from */
@@ -54,6 +55,9 @@ struct conf {
 	int workers;
 	long max_requests;              /* 0 = never recycle */
 	size_t max_body;                /* bytes */
+	size_t webhook_max_body;        /* bytes, for /authenticate*, /authorize* */
+	enum conf_client_cert webhook_client_cert;  /* required: every webhook
+	                                   path needs a verified certificate */
 	int64_t request_timeout_ms;
 	int64_t shutdown_timeout_ms;
 	char *public_url;

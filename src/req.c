@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "ctx.h"
 #include "db.h"
 #include "directory.h"
@@ -88,15 +89,17 @@ req_param(const struct req *r, const char *name)
 bool
 req_client_cert_allowed(const struct req *r, const char *client_cn)
 {
+	bool bound = client_cn != NULL && client_cn[0] != '\0';
 	const char *verify, *subject;
 
-	if (client_cn == NULL || client_cn[0] == '\0')
+	if (!bound && (r->ctx == NULL || r->ctx->conf == NULL ||
+	    r->ctx->conf->webhook_client_cert != CONF_CLIENT_CERT_REQUIRED))
 		return true;
 	verify = req_param(r, "SSL_CLIENT_VERIFY");
 	subject = req_param(r, "SSL_CLIENT_S_DN");
 	if (verify == NULL || strcmp(verify, "SUCCESS") != 0 || subject == NULL)
 		return false;
-	return directory_dn_single_cn(subject, client_cn);
+	return !bound || directory_dn_single_cn(subject, client_cn);
 }
 
 int
@@ -321,9 +324,7 @@ req_send_json(struct req *r, int status)
 	req_write(r, status, buf, len);
 }
 
-/* Is R on a webhook path (/authenticate..., /authorize...)? Their callers
- * are API servers, which read errors as Kubernetes Status objects. */
-static bool
+bool
 req_is_webhook(const struct req *r)
 {
 	static const char *const prefixes[] = { "/authenticate", "/authorize" };

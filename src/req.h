@@ -52,11 +52,18 @@ void req_cleanup(struct req *r);
 /* A FastCGI parameter (e.g. "SSL_CLIENT_VERIFY"), or NULL. Borrowed. */
 const char *req_param(const struct req *r, const char *name);
 
-/* May R act for a cluster whose client_cn is CLIENT_CN (NULL or "" = not
- * bound)? True when unbound, or when nginx verified a client certificate
- * (SSL_CLIENT_VERIFY=SUCCESS) whose subject (SSL_CLIENT_S_DN) holds exactly
- * one CN, equal to CLIENT_CN. For every webhook path of a cluster. */
+/* May R use a webhook path of a cluster whose client_cn is CLIENT_CN, or a
+ * global one (CLIENT_CN NULL or "": not bound)? A bound cluster needs a
+ * client certificate nginx verified (SSL_CLIENT_VERIFY=SUCCESS) whose
+ * subject (SSL_CLIENT_S_DN) holds exactly one CN, equal to CLIENT_CN; an
+ * unbound one, or a global path, needs a verified certificate with
+ * webhook_client_cert: required, and nothing otherwise. */
 bool req_client_cert_allowed(const struct req *r, const char *client_cn);
+
+/* Is R on a webhook path (/authenticate..., /authorize...)? Their callers
+ * are API servers: they read errors as Kubernetes Status objects, and
+ * their bodies are bounded by webhook_max_body. */
+bool req_is_webhook(const struct req *r);
 
 /* Read the body, at most MAX_BODY bytes: a longer one fails the request
  * with 413 before any byte is read. Returns 0 or -1 (request failed). */

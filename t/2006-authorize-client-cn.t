@@ -56,4 +56,47 @@ sar /authorize
 is "$status" 200 "global path, no certificate: 200"
 sar /authorize/nosuch --cert "$C/az-good.pem" --key "$C/az-good.key"
 is "$status" 404 "unknown cluster: 404"
+
+# SubjectAccessReview bodies are bounded apart from admin bodies
+# (webhook_max_body, 32 KiB by default): a user in thousands of groups
+# costs a worker milliseconds per review.
+groups() {   # groups N: a v1 SAR body with N groups
+	python3 -c "import json, sys; n = int(sys.argv[1]); print(json.dumps({'apiVersion': 'authorization.k8s.io/v1',
+		'kind': 'SubjectAccessReview', 'spec': {'user': 'alice', 'groups': ['group-%05d' % i for i in range(n)],
+		'resourceAttributes': {'verb': 'get', 'resource': 'pods'}}}))" "$1"
+}
+groups 1000 >"$T/sar-16k.json"
+ka_curl POST /authorize --data-binary @"$T/sar-16k.json"
+is "$status" 200 "a SubjectAccessReview of $(stat -c %s "$T/sar-16k.json") bytes: 200"
+groups 3000 >"$T/sar-48k.json"
+ka_curl POST /authorize --data-binary @"$T/sar-48k.json"
+is "$status:$(jq -r '.kind + " " + .reason' <<<"$body")" "413:Status RequestEntityTooLarge" \
+	"one of $(stat -c %s "$T/sar-48k.json") bytes: 413, a Status"
+admin_curl POST /policies --data-binary @"$T/sar-48k.json"
+is "$status" 400 "... while an admin body that size is read (and refused as no rule)"
+
+# webhook_client_cert: required: every webhook path needs a certificate
+# nginx verified against the API servers' CA, the global ones too.
+ka_stop
+ka_config - <<'YAML'
+webhook_client_cert: required
+YAML
+ka_start || bail "kubernetes-auth did not restart"
+sar /authorize
+is "$status:$(jq -r .message <<<"$body")" "403:a verified client certificate is required" \
+	"required: the global path without a certificate: 403"
+sar /authorize/open
+is "$status" 403 "... an unbound cluster's path too"
+sar /authorize/nosuch
+is "$status" 403 "... and an unknown cluster's (no oracle for names)"
+ka_curl POST /authenticate/token -d '{"spec": {"token": "x"}}'
+is "$status:$(jq -r .kind <<<"$body")" "403:Status" "... and the authentication webhook"
+sar /authorize --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
+is "$status" 200 "a verified certificate (any CN): the global path answers"
+sar /authorize/open --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
+is "$status" 200 "... and an unbound cluster's"
+sar /authorize/bound --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
+is "$status" 403 "... but a bound cluster still wants its own CN"
+sar /authorize/bound --cert "$C/az-good.pem" --key "$C/az-good.key"
+is "$status" 200 "... which answers"
 done_testing
