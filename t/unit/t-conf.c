@@ -186,6 +186,12 @@ check_defaults(const struct conf *c, const char *label)
 	is_int(c->workers, 4, "%s: workers", label);
 	is_int(c->max_requests, 0, "%s: max_requests", label);
 	is_int(c->max_body, 1048576, "%s: max_body", label);
+	is_int(c->webhook_max_body, 32768, "%s: webhook_max_body", label);
+	is_int(c->webhook_client_cert, CONF_CLIENT_CERT_OPTIONAL, "%s: webhook_client_cert", label);
+	/* Unset means www-data; the example file says so. */
+	is_int(c->listen_peer_users.n == 0 || (c->listen_peer_users.n == 1 &&
+	    strcmp(c->listen_peer_users.v[0], "www-data") == 0), 1,
+	    "%s: listen_peer_users unset or [www-data]", label);
 	is_int(c->request_timeout_ms, 10000, "%s: request_timeout", label);
 	is_int(c->shutdown_timeout_ms, 30000, "%s: shutdown_timeout", label);
 	is_str(c->public_url, "", "%s: public_url", label);
@@ -310,6 +316,11 @@ test_good(void)
 	is_int(c->workers, 16, "values: workers");
 	is_int(c->max_requests, 10000, "values: max_requests");
 	is_int(c->max_body, 65536, "values: max_body 64KiB");
+	is_int(c->webhook_max_body, 4096, "values: webhook_max_body 4KiB");
+	is_int(c->webhook_client_cert, CONF_CLIENT_CERT_REQUIRED, "values: webhook_client_cert");
+	is_int(c->listen_peer_users.n, 2, "values: listen_peer_users, two");
+	is_str(c->listen_peer_users.n == 2 ? c->listen_peer_users.v[1] : "", "root",
+	    "values: listen_peer_users[1]");
 	is_int(c->request_timeout_ms, 90000, "values: request_timeout 1m30s");
 	is_int(c->shutdown_timeout_ms, 0, "values: shutdown_timeout 0");
 	is_str(c->public_url, "https://auth.example.org", "values: public_url");
