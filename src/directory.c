@@ -23,8 +23,8 @@
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "direscape.h"
 #include "counters.h"
-#include "hex.h"
 #include "json.h"
 #include "ktime.h"
 #include "log.h"
@@ -1063,9 +1063,9 @@ directory_member_filter(char **dns, size_t n)
 	if (esc == NULL)
 		fatal("calloc");
 	for (i = 0; i < n; i++) {
-		if ((esc[i] = directory_escape_filter(dns[i], strlen(dns[i]))) ==
+		if ((esc[i] = direscape_filter(dns[i], strlen(dns[i]))) ==
 		    NULL)
-			fatal("directory_escape_filter");
+			fatal("direscape_filter");
 		size += 2 * strlen(esc[i]) + 32;
 	}
 	if ((filter = malloc(size)) == NULL)
@@ -1101,8 +1101,8 @@ directory_user_groups(struct directory *dir, struct directory_user *u,
 			goto done;
 	}
 	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) && u->id != NULL) {
-		if ((esc = directory_escape_filter(u->id, strlen(u->id))) == NULL)
-			fatal("directory_escape_filter");
+		if ((esc = direscape_filter(u->id, strlen(u->id))) == NULL)
+			fatal("direscape_filter");
 		if (asprintf(&filter, "(memberUid=%s)", esc) < 0)
 			fatal("asprintf");
 		free(esc);
@@ -1219,9 +1219,9 @@ directory_lookup(struct directory *dir, const char *name, size_t len,
 	*userp = NULL;
 	*nentries = 0;
 	memset(&dir->stats, 0, sizeof(dir->stats));
-	filter = directory_expand_filter(dir->conf->ldap.user_filter, name, len);
+	filter = direscape_expand_filter(dir->conf->ldap.user_filter, name, len);
 	if (filter == NULL)
-		fatal("directory_expand_filter");
+		fatal("direscape_expand_filter");
 	/* A connection that dies between the bind and the searches (a
 	 * server restart) is re-opened once; directory_service_bind()
 	 * already does the same for one found dead by the bind. */
@@ -1419,155 +1419,4 @@ directory_dn_single_cn(const char *dn, const char *cn)
 done:
 	ldap_dnfree(ldn);
 	return ncn == 1 && match;
-}
-
-/*
- * Escaping. Both functions grow the value by at most three bytes per byte,
- * so the output is sized up front.
- */
-
-static char *
-directory_alloc_escaped(size_t len)
-{
-	char *out;
-
-	if (len > (SIZE_MAX - 1) / 3) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if ((out = malloc(len * 3 + 1)) == NULL)
-		return NULL;
-	return out;
-}
-
-static char *
-directory_put_hex(char *p, unsigned char c)
-{
-	*p++ = '\\';
-	return hex_put(p, c, false);
-}
-
-char *
-directory_escape_filter(const char *value, size_t len)
-{
-	const unsigned char *in = (const unsigned char *)value;
-	char *out, *p;
-	size_t i;
-
-	if ((out = directory_alloc_escaped(len)) == NULL)
-		return NULL;
-	p = out;
-	for (i = 0; i < len; i++) {
-		switch (in[i]) {
-		case '*':
-		case '(':
-		case ')':
-		case '\\':
-		case '\0':
-			p = directory_put_hex(p, in[i]);
-			break;
-		default:
-			*p++ = in[i];
-		}
-	}
-	*p = '\0';
-	return out;
-}
-
-/* RFC 4514 section 2.4. '=' is not required there, but escaping it is
- * allowed (it is a "special") and spares parsers that split naively. */
-char *
-directory_escape_dn(const char *value, size_t len)
-{
-	const unsigned char *in = (const unsigned char *)value;
-	char *out, *p;
-	size_t i;
-
-	if ((out = directory_alloc_escaped(len)) == NULL)
-		return NULL;
-	p = out;
-	for (i = 0; i < len; i++) {
-		switch (in[i]) {
-		case ',':
-		case '+':
-		case '"':
-		case '\\':
-		case '<':
-		case '>':
-		case ';':
-		case '=':
-			*p++ = '\\';
-			*p++ = in[i];
-			break;
-		case '\0':
-			p = directory_put_hex(p, in[i]);
-			break;
-		case '#':
-			if (i == 0)
-				*p++ = '\\';
-			*p++ = '#';
-			break;
-		case ' ':
-			if (i == 0 || i == len - 1)
-				*p++ = '\\';
-			*p++ = ' ';
-			break;
-		default:
-			/* libldap's ldap_str2dn strips a leading or trailing
-			 * '\t', '\n' or '\r' like a space: hex keeps them. */
-			if (in[i] < 0x20 || in[i] == 0x7f)
-				p = directory_put_hex(p, in[i]);
-			else
-				*p++ = in[i];
-		}
-	}
-	*p = '\0';
-	return out;
-}
-
-/* A '%' followed by anything but 's' or '%' is copied as it stands, so a
- * template never loses characters it did not mean to substitute. */
-char *
-directory_expand_filter(const char *tmpl, const char *value, size_t len)
-{
-	char *escaped, *out, *p;
-	const char *t;
-	size_t escaped_len, size, nsubst = 0;
-
-	if ((escaped = directory_escape_filter(value, len)) == NULL)
-		return NULL;
-	escaped_len = strlen(escaped);
-	for (t = tmpl; *t != '\0'; t++) {
-		if (t[0] == '%' && t[1] == 's') {
-			nsubst++;
-			t++;
-		} else if (t[0] == '%' && t[1] == '%')
-			t++;
-	}
-	size = strlen(tmpl) + 1;
-	if (escaped_len != 0 && nsubst > (SIZE_MAX - size) / escaped_len) {
-		free(escaped);
-		errno = ENOMEM;
-		return NULL;
-	}
-	size += nsubst * escaped_len;
-	if ((out = malloc(size)) == NULL) {
-		free(escaped);
-		return NULL;
-	}
-	p = out;
-	for (t = tmpl; *t != '\0'; t++) {
-		if (t[0] == '%' && t[1] == 's') {
-			memcpy(p, escaped, escaped_len);
-			p += escaped_len;
-			t++;
-		} else if (t[0] == '%' && t[1] == '%') {
-			*p++ = '%';
-			t++;
-		} else
-			*p++ = *t;
-	}
-	*p = '\0';
-	free(escaped);
-	return out;
 }

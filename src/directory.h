@@ -113,19 +113,4 @@ char *directory_dn_rdn_value(const char *dn);
  * does not match. Pure. */
 bool directory_dn_single_cn(const char *dn, const char *cn);
 
-/* RFC 4515 escaping of an assertion value: '*', '(', ')', '\\' and NUL
- * become \2a \28 \29 \5c \00; bytes >= 0x80 are kept (UTF-8 is valid in a
- * filter). Returns a malloc'd string (caller frees) or NULL on ENOMEM. */
-char *directory_escape_filter(const char *value, size_t len);
-
-/* RFC 4514 escaping of an attribute value inside a DN: ',', '+', '"', '\\',
- * '<', '>', ';', '=', a leading '#' or space, a trailing space; control
- * characters (NUL included) in hex.
- * Returns a malloc'd string (caller frees) or NULL on ENOMEM. */
-char *directory_escape_dn(const char *value, size_t len);
-
-/* Expand a user_filter template: every "%s" becomes the filter-escaped
- * VALUE, "%%" becomes "%". Returns a malloc'd string or NULL. */
-char *directory_expand_filter(const char *tmpl, const char *value, size_t len);
-
 #endif

@@ -20,6 +20,7 @@
 #include <ldap.h>
 
 #include "directory.h"
+#include "direscape.h"
 
 static bool
 is_cn(const struct berval *attr)
@@ -104,7 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_rdn_value(dn);
 
 	if (cn[0] != '\0') {
-		escaped = directory_escape_dn(cn, strlen(cn));
+		escaped = direscape_dn(cn, strlen(cn));
 		FUZZ_ASSERT(escaped != NULL);
 		FUZZ_ASSERT(single_cn_of("CN=%s,O=Example", escaped, cn));
 		FUZZ_ASSERT(single_cn_of("O=Example+cn=%s,C=DE", escaped, cn));

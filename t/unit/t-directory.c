@@ -10,6 +10,7 @@
 #include <ldap.h>
 
 #include "../../src/directory.h"
+#include "../../src/direscape.h"
 #include "tap.h"
 
 /* Value with explicit length, so NULs inside can be tested. */
@@ -18,7 +19,7 @@
 static void
 check_filter(const char *value, size_t len, const char *want, const char *what)
 {
-	char *got = directory_escape_filter(value, len);
+	char *got = direscape_filter(value, len);
 
 	is_str(got, want, "filter: %s", what);
 	free(got);
@@ -27,7 +28,7 @@ check_filter(const char *value, size_t len, const char *want, const char *what)
 static void
 check_dn(const char *value, size_t len, const char *want, const char *what)
 {
-	char *got = directory_escape_dn(value, len);
+	char *got = direscape_dn(value, len);
 
 	is_str(got, want, "dn: %s", what);
 	free(got);
@@ -37,7 +38,7 @@ static void
 check_expand(const char *tmpl, const char *value, size_t len, const char *want,
     const char *what)
 {
-	char *got = directory_expand_filter(tmpl, value, len);
+	char *got = direscape_expand_filter(tmpl, value, len);
 
 	is_str(got, want, "expand: %s", what);
 	free(got);
@@ -177,8 +178,8 @@ filter_sample_ok(const struct sample *sm, size_t i)
 	bool round_trip, one_assertion;
 	long n;
 
-	esc = directory_escape_filter(sm->value, sm->len);
-	filter = directory_expand_filter("(uid=%s)", sm->value, sm->len);
+	esc = direscape_filter(sm->value, sm->len);
+	filter = direscape_expand_filter("(uid=%s)", sm->value, sm->len);
 	if (esc == NULL || filter == NULL) {
 		free(esc);
 		free(filter);
@@ -205,7 +206,7 @@ dn_sample_ok(const struct sample *sm, size_t i, bool *libldap_ok)
 	long n;
 
 	*libldap_ok = false;
-	if ((esc = directory_escape_dn(sm->value, sm->len)) == NULL)
+	if ((esc = direscape_dn(sm->value, sm->len)) == NULL)
 		return false;
 	n = decode_dn_value(esc, decoded);
 	round_trip = n == (long)sm->len &&
