@@ -16,6 +16,7 @@
 #include "counters.h"
 #include "crypto.h"
 #include "db.h"
+#include "dirdn.h"
 #include "directory.h"
 #include "json.h"
 #include "ktime.h"
@@ -186,7 +187,7 @@ authn_dn_is_system(const struct conf *conf, const char *dn)
 
 	if (conf->ldap.group_name != CONF_GROUP_NAME_DN)
 		return false;
-	value = directory_dn_rdn_value(dn);
+	value = dirdn_rdn_value(dn);
 	system = value != NULL && authn_is_system(value);
 	free(value);
 	return system;

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <search.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -23,6 +22,7 @@
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "dirdn.h"
 #include "direscape.h"
 #include "counters.h"
 #include "json.h"
@@ -880,27 +880,6 @@ directory_groups_cleanup(struct directory_groups *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* A DN's identity: libldap's normal form, ASCII-lowercased (attribute
- * types and the values of the usual naming attributes compare without
- * case). A DN that does not parse is kept as written. Malloc'd. */
-static char *
-directory_dn_key(const char *dn)
-{
-	char *norm = NULL, *key, *p;
-
-	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAPV3, &norm,
-	    LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS || norm == NULL)
-		key = directory_strdup(dn, strlen(dn));
-	else {
-		key = directory_strdup(norm, strlen(norm));
-		ldap_memfree(norm);
-	}
-	for (p = key; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return key;
-}
-
 static bool
 directory_groups_have(const struct directory_groups *g, const char *key)
 {
@@ -912,52 +891,6 @@ directory_groups_have(const struct directory_groups *g, const char *key)
 	return false;
 }
 
-static bool
-directory_is_cn(const struct berval *attr)
-{
-	return (attr->bv_len == 2 && strncasecmp(attr->bv_val, "cn", 2) == 0) ||
-	    (attr->bv_len == 7 && strncmp(attr->bv_val, "2.5.4.3", 7) == 0);
-}
-
-/* The value of DN's first RDN (single-valued, not hex), when its type is
- * cn or, with ANY_TYPE, whatever it is; else NULL. Malloc'd. */
-static char *
-directory_rdn_value(const char *dn, bool any_type)
-{
-	LDAPDN ldn = NULL;
-	LDAPAVA *ava;
-	char *value = NULL;
-
-	if (ldap_str2dn(dn, &ldn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS ||
-	    ldn == NULL || ldn[0] == NULL)
-		goto done;
-	ava = ldn[0][0];
-	if (ava == NULL || ldn[0][1] != NULL || (ava->la_flags & LDAP_AVA_BINARY))
-		goto done;
-	/* "cn=system:masters\00x" must not come out as "system:masters". */
-	if (ava->la_value.bv_len > 0 &&
-	    memchr(ava->la_value.bv_val, '\0', ava->la_value.bv_len) != NULL)
-		goto done;
-	if (any_type || directory_is_cn(&ava->la_attr))
-		value = directory_strdup(ava->la_value.bv_val,
-		    ava->la_value.bv_len);
-done:
-	ldap_dnfree(ldn);
-	return value;
-}
-
-static char *
-directory_dn_cn(const char *dn)
-{
-	return directory_rdn_value(dn, false);
-}
-
-char *
-directory_dn_rdn_value(const char *dn)
-{
-	return directory_rdn_value(dn, true);
-}
-
 /* Add the group DN (named NAME when group_name is cn; NULL = find one).
  * A group seen before is skipped: the cycle guard of nesting. */
 static void
@@ -965,7 +898,7 @@ directory_groups_add(struct directory *dir, struct directory_groups *g,
     const char *dn, char *cn)
 {
 	struct directory_group *grp;
-	char *key = directory_dn_key(dn);
+	char *key = dirdn_key(dn);
 
 	if (directory_groups_have(g, key)) {
 		free(key);
@@ -986,7 +919,7 @@ directory_groups_add(struct directory *dir, struct directory_groups *g,
 		free(cn);
 		grp->name = directory_strdup(dn, strlen(dn));
 	} else {
-		grp->name = cn != NULL ? cn : directory_dn_cn(dn);
+		grp->name = cn != NULL ? cn : dirdn_rdn_cn(dn);
 	}
 }
 
@@ -1004,7 +937,7 @@ directory_group_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
 		/* Several cn values: the one naming the entry, else the
 		 * first. */
 		cns = directory_values(dir, entry, "cn", &n);
-		rdn_cn = directory_dn_cn(dn);
+		rdn_cn = dirdn_rdn_cn(dn);
 		for (i = 0; i < n && cn == NULL; i++)
 			if (rdn_cn != NULL && strcmp(cns[i], rdn_cn) == 0)
 				cn = cns[i], cns[i] = NULL;
@@ -1390,33 +1323,4 @@ directory_check_password(struct directory *dir, const char *dn,
 		return 0;
 	}
 	return -1;
-}
-
-bool
-directory_dn_single_cn(const char *dn, const char *cn)
-{
-	LDAPDN ldn = NULL;
-	LDAPAVA *ava;
-	size_t i, j, ncn = 0, cnlen;
-	bool match = false;
-
-	if (dn == NULL || cn == NULL || cn[0] == '\0' ||
-	    ldap_str2dn(dn, &ldn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS ||
-	    ldn == NULL)
-		goto done;
-	cnlen = strlen(cn);
-	for (i = 0; ldn[i] != NULL; i++) {
-		for (j = 0; ldn[i][j] != NULL; j++) {
-			ava = ldn[i][j];
-			if (!directory_is_cn(&ava->la_attr))
-				continue;
-			ncn++;
-			match = !(ava->la_flags & LDAP_AVA_BINARY) &&
-			    ava->la_value.bv_len == cnlen &&
-			    memcmp(ava->la_value.bv_val, cn, cnlen) == 0;
-		}
-	}
-done:
-	ldap_dnfree(ldn);
-	return ncn == 1 && match;
 }

@@ -101,16 +101,4 @@ int directory_lookup_cached(struct directory *dir, const char *name,
 int directory_check_password(struct directory *dir, const char *dn,
     const char *password, size_t len, bool *valid);
 
-/* The value of DN's first RDN ("system:masters" for
- * "cn=system:masters,ou=groups,..."), or NULL when it does not parse, is
- * multi-valued or in hex form, or holds a NUL. Malloc'd, caller frees. Pure. */
-char *directory_dn_rdn_value(const char *dn);
-
-/* Does DN (an RFC 4514 string such as nginx's $ssl_client_s_dn) hold
- * exactly one CN, equal to CN byte for byte? Parsed with libldap's
- * ldap_str2dn (LDAPv3 syntax), so "O=CN\=x" or a CN inside another value
- * never counts. A DN that does not parse, or a CN in hex (#...) form,
- * does not match. Pure. */
-bool directory_dn_single_cn(const char *dn, const char *cn);
-
 #endif
