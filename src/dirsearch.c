@@ -27,6 +27,7 @@
 #define DIRSEARCH_NEST_CHUNK 32         /* group DNs per nested-group filter */
 #define DIRSEARCH_MAX_GROUPS 10000      /* more is a directory gone wrong */
 
+/* LEN bytes at S and a NUL, malloc'd. */
 static char *
 dirsearch_strdup(const char *s, size_t len)
 {
@@ -40,6 +41,8 @@ dirsearch_strdup(const char *s, size_t len)
 	return copy;
 }
 
+/* V, an array of N elements of SIZE bytes with room for *CAP, with room
+ * for one more (the capacity doubles). */
 static void *
 dirsearch_grow(void *v, size_t n, size_t *cap, size_t size)
 {
@@ -86,6 +89,7 @@ dirsearch_values(struct directory *dir, LDAPMessage *entry, const char *attr,
 	return out;
 }
 
+/* Free V and its N strings. */
 static void
 dirsearch_strv_free(char **v, size_t n)
 {
@@ -132,6 +136,8 @@ dirsearch_user_free(struct dirsearch_user *user)
 	free(user);
 }
 
+/* --- one search, page by page ------------------------------------------ */
+
 typedef int (*dirsearch_entry_fn)(struct directory *dir, LDAPMessage *entry,
     void *ctx);
 
@@ -141,108 +147,144 @@ struct dirsearch_outcome {
 	bool size_exceeded;     /* the server's size (or admin) limit cut it */
 };
 
-/*
- * Search BASE with FILTER for ATTRS, calling FN for each entry (search
- * references are skipped: referrals are never chased). With PAGED, ask for
- * pages of DIRSEARCH_PAGE_SIZE (RFC 2696, not critical: a server without
- * the control answers in one go, up to its size limit). SIZELIMIT 0 = the
- * server's. Returns 0 when the server delivered the whole result, else -1
- * with *OUT saying why (a size limit is not logged: the caller knows what
- * it means; anything else is).
- */
+/* One search: what is asked, and who hears each entry. */
+struct dirsearch_query {
+	const char *base;
+	int scope;
+	const char *filter;
+	char **attrs;
+	int sizelimit;          /* 0: the server's */
+	bool paged;             /* RFC 2696, DIRSEARCH_PAGE_SIZE a page */
+	dirsearch_entry_fn fn;  /* for each entry, with ctx */
+	void *ctx;
+};
+
+/* Is the server's result code ERR for a page of Q a success? A size or
+ * admin limit only sets OUT->size_exceeded (the caller knows what it
+ * means); anything else is logged here, where the filter is known. */
 static int
-dirsearch_run(struct directory *dir, const char *base, int scope,
-    const char *filter, char **attrs, int sizelimit, bool paged,
-    dirsearch_entry_fn fn, void *ctx, struct dirsearch_outcome *out)
+dirsearch_result(struct directory *dir, const struct dirsearch_query *q,
+    int err, struct dirsearch_outcome *out)
 {
-	struct berval cookie = { 0, NULL };
-	struct timeval tv = directory_timeval(dir->conf->ldap.timeout_ms);
-	int64_t started;
-	LDAPMessage *res = NULL, *e;
-	LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL }, **rctrls = NULL;
+	char shown[256], what[400];
+
+	if (err == LDAP_SUCCESS)
+		return 0;
+	if (err == LDAP_SIZELIMIT_EXCEEDED || err == LDAP_ADMINLIMIT_EXCEEDED) {
+		out->size_exceeded = true;
+		return -1;
+	}
+	log_sanitize(shown, sizeof(shown), q->filter);
+	snprintf(what, sizeof(what), "search %s under \"%s\"", shown, q->base);
+	out->dead = directory_is_dead(err);
+	directory_log_failure(dir, dir->ld, dir->url, what, err, false);
+	return -1;
+}
+
+/* The server's cookie for the next page, from the controls RCTRLS of an
+ * answer, into *COOKIE (left empty: that was the last page, or the server
+ * does not page). Returns 0, or -1 (logged) when the control is
+ * malformed. */
+static int
+dirsearch_next_cookie(struct directory *dir, LDAPControl **rctrls,
+    struct berval *cookie)
+{
 	LDAPControl *pr;
-	char shown[256];
-	int rc, err, ret = -1;
 	ber_int_t estimate;
 
-	memset(out, 0, sizeof(*out));
-	started = ktime_mono_us();
-	for (;;) {
-		if (paged) {
-			rc = ldap_create_page_control(dir->ld, DIRSEARCH_PAGE_SIZE,
-			    &cookie, 0, &page);
-			if (rc != LDAP_SUCCESS) {
-				log_warnx("ldap %s: paged results control: %s",
-				    dir->url, ldap_err2string(rc));
-				goto done;
-			}
-			sctrls[0] = page;
-		}
-		dir->stats.searches++;
-		rc = ldap_search_ext_s(dir->ld, base, scope, filter, attrs, 0,
-		    paged ? sctrls : NULL, NULL,
-		    dir->conf->ldap.timeout_ms > 0 ? &tv : NULL, sizelimit, &res);
-		ldap_control_free(page);
-		page = NULL;
-		if (res == NULL || directory_is_dead(rc)) {
-			out->dead = directory_is_dead(rc) || rc == LDAP_SUCCESS;
-			directory_log_failure(dir, dir->ld, dir->url, "search",
-			    rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc, false);
-			goto done;
-		}
-		for (e = ldap_first_entry(dir->ld, res); e != NULL;
-		    e = ldap_next_entry(dir->ld, e))
-			if (fn(dir, e, ctx) < 0)
-				goto done;
-		rc = ldap_parse_result(dir->ld, res, &err, NULL, NULL, NULL,
-		    &rctrls, 0);
-		if (rc != LDAP_SUCCESS) {
-			out->dead = directory_is_dead(rc);
-			directory_log_failure(dir, dir->ld, dir->url,
-			    "search result", rc, false);
-			goto done;
-		}
-		if (err == LDAP_SIZELIMIT_EXCEEDED ||
-		    err == LDAP_ADMINLIMIT_EXCEEDED) {
-			out->size_exceeded = true;
-			goto done;
-		}
-		if (err != LDAP_SUCCESS) {
-			log_sanitize(shown, sizeof(shown), filter);
-			char what[400];
-			snprintf(what, sizeof(what), "search %s under \"%s\"",
-			    shown, base);
-			out->dead = directory_is_dead(err);
-			directory_log_failure(dir, dir->ld, dir->url, what, err,
-			    false);
-			goto done;
-		}
-		ber_memfree(cookie.bv_val);
-		cookie.bv_val = NULL;
-		cookie.bv_len = 0;
-		if (paged && rctrls != NULL &&
-		    (pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls,
-		    NULL)) != NULL &&
-		    ldap_parse_pageresponse_control(dir->ld, pr, &estimate,
-		    &cookie) != LDAP_SUCCESS) {
-			log_warnx("ldap %s: malformed paged results answer",
-			    dir->url);
-			goto done;
-		}
-		ldap_controls_free(rctrls);
-		rctrls = NULL;
-		ldap_msgfree(res);
-		res = NULL;
-		if (cookie.bv_len == 0)
-			break;
+	if (rctrls == NULL || (pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS,
+	    rctrls, NULL)) == NULL)
+		return 0;
+	if (ldap_parse_pageresponse_control(dir->ld, pr, &estimate, cookie) !=
+	    LDAP_SUCCESS) {
+		log_warnx("ldap %s: malformed paged results answer", dir->url);
+		return -1;
 	}
+	return 0;
+}
+
+/* One request of Q: with Q->paged, the page after *COOKIE, and *COOKIE
+ * becomes the cookie for the next one (empty after the last page; the
+ * caller frees it). Returns 0 when the server delivered this page whole,
+ * else -1 with *OUT saying why, as dirsearch_run(). */
+static int
+dirsearch_page(struct directory *dir, const struct dirsearch_query *q,
+    struct berval *cookie, struct dirsearch_outcome *out)
+{
+	struct timeval tv = directory_timeval(dir->conf->ldap.timeout_ms);
+	LDAPMessage *res = NULL, *e;
+	LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL }, **rctrls = NULL;
+	int rc, err, ret = -1;
+
+	if (q->paged) {
+		rc = ldap_create_page_control(dir->ld, DIRSEARCH_PAGE_SIZE,
+		    cookie, 0, &page);
+		if (rc != LDAP_SUCCESS) {
+			log_warnx("ldap %s: paged results control: %s",
+			    dir->url, ldap_err2string(rc));
+			return -1;
+		}
+		sctrls[0] = page;
+	}
+	dir->stats.searches++;
+	rc = ldap_search_ext_s(dir->ld, q->base, q->scope, q->filter, q->attrs,
+	    0, q->paged ? sctrls : NULL, NULL,
+	    dir->conf->ldap.timeout_ms > 0 ? &tv : NULL, q->sizelimit, &res);
+	ldap_control_free(page);
+	if (res == NULL || directory_is_dead(rc)) {
+		out->dead = directory_is_dead(rc) || rc == LDAP_SUCCESS;
+		directory_log_failure(dir, dir->ld, dir->url, "search",
+		    rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc, false);
+		goto done;
+	}
+	for (e = ldap_first_entry(dir->ld, res); e != NULL;
+	    e = ldap_next_entry(dir->ld, e))
+		if (q->fn(dir, e, q->ctx) < 0)
+			goto done;
+	rc = ldap_parse_result(dir->ld, res, &err, NULL, NULL, NULL, &rctrls, 0);
+	if (rc != LDAP_SUCCESS) {
+		out->dead = directory_is_dead(rc);
+		directory_log_failure(dir, dir->ld, dir->url, "search result", rc,
+		    false);
+		goto done;
+	}
+	if (dirsearch_result(dir, q, err, out) < 0)
+		goto done;
+	ber_memfree(cookie->bv_val);
+	cookie->bv_val = NULL;
+	cookie->bv_len = 0;
+	if (q->paged && dirsearch_next_cookie(dir, rctrls, cookie) < 0)
+		goto done;
 	ret = 0;
 done:
-	ber_memfree(cookie.bv_val);
 	ldap_controls_free(rctrls);
 	ldap_msgfree(res);
-	dir->stats.search_us += ktime_since_us(started);
 	return ret;
+}
+
+/*
+ * Run Q: every page of it, calling Q->fn for each entry (search references
+ * are skipped: referrals are never chased). Paged results are not critical:
+ * a server without the control answers in one go, up to its size limit.
+ * Returns 0 when the server delivered the whole result, else -1 with *OUT
+ * saying why (a size limit is not logged: the caller knows what it means;
+ * anything else is).
+ */
+static int
+dirsearch_run(struct directory *dir, const struct dirsearch_query *q,
+    struct dirsearch_outcome *out)
+{
+	struct berval cookie = { 0, NULL };
+	int64_t started = ktime_mono_us();
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	do
+		rc = dirsearch_page(dir, q, &cookie, out);
+	while (rc == 0 && cookie.bv_len > 0);
+	ber_memfree(cookie.bv_val);
+	dir->stats.search_us += ktime_since_us(started);
+	return rc;
 }
 
 /* --- the user entry --------------------------------------------------- */
@@ -260,6 +302,8 @@ dirsearch_want_member_of(const struct conf *conf)
 	return (conf->ldap.group_methods & CONF_GROUPS_MEMBER_OF) != 0;
 }
 
+/* dirsearch_entry_fn of the user search: CTX counts the entries and keeps
+ * the first. */
 static int
 dirsearch_user_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
 {
@@ -361,8 +405,9 @@ dirsearch_groups_have(const struct dirsearch_groups *g, const char *key)
 	return false;
 }
 
-/* Add the group DN (named NAME when group_name is cn; NULL = find one).
- * A group seen before is skipped: the cycle guard of nesting. */
+/* Add the group DN, named CN (taken over; NULL: its first RDN's cn) when
+ * group_name is cn. A group seen before is skipped: the cycle guard of
+ * nesting. */
 static void
 dirsearch_groups_add(struct directory *dir, struct dirsearch_groups *g,
     const char *dn, char *cn)
@@ -393,6 +438,7 @@ dirsearch_groups_add(struct directory *dir, struct dirsearch_groups *g,
 	}
 }
 
+/* dirsearch_entry_fn of the group searches: one group into CTX. */
 static int
 dirsearch_group_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
 {
@@ -421,6 +467,7 @@ dirsearch_group_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
 	return 0;
 }
 
+/* Where groups are searched: group_base_dn, or base_dn when unset. */
 static const char *
 dirsearch_group_base(const struct conf *conf)
 {
@@ -436,12 +483,19 @@ dirsearch_group_search(struct directory *dir, const char *filter,
 {
 	static char *cn_attrs[] = { "cn", NULL };
 	static char *no_attrs[] = { LDAP_NO_ATTRS, NULL };
+	const struct dirsearch_query q = {
+		.base = dirsearch_group_base(dir->conf),
+		.scope = LDAP_SCOPE_SUBTREE,
+		.filter = filter,
+		.attrs = dir->conf->ldap.group_name == CONF_GROUP_NAME_CN ?
+		    cn_attrs : no_attrs,
+		.paged = true,
+		.fn = dirsearch_group_entry,
+		.ctx = g,
+	};
 	char shown[256];
 
-	if (dirsearch_run(dir, dirsearch_group_base(dir->conf),
-	    LDAP_SCOPE_SUBTREE, filter,
-	    dir->conf->ldap.group_name == CONF_GROUP_NAME_CN ? cn_attrs : no_attrs,
-	    0, true, dirsearch_group_entry, g, out) == 0 && !g->too_many)
+	if (dirsearch_run(dir, &q, out) == 0 && !g->too_many)
 		return 0;
 	log_sanitize(shown, sizeof(shown), filter);
 	if (out->size_exceeded)
@@ -485,24 +539,23 @@ dirsearch_member_filter(char **dns, size_t n)
 	return filter;
 }
 
-/* The user's groups by each configured method, then nested ones. */
+/* The groups that list U by the search methods of group_methods: member
+ * (or uniqueMember) is its DN, memberUid its id. */
 static int
-dirsearch_user_groups(struct directory *dir, struct dirsearch_user *u,
-    char **member_of, size_t nmember_of, struct dirsearch_outcome *out)
+dirsearch_direct_groups(struct directory *dir, const struct dirsearch_user *u,
+    struct dirsearch_groups *g, struct dirsearch_outcome *out)
 {
 	const struct conf *conf = dir->conf;
-	struct dirsearch_groups g = { 0 };
-	char *filter, *esc, *dns[DIRSEARCH_NEST_CHUNK];
-	size_t i, from, to, k, level_end;
-	int depth, rc = -1;
+	char *filter, *esc;
+	int rc;
 
 	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER) {
 		char *dn[1] = { u->dn };
 		filter = dirsearch_member_filter(dn, 1);
-		rc = dirsearch_group_search(dir, filter, &g, out);
+		rc = dirsearch_group_search(dir, filter, g, out);
 		free(filter);
 		if (rc < 0)
-			goto done;
+			return -1;
 	}
 	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) && u->id != NULL) {
 		if ((esc = direscape_filter(u->id, strlen(u->id))) == NULL)
@@ -510,41 +563,55 @@ dirsearch_user_groups(struct directory *dir, struct dirsearch_user *u,
 		if (asprintf(&filter, "(memberUid=%s)", esc) < 0)
 			fatal("asprintf");
 		free(esc);
-		rc = dirsearch_group_search(dir, filter, &g, out);
+		rc = dirsearch_group_search(dir, filter, g, out);
 		free(filter);
 		if (rc < 0)
-			goto done;
+			return -1;
 	}
-	for (i = 0; i < nmember_of; i++)
-		dirsearch_groups_add(dir, &g, member_of[i], NULL);
+	return 0;
+}
 
-	/* Nesting: the groups whose member (or uniqueMember) is a group of
-	 * the previous level, breadth first; a group already found is not
-	 * followed again, which ends cycles. */
-	from = 0;
-	for (depth = 0; depth < conf->ldap.nested_depth; depth++) {
-		level_end = g.n;
+/* Nesting: the groups whose member (or uniqueMember) is a group of the
+ * previous level, breadth first, up to nested_depth levels above G's; a
+ * group already found is not followed again, which ends cycles. */
+static int
+dirsearch_nested_groups(struct directory *dir, struct dirsearch_groups *g,
+    struct dirsearch_outcome *out)
+{
+	char *filter, *dns[DIRSEARCH_NEST_CHUNK];
+	size_t i, k, to, from = 0, level_end;
+	int depth, rc;
+
+	for (depth = 0; depth < dir->conf->ldap.nested_depth; depth++) {
+		level_end = g->n;
 		if (from == level_end)
 			break;
 		for (i = from; i < level_end; i += DIRSEARCH_NEST_CHUNK) {
 			to = i + DIRSEARCH_NEST_CHUNK < level_end ?
 			    i + DIRSEARCH_NEST_CHUNK : level_end;
 			for (k = i; k < to; k++)
-				dns[k - i] = g.v[k].dn;
+				dns[k - i] = g->v[k].dn;
 			filter = dirsearch_member_filter(dns, to - i);
-			rc = dirsearch_group_search(dir, filter, &g, out);
+			rc = dirsearch_group_search(dir, filter, g, out);
 			free(filter);
 			if (rc < 0)
-				goto done;
+				return -1;
 		}
 		from = level_end;
 	}
+	return 0;
+}
 
-	/* Names: distinct, in the order found. A group named by something
-	 * else than cn (group_name: cn) is answered by its DN. */
-	size_t cap = 0;
-	for (i = 0; i < g.n; i++) {
-		const char *name = g.v[i].name != NULL ? g.v[i].name : g.v[i].dn;
+/* G's names into U->groups: distinct, in the order found. A group named
+ * by something else than cn (group_name: cn) is answered by its DN. */
+static void
+dirsearch_group_names(struct dirsearch_user *u,
+    const struct dirsearch_groups *g)
+{
+	size_t i, k, cap = 0;
+
+	for (i = 0; i < g->n; i++) {
+		const char *name = g->v[i].name != NULL ? g->v[i].name : g->v[i].dn;
 		for (k = 0; k < u->ngroups; k++)
 			if (strcmp(u->groups[k], name) == 0)
 				break;
@@ -556,6 +623,25 @@ dirsearch_user_groups(struct directory *dir, struct dirsearch_user *u,
 		    sizeof(*u->groups));
 		u->groups[u->ngroups++] = dirsearch_strdup(name, strlen(name));
 	}
+}
+
+/* U's groups by each configured method (MEMBER_OF: the user entry's
+ * memberOf values), then nested ones. */
+static int
+dirsearch_user_groups(struct directory *dir, struct dirsearch_user *u,
+    char **member_of, size_t nmember_of, struct dirsearch_outcome *out)
+{
+	struct dirsearch_groups g = { 0 };
+	size_t i;
+	int rc = -1;
+
+	if (dirsearch_direct_groups(dir, u, &g, out) < 0)
+		goto done;
+	for (i = 0; i < nmember_of; i++)
+		dirsearch_groups_add(dir, &g, member_of[i], NULL);
+	if (dirsearch_nested_groups(dir, &g, out) < 0)
+		goto done;
+	dirsearch_group_names(u, &g);
 	rc = 0;
 done:
 	dirsearch_groups_cleanup(&g);
@@ -569,9 +655,17 @@ dirsearch_lookup_once(struct directory *dir, const char *filter,
     struct dirsearch_outcome *out)
 {
 	struct dirsearch_user_walk w = { 0 };
+	struct dirsearch_query q = {
+		.base = dir->conf->ldap.base_dn,
+		.scope = LDAP_SCOPE_SUBTREE,
+		.filter = filter,
+		.sizelimit = 2,         /* enough to tell one entry from several */
+		.fn = dirsearch_user_entry,
+		.ctx = &w,
+	};
 	int64_t started;
-	char **attrs, shown[256];
-	int rc;
+	char shown[256];
+	int rc, ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	started = ktime_mono_us();
@@ -579,11 +673,9 @@ dirsearch_lookup_once(struct directory *dir, const char *filter,
 	dir->stats.bind_us += ktime_since_us(started);
 	if (rc < 0)
 		return -1;
-	attrs = dirsearch_user_attrs(dir->conf);
-	/* A size limit of 2 is enough to tell one entry from several. */
-	rc = dirsearch_run(dir, dir->conf->ldap.base_dn, LDAP_SCOPE_SUBTREE,
-	    filter, attrs, 2, false, dirsearch_user_entry, &w, out);
-	free(attrs);
+	q.attrs = dirsearch_user_attrs(dir->conf);
+	rc = dirsearch_run(dir, &q, out);
+	free(q.attrs);
 	if (rc < 0 && out->size_exceeded && w.n > 1)
 		rc = 0;
 	if (rc < 0) {
@@ -592,24 +684,22 @@ dirsearch_lookup_once(struct directory *dir, const char *filter,
 			log_warnx("ldap %s: user search %s: size limit exceeded "
 			    "with %zu entries", dir->url, shown, w.n);
 		}
-		goto fail;
+		goto done;
 	}
 	*nentries = w.n > 1 ? 2 : w.n;
 	if (w.n == 1 && with_groups &&
 	    dirsearch_user_groups(dir, w.user, w.member_of, w.nmember_of,
 	    out) < 0)
-		goto fail;
+		goto done;
 	if (w.n == 1) {
 		*userp = w.user;
 		w.user = NULL;
 	}
-	dirsearch_user_free(w.user);
+	ret = 0;
+done:
 	dirsearch_strv_free(w.member_of, w.nmember_of);
-	return 0;
-fail:
 	dirsearch_user_free(w.user);
-	dirsearch_strv_free(w.member_of, w.nmember_of);
-	return -1;
+	return ret;
 }
 
 int
