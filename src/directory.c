@@ -533,8 +533,8 @@ directory_check_password(struct directory *dir, const char *dn,
 	*valid = false;
 	if (len == 0 || dn == NULL || dn[0] == '\0')
 		return 0;
-	cred.bv_val = (char *)password;
-	cred.bv_len = len;
+	/* Not a copy: liblber's way to put const bytes in a berval. */
+	ber_mem2bv(password, len, 0, &cred);
 	for (i = 0; i < urls->n; i++) {
 		if (directory_open(dir, urls->v[i], &ld) == -1)
 			continue;
