@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "conf.h"
-#include "directory.h"
 #include "directory_internal.h"
 #include "dirsearch.h"
 #include "ktime.h"

@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "directory_stats.h"
+
 struct conf;
 struct directory;
 
@@ -52,13 +54,7 @@ int directory_check_password(struct directory *dir, const char *dn,
     const char *password, size_t len, bool *valid);
 
 /* Where the time of the last lookup (dirsearch_lookup() or
- * dircache_lookup()) went, in microseconds. */
-struct directory_stats {
-	long bind_us;                   /* service bind (and any reconnect) */
-	long search_us;                 /* user and group searches */
-	unsigned searches;              /* search operations (pages count) */
-	bool cached;                    /* answered from the cache */
-};
+ * dircache_lookup()) went. */
 void directory_get_stats(const struct directory *dir,
     struct directory_stats *stats);
 

@@ -20,8 +20,9 @@
 
 #include <ldap.h>
 
-#include "directory.h"
+#include "directory_stats.h"
 
+struct conf;
 struct dircache;
 
 struct directory {
