@@ -38,6 +38,7 @@ struct dircache {
 	struct dirsearch_user *last;    /* the last answer not kept */
 };
 
+/* The index's order: by length, then byte by byte. */
 static int
 dircache_cmp(const void *a, const void *b)
 {
@@ -48,6 +49,7 @@ dircache_cmp(const void *a, const void *b)
 	return memcmp(x->name, y->name, x->len);
 }
 
+/* Take E out of the recency list (it stays in the index). */
 static void
 dircache_unlink(struct dircache *c, struct dircache_entry *e)
 {
@@ -62,6 +64,7 @@ dircache_unlink(struct dircache *c, struct dircache_entry *e)
 	e->newer = e->older = NULL;
 }
 
+/* Put E at the most recently used end of the list. */
 static void
 dircache_link_newest(struct dircache *c, struct dircache_entry *e)
 {
@@ -74,6 +77,7 @@ dircache_link_newest(struct dircache *c, struct dircache_entry *e)
 		c->oldest = e;
 }
 
+/* Forget E: out of the index and the list, freed with its answer. */
 static void
 dircache_drop(struct dircache *c, struct dircache_entry *e)
 {

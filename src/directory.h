@@ -12,6 +12,9 @@
  *   direscape.c   RFC 4515 / RFC 4514 escaping (direscape.h; pure)
  *   dirdn.c       DN parsing (dirdn.h; pure)
  *
+ * The first three share the handle's fields through directory_internal.h,
+ * which nothing else includes.
+ *
  * The connection tries ldap.urls in order (failover), optionally StartTLS
  * or ldaps:// verified against ldap.ca_file, with network and operation
  * timeouts, never chasing referrals. A call that fails on an established
@@ -54,7 +57,7 @@ int directory_check_password(struct directory *dir, const char *dn,
     const char *password, size_t len, bool *valid);
 
 /* Where the time of the last lookup (dirsearch_lookup() or
- * dircache_lookup()) went. */
+ * dircache_lookup()) went, copied into *STATS. */
 void directory_get_stats(const struct directory *dir,
     struct directory_stats *stats);
 

@@ -1,6 +1,7 @@
 /*
  * directory_stats.h — where the time of the last lookup went
- * (directory_get_stats()), as the audit line of a TokenReview shows it.
+ * (directory_get_stats()), as a TokenReview's audit line shows it
+ * (doc/authentication.md, "Audit lines").
  *
  * A header of its own because two headers need the whole type: the public
  * directory.h, for callers, and directory_internal.h, where the handle
