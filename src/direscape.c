@@ -1,8 +1,8 @@
 /*
  * direscape.c — RFC 4515 / RFC 4514 escaping and user_filter expansion.
  *
- * Both escapers grow a value by at most three bytes per byte ("\xx"), so
- * the output is sized up front.
+ * Both escapers go byte by byte through one loop (direscape_each); what
+ * differs is how a byte is written.
  */
 #include "direscape.h"
 
@@ -13,12 +13,19 @@
 
 #include "hex.h"
 
-/* Room for LEN bytes, each escaped, and the NUL; NULL (ENOMEM) when that
- * does not fit a size_t. */
+/* Writes byte I of IN (LEN bytes) at P as one RFC escapes it, in three
+ * bytes at most; returns the end. */
+typedef char *(*direscape_byte_fn)(char *p, const unsigned char *in,
+    size_t i, size_t len);
+
+/* VALUE (LEN bytes), each byte as PUT writes it, and a NUL: malloc'd, or
+ * NULL (ENOMEM). The output is sized up front for the worst case. */
 static char *
-direscape_alloc(size_t len)
+direscape_each(const char *value, size_t len, direscape_byte_fn put)
 {
-	char *out;
+	const unsigned char *in = (const unsigned char *)value;
+	char *out, *p;
+	size_t i;
 
 	if (len > (SIZE_MAX - 1) / 3) {
 		errno = ENOMEM;
@@ -26,6 +33,10 @@ direscape_alloc(size_t len)
 	}
 	if ((out = malloc(len * 3 + 1)) == NULL)
 		return NULL;
+	p = out;
+	for (i = 0; i < len; i++)
+		p = put(p, in, i, len);
+	*p = '\0';
 	return out;
 }
 
@@ -38,82 +49,68 @@ direscape_put_hex(char *p, unsigned char c)
 	return hex_put(p, c, false);
 }
 
-char *
-direscape_filter(const char *value, size_t len)
+/* RFC 4515 section 3: the specials of a filter, and NUL, in hex. */
+static char *
+direscape_filter_byte(char *p, const unsigned char *in, size_t i, size_t len)
 {
-	const unsigned char *in = (const unsigned char *)value;
-	char *out, *p;
-	size_t i;
-
-	if ((out = direscape_alloc(len)) == NULL)
-		return NULL;
-	p = out;
-	for (i = 0; i < len; i++) {
-		switch (in[i]) {
-		case '*':
-		case '(':
-		case ')':
-		case '\\':
-		case '\0':
-			p = direscape_put_hex(p, in[i]);
-			break;
-		default:
-			*p++ = in[i];
-		}
+	switch (in[i]) {
+	case '*':
+	case '(':
+	case ')':
+	case '\\':
+	case '\0':
+		return direscape_put_hex(p, in[i]);
 	}
-	*p = '\0';
-	return out;
+	*p++ = (char)in[i];
+	return p;
 }
 
 /* RFC 4514 section 2.4. '=' is not required there, but escaping it is
  * allowed (it is a "special") and spares parsers that split naively. */
+static char *
+direscape_dn_byte(char *p, const unsigned char *in, size_t i, size_t len)
+{
+	switch (in[i]) {
+	case ',':
+	case '+':
+	case '"':
+	case '\\':
+	case '<':
+	case '>':
+	case ';':
+	case '=':
+		*p++ = '\\';
+		break;
+	case '\0':
+		return direscape_put_hex(p, in[i]);
+	case '#':
+		if (i == 0)
+			*p++ = '\\';
+		break;
+	case ' ':
+		if (i == 0 || i == len - 1)
+			*p++ = '\\';
+		break;
+	default:
+		/* libldap's ldap_str2dn strips a leading or trailing '\t',
+		 * '\n' or '\r' like a space: hex keeps them. */
+		if (in[i] < 0x20 || in[i] == 0x7f)
+			return direscape_put_hex(p, in[i]);
+	}
+	*p++ = (char)in[i];
+	return p;
+}
+
+char *
+direscape_filter(const char *value, size_t len)
+{
+	return direscape_each(value, len, direscape_filter_byte);
+}
+
 char *
 direscape_dn(const char *value, size_t len)
 {
-	const unsigned char *in = (const unsigned char *)value;
-	char *out, *p;
-	size_t i;
-
-	if ((out = direscape_alloc(len)) == NULL)
-		return NULL;
-	p = out;
-	for (i = 0; i < len; i++) {
-		switch (in[i]) {
-		case ',':
-		case '+':
-		case '"':
-		case '\\':
-		case '<':
-		case '>':
-		case ';':
-		case '=':
-			*p++ = '\\';
-			*p++ = in[i];
-			break;
-		case '\0':
-			p = direscape_put_hex(p, in[i]);
-			break;
-		case '#':
-			if (i == 0)
-				*p++ = '\\';
-			*p++ = '#';
-			break;
-		case ' ':
-			if (i == 0 || i == len - 1)
-				*p++ = '\\';
-			*p++ = ' ';
-			break;
-		default:
-			/* libldap's ldap_str2dn strips a leading or trailing
-			 * '\t', '\n' or '\r' like a space: hex keeps them. */
-			if (in[i] < 0x20 || in[i] == 0x7f)
-				p = direscape_put_hex(p, in[i]);
-			else
-				*p++ = in[i];
-		}
-	}
-	*p = '\0';
-	return out;
+	return direscape_each(value, len, direscape_dn_byte);
 }
 
 /* A '%' followed by anything but 's' or '%' is copied as it stands, so a
