@@ -3,11 +3,11 @@
  *
  * What an authentication asks LDAP, and nothing else: PROCS processes (the
  * service's worker count), each with its own directory handle made from the
- * same config file, call directory_lookup() with groups — the service bind
+ * same config file, call dirsearch_lookup() with groups — the service bind
  * and the searches authn.c makes — over the names in NAMES-FILE (one a
  * line, each process starting elsewhere) for SECONDS. No HTTP, no FastCGI,
  * no MySQL. Linked against the service's own libka.a, so a change to
- * directory.c moves both this ceiling and the service.
+ * the directory code (src/dir*.c) moves both this ceiling and the service.
  *
  * usage: ldap-ceiling CONFIG NAMES-FILE PROCS SECONDS
  * prints: BENCH requests=N seconds=S rps=R p50=US p99=US p999=US errors=E
@@ -23,6 +23,7 @@
 
 #include "conf.h"
 #include "directory.h"
+#include "dirsearch.h"
 #include "log.h"
 #include "secret.h"
 #include "secrets.h"
@@ -83,7 +84,7 @@ run(const struct conf *conf, const char *password, char **names, size_t nnames,
     size_t start, int64_t seconds, int fd)
 {
 	struct directory *dir;
-	struct directory_user *u;
+	struct dirsearch_user *u;
 	struct result res = { 0 };
 	uint32_t *lat = NULL;
 	size_t cap = 0, i = start, nentries;
@@ -93,18 +94,18 @@ run(const struct conf *conf, const char *password, char **names, size_t nnames,
 		_exit(1);
 	/* Connect and warm up outside the measurement, like a worker that
 	 * has served before. */
-	if (directory_lookup(dir, names[i % nnames], strlen(names[i % nnames]),
+	if (dirsearch_lookup(dir, names[i % nnames], strlen(names[i % nnames]),
 	    true, &u, &nentries) == 0)
-		directory_user_free(u);
+		dirsearch_user_free(u);
 	deadline = now_us() + seconds * 1000000;
 	for (t0 = now_us(); t0 < deadline; t0 = t1) {
 		const char *name = names[i++ % nnames];
 
 		u = NULL;
-		if (directory_lookup(dir, name, strlen(name), true, &u,
+		if (dirsearch_lookup(dir, name, strlen(name), true, &u,
 		    &nentries) < 0 || nentries != 1)
 			res.errors++;
-		directory_user_free(u);
+		dirsearch_user_free(u);
 		t1 = now_us();
 		if (res.n == cap && (lat = reallocarray(lat, cap = cap ? 2 * cap :
 		    65536, sizeof(*lat))) == NULL)

@@ -15,7 +15,7 @@
 #   1 nginx `return 200`               (static ceiling)
 #   2 bench/fcgi-null behind nginx     (the FastCGI ceiling)
 #   3 bench/ldap-ceiling               (the directory's ceiling: the same
-#                                       directory_lookup() authn.c calls,
+#                                       dirsearch_lookup() authn.c calls,
 #                                       one process per worker, no HTTP)
 #   4 GET /healthz
 #   5 TokenReview rotating over the tokens, LDAP on every request

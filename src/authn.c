@@ -16,7 +16,10 @@
 #include "counters.h"
 #include "crypto.h"
 #include "db.h"
+#include "dircache.h"
+#include "dirdn.h"
 #include "directory.h"
+#include "dirsearch.h"
 #include "json.h"
 #include "ktime.h"
 #include "log.h"
@@ -186,7 +189,7 @@ authn_dn_is_system(const struct conf *conf, const char *dn)
 
 	if (conf->ldap.group_name != CONF_GROUP_NAME_DN)
 		return false;
-	value = directory_dn_rdn_value(dn);
+	value = dirdn_rdn_value(dn);
 	system = value != NULL && authn_is_system(value);
 	free(value);
 	return system;
@@ -196,7 +199,7 @@ authn_dn_is_system(const struct conf *conf, const char *dn)
  * none starting with "system:" (dropped and logged). *NP strings, each
  * malloc'd, in a malloc'd array. */
 static char **
-authn_groups(struct authn_review *rv, const struct directory_user *u,
+authn_groups(struct authn_review *rv, const struct dirsearch_user *u,
     size_t *np)
 {
 	const struct conf *conf = rv->r->ctx->conf;
@@ -235,7 +238,7 @@ authn_groups(struct authn_review *rv, const struct directory_user *u,
 }
 
 static void
-authn_allow(struct authn_review *rv, const struct directory_user *u)
+authn_allow(struct authn_review *rv, const struct dirsearch_user *u)
 {
 	const struct conf *conf = rv->r->ctx->conf;
 	char *username, **groups;
@@ -462,14 +465,14 @@ authn_check_token(struct authn_review *rv, const char *token, int64_t now)
  * entry, or a refusal. Returns 0 with *U (borrowed from the cache), or -1
  * when the review was answered. */
 static int
-authn_directory_user(struct authn_review *rv, const struct directory_user **u)
+authn_directory_user(struct authn_review *rv, const struct dirsearch_user **u)
 {
 	struct req *r = rv->r;
 	size_t nentries;
 	int rc;
 
 	rv->asked_ldap = true;
-	rc = directory_lookup_cached(r->ctx->dir, rv->tok.username,
+	rc = dircache_lookup(r->ctx->dir, rv->tok.username,
 	    rv->tok.username_len, u, &nentries);
 	directory_get_stats(r->ctx->dir, &rv->ldap);
 	if (rc < 0) {
@@ -508,7 +511,7 @@ void
 authn_token_review(struct req *r)
 {
 	struct authn_review rv = { .r = r, .api_version = AUTHN_V1BETA1 };
-	const struct directory_user *u = NULL;
+	const struct dirsearch_user *u = NULL;
 	yajl_val tree = NULL;
 	const char *token;
 	int64_t now;
@@ -699,7 +702,7 @@ authn_login_local_user(struct req *r, const char *id, char out[STORE_ID_LEN + 1]
  * wrong name or password alike, 503 when the directory cannot answer. */
 static int
 authn_login_verify(struct req *r, const char *name, const char *password,
-    size_t len, struct directory_user **u)
+    size_t len, struct dirsearch_user **u)
 {
 	char shown[160];
 	size_t nentries;
@@ -713,7 +716,7 @@ authn_login_verify(struct req *r, const char *name, const char *password,
 		    len == 0 ? "empty password" : "malformed user name");
 		return req_fail(r, 401, AUTHN_LOGIN_FAILED);
 	}
-	if (directory_lookup(r->ctx->dir, name, strlen(name), true, u,
+	if (dirsearch_lookup(r->ctx->dir, name, strlen(name), true, u,
 	    &nentries) < 0)
 		return req_fail(r, 503, "ldap unavailable");
 	if (nentries != 1) {
@@ -735,7 +738,7 @@ authn_login_verify(struct req *r, const char *name, const char *password,
  * user is the entry's id, not what was typed: a mail address, a name in
  * another case) and, with login.allowed_groups, one of those groups. */
 static int
-authn_login_admit(struct req *r, const struct directory_user *u)
+authn_login_admit(struct req *r, const struct dirsearch_user *u)
 {
 	const struct conf *conf = r->ctx->conf;
 	char shown[160];
@@ -762,7 +765,7 @@ authn_login_admit(struct req *r, const struct directory_user *u)
 /* 201 with the token OUT of the entry U. */
 static void
 authn_login_answer(struct req *r, const struct store_token *out,
-    const struct directory_user *u)
+    const struct dirsearch_user *u)
 {
 	char expiry[KTIME_TEXT_MAX];
 	yajl_gen g = req_json(r);
@@ -793,7 +796,7 @@ authn_login(struct req *r)
 	const struct conf *conf = r->ctx->conf;
 	struct store_token_new in = { 0 };
 	struct store_token out;
-	struct directory_user *u = NULL;
+	struct dirsearch_user *u = NULL;
 	char *creds = NULL, *password = NULL, shown[160];
 	char user_id[STORE_ID_LEN + 1];
 	const char *name = NULL, *missing = NULL;
@@ -837,7 +840,7 @@ done:
 		OPENSSL_cleanse(creds, creds_size);
 		free(creds);
 	}
-	directory_user_free(u);
+	dirsearch_user_free(u);
 }
 
 void

@@ -13,7 +13,7 @@
 #include "conf.h"
 #include "ctx.h"
 #include "db.h"
-#include "directory.h"
+#include "dirdn.h"
 #include "hex.h"
 #include "json.h"
 #include "ktime.h"
@@ -99,7 +99,7 @@ req_client_cert_allowed(const struct req *r, const char *client_cn)
 	subject = req_param(r, "SSL_CLIENT_S_DN");
 	if (verify == NULL || strcmp(verify, "SUCCESS") != 0 || subject == NULL)
 		return false;
-	return !bound || directory_dn_single_cn(subject, client_cn);
+	return !bound || dirdn_single_cn(subject, client_cn);
 }
 
 int

@@ -1,12 +1,12 @@
 /*
  * fuzz_client_dn — DNs read from outside: the client certificate's subject
  * as nginx passes it (SSL_CLIENT_S_DN, checked against a cluster's
- * client_cn by directory_dn_single_cn()), and group DNs from the directory
- * (named by their first RDN's value, directory_dn_rdn_value()).
+ * client_cn by dirdn_single_cn()), and group DNs from the directory
+ * (named by their first RDN's value, dirdn_rdn_value()).
  *
  * Input: "CN\nDN" (no newline: the whole input is both).
  *
- * Properties, for any DN text: directory_dn_single_cn() agrees with a
+ * Properties, for any DN text: dirdn_single_cn() agrees with a
  * count of cn / 2.5.4.3 values made here from ldap_str2dn(); a first-RDN
  * value is never cut short by a NUL in it (it would name another group:
  * "cn=system:masters\00x"). For the CN itself: "CN=<escaped>,O=x" matches
@@ -19,7 +19,8 @@
 
 #include <ldap.h>
 
-#include "directory.h"
+#include "dirdn.h"
+#include "direscape.h"
 
 static bool
 is_cn(const struct berval *attr)
@@ -55,7 +56,7 @@ reference_single_cn(const char *dn, const char *cn)
 static void
 check_rdn_value(const char *dn)
 {
-	char *value = directory_dn_rdn_value(dn);
+	char *value = dirdn_rdn_value(dn);
 	LDAPDN ldn = NULL;
 
 	if (value == NULL)
@@ -78,7 +79,7 @@ single_cn_of(const char *fmt, const char *escaped, const char *cn)
 
 	FUZZ_ASSERT(dn != NULL);
 	snprintf(dn, size, fmt, escaped, escaped);
-	yes = directory_dn_single_cn(dn, cn);
+	yes = dirdn_single_cn(dn, cn);
 	check_rdn_value(dn);
 	free(dn);
 	return yes;
@@ -100,11 +101,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (nl != NULL)
 		*nl = '\0';
-	FUZZ_ASSERT(directory_dn_single_cn(dn, cn) == reference_single_cn(dn, cn));
+	FUZZ_ASSERT(dirdn_single_cn(dn, cn) == reference_single_cn(dn, cn));
 	check_rdn_value(dn);
 
 	if (cn[0] != '\0') {
-		escaped = directory_escape_dn(cn, strlen(cn));
+		escaped = direscape_dn(cn, strlen(cn));
 		FUZZ_ASSERT(escaped != NULL);
 		FUZZ_ASSERT(single_cn_of("CN=%s,O=Example", escaped, cn));
 		FUZZ_ASSERT(single_cn_of("O=Example+cn=%s,C=DE", escaped, cn));

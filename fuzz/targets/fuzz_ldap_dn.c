@@ -1,6 +1,6 @@
 /*
  * fuzz_ldap_dn — RFC 4514 escaping of a value placed in a DN
- * (directory_escape_dn()): a user's id becomes "uid=<escaped>,<base>".
+ * (direscape_dn()): a user's id becomes "uid=<escaped>,<base>".
  *
  * Property: libldap's DN parser (ldap_str2dn(), LDAPv3 syntax) reads
  * "uid=<escaped>,ou=people,dc=example,dc=org" as four RDNs, the first of
@@ -11,7 +11,7 @@
 
 #include <ldap.h>
 
-#include "directory.h"
+#include "direscape.h"
 
 static void
 check_ava(const LDAPAVA *ava, const char *attr, const void *value, size_t len)
@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* An empty value is no RDN at all: callers never build one. */
 	if (size == 0)
 		return 0;
-	escaped = directory_escape_dn((const char *)data, size);
+	escaped = direscape_dn((const char *)data, size);
 	FUZZ_ASSERT(escaped != NULL && strlen(escaped) <= 3 * size);
 	n = strlen(escaped);
 	text = malloc(n + sizeof(base) + 16);

@@ -1,6 +1,6 @@
 /*
  * fuzz_ldap_filter — RFC 4515 escaping of a user-supplied value
- * (directory_escape_filter(), directory_expand_filter()): the value is a
+ * (direscape_filter(), direscape_expand_filter()): the value is a
  * username from TokenReview, HTTP Basic or the admin API, and ends up in
  * ldap.user_filter.
  *
@@ -23,7 +23,7 @@
 #include <lber.h>
 #include <ldap.h>
 
-#include "directory.h"
+#include "direscape.h"
 
 /* The BER of a values-return filter with N equality items (ATTR, VALUE). */
 static struct berval *
@@ -137,8 +137,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *escaped, *filter, *joined;
 	struct berval *want, *got;
 
-	escaped = directory_escape_filter(value, size);
-	filter = directory_expand_filter("(uid=%s)", value, size);
+	escaped = direscape_filter(value, size);
+	filter = direscape_expand_filter("(uid=%s)", value, size);
 	FUZZ_ASSERT(escaped != NULL && filter != NULL);
 	FUZZ_ASSERT(strlen(escaped) <= 3 * size);
 	FUZZ_ASSERT(strlen(filter) == strlen(escaped) + 6 &&
@@ -154,7 +154,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ber_bvfree(got);
 
 	/* Two substitutions and a literal %. */
-	joined = directory_expand_filter("(uid=%s)(cn=%s)(description=100%%)", value, size);
+	joined = direscape_expand_filter("(uid=%s)(cn=%s)(description=100%%)", value, size);
 	FUZZ_ASSERT(joined != NULL);
 	want = expected_ber(3, (const char *const[]){ "uid", "cn", "description" },
 	    (const char *const[]){ value, value, "100%" },

@@ -9,7 +9,8 @@
 
 #include <ldap.h>
 
-#include "../../src/directory.h"
+#include "../../src/dirdn.h"
+#include "../../src/direscape.h"
 #include "tap.h"
 
 /* Value with explicit length, so NULs inside can be tested. */
@@ -18,7 +19,7 @@
 static void
 check_filter(const char *value, size_t len, const char *want, const char *what)
 {
-	char *got = directory_escape_filter(value, len);
+	char *got = direscape_filter(value, len);
 
 	is_str(got, want, "filter: %s", what);
 	free(got);
@@ -27,7 +28,7 @@ check_filter(const char *value, size_t len, const char *want, const char *what)
 static void
 check_dn(const char *value, size_t len, const char *want, const char *what)
 {
-	char *got = directory_escape_dn(value, len);
+	char *got = direscape_dn(value, len);
 
 	is_str(got, want, "dn: %s", what);
 	free(got);
@@ -37,7 +38,7 @@ static void
 check_expand(const char *tmpl, const char *value, size_t len, const char *want,
     const char *what)
 {
-	char *got = directory_expand_filter(tmpl, value, len);
+	char *got = direscape_expand_filter(tmpl, value, len);
 
 	is_str(got, want, "expand: %s", what);
 	free(got);
@@ -177,8 +178,8 @@ filter_sample_ok(const struct sample *sm, size_t i)
 	bool round_trip, one_assertion;
 	long n;
 
-	esc = directory_escape_filter(sm->value, sm->len);
-	filter = directory_expand_filter("(uid=%s)", sm->value, sm->len);
+	esc = direscape_filter(sm->value, sm->len);
+	filter = direscape_expand_filter("(uid=%s)", sm->value, sm->len);
 	if (esc == NULL || filter == NULL) {
 		free(esc);
 		free(filter);
@@ -205,7 +206,7 @@ dn_sample_ok(const struct sample *sm, size_t i, bool *libldap_ok)
 	long n;
 
 	*libldap_ok = false;
-	if ((esc = directory_escape_dn(sm->value, sm->len)) == NULL)
+	if ((esc = direscape_dn(sm->value, sm->len)) == NULL)
 		return false;
 	n = decode_dn_value(esc, decoded);
 	round_trip = n == (long)sm->len &&
@@ -246,44 +247,44 @@ dn_checks(void)
 {
 	char *v;
 
-	ok(directory_dn_single_cn("CN=apiserver-a,O=x", "apiserver-a"),
+	ok(dirdn_single_cn("CN=apiserver-a,O=x", "apiserver-a"),
 	    "client CN: CN first, then O");
-	ok(directory_dn_single_cn("O=x,CN=apiserver-a", "apiserver-a"),
+	ok(dirdn_single_cn("O=x,CN=apiserver-a", "apiserver-a"),
 	    "client CN: CN last");
-	ok(directory_dn_single_cn("cn=apiserver-a", "apiserver-a"),
+	ok(dirdn_single_cn("cn=apiserver-a", "apiserver-a"),
 	    "client CN: type case does not matter");
-	ok(directory_dn_single_cn("2.5.4.3=apiserver-a", "apiserver-a"),
+	ok(dirdn_single_cn("2.5.4.3=apiserver-a", "apiserver-a"),
 	    "client CN: by OID");
-	ok(!directory_dn_single_cn("CN=apiserver-a", "Apiserver-a"),
+	ok(!dirdn_single_cn("CN=apiserver-a", "Apiserver-a"),
 	    "client CN: the value compares byte for byte");
-	ok(!directory_dn_single_cn("CN=other,CN=apiserver-a", "apiserver-a"),
+	ok(!dirdn_single_cn("CN=other,CN=apiserver-a", "apiserver-a"),
 	    "client CN: two CNs never match");
-	ok(!directory_dn_single_cn("CN=apiserver-a+CN=b", "apiserver-a"),
+	ok(!dirdn_single_cn("CN=apiserver-a+CN=b", "apiserver-a"),
 	    "client CN: two CNs in one RDN never match");
-	ok(!directory_dn_single_cn("CN=evil,O=CN\\=apiserver-a", "apiserver-a"),
+	ok(!dirdn_single_cn("CN=evil,O=CN\\=apiserver-a", "apiserver-a"),
 	    "client CN: CN=... inside another value is no CN");
-	ok(directory_dn_single_cn("CN=api\\,server,O=x", "api,server"),
+	ok(dirdn_single_cn("CN=api\\,server,O=x", "api,server"),
 	    "client CN: escaped comma in the CN");
-	ok(!directory_dn_single_cn("CN=apiserver-a2", "apiserver-a"),
+	ok(!dirdn_single_cn("CN=apiserver-a2", "apiserver-a"),
 	    "client CN: a longer value does not match");
-	ok(!directory_dn_single_cn("CN=#0c0b6170697365727665722d61", "apiserver-a"),
+	ok(!dirdn_single_cn("CN=#0c0b6170697365727665722d61", "apiserver-a"),
 	    "client CN: a hex (#...) value does not match");
-	ok(!directory_dn_single_cn("not a dn", "apiserver-a"),
+	ok(!dirdn_single_cn("not a dn", "apiserver-a"),
 	    "client CN: garbage does not match");
-	ok(!directory_dn_single_cn("", "apiserver-a") &&
-	    !directory_dn_single_cn(NULL, "apiserver-a") &&
-	    !directory_dn_single_cn("CN=", ""),
+	ok(!dirdn_single_cn("", "apiserver-a") &&
+	    !dirdn_single_cn(NULL, "apiserver-a") &&
+	    !dirdn_single_cn("CN=", ""),
 	    "client CN: empty or missing does not match");
-	ok(!directory_dn_single_cn("O=x", "apiserver-a"),
+	ok(!dirdn_single_cn("O=x", "apiserver-a"),
 	    "client CN: no CN does not match");
 
-	v = directory_dn_rdn_value("cn=system:masters,ou=groups,dc=example,dc=org");
+	v = dirdn_rdn_value("cn=system:masters,ou=groups,dc=example,dc=org");
 	is_str(v, "system:masters", "rdn value: cn");
 	free(v);
-	v = directory_dn_rdn_value("ou=a\\,b,dc=example");
+	v = dirdn_rdn_value("ou=a\\,b,dc=example");
 	is_str(v, "a,b", "rdn value: any type, unescaped");
 	free(v);
-	v = directory_dn_rdn_value("cn=a+ou=b,dc=example");
+	v = dirdn_rdn_value("cn=a+ou=b,dc=example");
 	ok(v == NULL, "rdn value: multi-valued RDN: none");
 	free(v);
 }

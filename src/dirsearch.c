@@ -1,0 +1,732 @@
+/*
+ * dirsearch.c — the user search and the group searches of a lookup, on the
+ * worker's connection: paged results, the user entry's attributes, groups
+ * by member, memberUid and memberOf, nesting.
+ */
+#include "dirsearch.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <ldap.h>
+
+#include "conf.h"
+#include "dirdn.h"
+#include "direscape.h"
+#include "directory.h"
+#include "directory_internal.h"
+#include "json.h"
+#include "ktime.h"
+#include "log.h"
+
+#define DIRSEARCH_PAGE_SIZE 200         /* entries per page of a group search */
+#define DIRSEARCH_NEST_CHUNK 32         /* group DNs per nested-group filter */
+#define DIRSEARCH_MAX_GROUPS 10000      /* more is a directory gone wrong */
+
+/* LEN bytes at S and a NUL, malloc'd. */
+static char *
+dirsearch_strdup(const char *s, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy == NULL)
+		fatal("malloc");
+	if (len > 0)            /* libldap gives "cn=" a NULL bv_val */
+		memcpy(copy, s, len);
+	copy[len] = '\0';
+	return copy;
+}
+
+/* V, an array of N elements of SIZE bytes with room for *CAP, with room
+ * for one more (the capacity doubles). */
+static void *
+dirsearch_grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap == 0 ? 8 : *cap * 2;
+	if ((v = reallocarray(v, *cap, size)) == NULL)
+		fatal("reallocarray");
+	return v;
+}
+
+/* The values of ATTR in ENTRY that are valid UTF-8, as a malloc'd array
+ * of malloc'd strings (*np of them; NULL when none). */
+static char **
+dirsearch_values(struct directory *dir, LDAPMessage *entry, const char *attr,
+    size_t *np)
+{
+	struct berval **vals = ldap_get_values_len(dir->ld, entry, attr);
+	char **out = NULL, shown[128];
+	size_t i, n = 0;
+
+	*np = 0;
+	if (vals == NULL)
+		return NULL;
+	for (i = 0; vals[i] != NULL; i++)
+		;
+	if (i > 0 && (out = calloc(i, sizeof(*out))) == NULL)
+		fatal("calloc");
+	for (i = 0; vals[i] != NULL; i++) {
+		if (!json_utf8_valid(vals[i]->bv_val, vals[i]->bv_len)) {
+			log_sanitize(shown, sizeof(shown), attr);
+			log_warnx("ldap: a value of %s is not UTF-8 text: left out",
+			    shown);
+			continue;
+		}
+		out[n++] = dirsearch_strdup(vals[i]->bv_val, vals[i]->bv_len);
+	}
+	ldap_value_free_len(vals);
+	*np = n;
+	if (n == 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Free V and its N strings. */
+static void
+dirsearch_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The first UTF-8 value of ATTR, or NULL. */
+static char *
+dirsearch_first_value(struct directory *dir, LDAPMessage *entry,
+    const char *attr)
+{
+	size_t n;
+	char **v = dirsearch_values(dir, entry, attr, &n), *first;
+
+	if (n == 0)
+		return NULL;
+	first = v[0];
+	v[0] = NULL;
+	dirsearch_strv_free(v, n);
+	return first;
+}
+
+void
+dirsearch_user_free(struct dirsearch_user *user)
+{
+	size_t i;
+
+	if (user == NULL)
+		return;
+	free(user->dn);
+	free(user->id);
+	free(user->username);
+	free(user->uid);
+	for (i = 0; i < user->nextra; i++) {
+		free(user->extra[i].name);
+		dirsearch_strv_free(user->extra[i].values, user->extra[i].nvalues);
+	}
+	free(user->extra);
+	dirsearch_strv_free(user->groups, user->ngroups);
+	free(user);
+}
+
+/* --- one search, page by page ------------------------------------------ */
+
+typedef int (*dirsearch_entry_fn)(struct directory *dir, LDAPMessage *entry,
+    void *ctx);
+
+/* Why a search did not deliver everything. */
+struct dirsearch_outcome {
+	bool dead;              /* the connection is gone: worth a reconnect */
+	bool size_exceeded;     /* the server's size (or admin) limit cut it */
+};
+
+/* One search: what is asked, and who hears each entry. */
+struct dirsearch_query {
+	const char *base;
+	int scope;
+	const char *filter;
+	char **attrs;
+	int sizelimit;          /* 0: the server's */
+	bool paged;             /* RFC 2696, DIRSEARCH_PAGE_SIZE a page */
+	dirsearch_entry_fn fn;  /* for each entry, with ctx */
+	void *ctx;
+};
+
+/* Is the server's result code ERR for a page of Q a success? A size or
+ * admin limit only sets OUT->size_exceeded (the caller knows what it
+ * means); anything else is logged here, where the filter is known. */
+static int
+dirsearch_result(struct directory *dir, const struct dirsearch_query *q,
+    int err, struct dirsearch_outcome *out)
+{
+	char shown[256], what[400];
+
+	if (err == LDAP_SUCCESS)
+		return 0;
+	if (err == LDAP_SIZELIMIT_EXCEEDED || err == LDAP_ADMINLIMIT_EXCEEDED) {
+		out->size_exceeded = true;
+		return -1;
+	}
+	log_sanitize(shown, sizeof(shown), q->filter);
+	snprintf(what, sizeof(what), "search %s under \"%s\"", shown, q->base);
+	out->dead = directory_is_dead(err);
+	directory_log_failure(dir, dir->ld, dir->url, what, err, false);
+	return -1;
+}
+
+/* The server's cookie for the next page, from the controls RCTRLS of an
+ * answer, into *COOKIE (left empty: that was the last page, or the server
+ * does not page). Returns 0, or -1 (logged) when the control is
+ * malformed. */
+static int
+dirsearch_next_cookie(struct directory *dir, LDAPControl **rctrls,
+    struct berval *cookie)
+{
+	LDAPControl *pr;
+	ber_int_t estimate;
+
+	if (rctrls == NULL || (pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS,
+	    rctrls, NULL)) == NULL)
+		return 0;
+	if (ldap_parse_pageresponse_control(dir->ld, pr, &estimate, cookie) !=
+	    LDAP_SUCCESS) {
+		log_warnx("ldap %s: malformed paged results answer", dir->url);
+		return -1;
+	}
+	return 0;
+}
+
+/* One request of Q: with Q->paged, the page after *COOKIE, and *COOKIE
+ * becomes the cookie for the next one (empty after the last page; the
+ * caller frees it). Returns 0 when the server delivered this page whole,
+ * else -1 with *OUT saying why, as dirsearch_run(). */
+static int
+dirsearch_page(struct directory *dir, const struct dirsearch_query *q,
+    struct berval *cookie, struct dirsearch_outcome *out)
+{
+	struct timeval tv = directory_timeval(dir->conf->ldap.timeout_ms);
+	LDAPMessage *res = NULL, *e;
+	LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL }, **rctrls = NULL;
+	int rc, err, ret = -1;
+
+	if (q->paged) {
+		rc = ldap_create_page_control(dir->ld, DIRSEARCH_PAGE_SIZE,
+		    cookie, 0, &page);
+		if (rc != LDAP_SUCCESS) {
+			log_warnx("ldap %s: paged results control: %s",
+			    dir->url, ldap_err2string(rc));
+			return -1;
+		}
+		sctrls[0] = page;
+	}
+	dir->stats.searches++;
+	rc = ldap_search_ext_s(dir->ld, q->base, q->scope, q->filter, q->attrs,
+	    0, q->paged ? sctrls : NULL, NULL,
+	    dir->conf->ldap.timeout_ms > 0 ? &tv : NULL, q->sizelimit, &res);
+	ldap_control_free(page);
+	if (res == NULL || directory_is_dead(rc)) {
+		out->dead = directory_is_dead(rc) || rc == LDAP_SUCCESS;
+		directory_log_failure(dir, dir->ld, dir->url, "search",
+		    rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc, false);
+		goto done;
+	}
+	for (e = ldap_first_entry(dir->ld, res); e != NULL;
+	    e = ldap_next_entry(dir->ld, e))
+		if (q->fn(dir, e, q->ctx) < 0)
+			goto done;
+	rc = ldap_parse_result(dir->ld, res, &err, NULL, NULL, NULL, &rctrls, 0);
+	if (rc != LDAP_SUCCESS) {
+		out->dead = directory_is_dead(rc);
+		directory_log_failure(dir, dir->ld, dir->url, "search result", rc,
+		    false);
+		goto done;
+	}
+	if (dirsearch_result(dir, q, err, out) < 0)
+		goto done;
+	ber_memfree(cookie->bv_val);
+	cookie->bv_val = NULL;
+	cookie->bv_len = 0;
+	if (q->paged && dirsearch_next_cookie(dir, rctrls, cookie) < 0)
+		goto done;
+	ret = 0;
+done:
+	ldap_controls_free(rctrls);
+	ldap_msgfree(res);
+	return ret;
+}
+
+/*
+ * Run Q: every page of it, calling Q->fn for each entry (search references
+ * are skipped: referrals are never chased). Paged results are not critical:
+ * a server without the control answers in one go, up to its size limit.
+ * Returns 0 when the server delivered the whole result, else -1 with *OUT
+ * saying why (a size limit is not logged: the caller knows what it means;
+ * anything else is).
+ */
+static int
+dirsearch_run(struct directory *dir, const struct dirsearch_query *q,
+    struct dirsearch_outcome *out)
+{
+	struct berval cookie = { 0, NULL };
+	int64_t started = ktime_mono_us();
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	do
+		rc = dirsearch_page(dir, q, &cookie, out);
+	while (rc == 0 && cookie.bv_len > 0);
+	ber_memfree(cookie.bv_val);
+	dir->stats.search_us += ktime_since_us(started);
+	return rc;
+}
+
+/* --- the user entry --------------------------------------------------- */
+
+struct dirsearch_user_walk {
+	struct dirsearch_user *user;    /* the first entry */
+	size_t n;
+	char **member_of;               /* memberOf values, when asked */
+	size_t nmember_of;
+};
+
+static bool
+dirsearch_want_member_of(const struct conf *conf)
+{
+	return (conf->ldap.group_methods & CONF_GROUPS_MEMBER_OF) != 0;
+}
+
+/* dirsearch_entry_fn of the user search: CTX counts the entries and keeps
+ * the first. */
+static int
+dirsearch_user_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
+{
+	struct dirsearch_user_walk *w = ctx;
+	const struct conf *conf = dir->conf;
+	struct dirsearch_user *u;
+	char *dn;
+	size_t i, cap = 0;
+
+	if (w->n++ > 0)
+		return 0;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		fatal("calloc");
+	w->user = u;
+	if ((dn = ldap_get_dn(dir->ld, entry)) == NULL)
+		fatalx("ldap_get_dn: out of memory");
+	u->dn = dirsearch_strdup(dn, strlen(dn));
+	ldap_memfree(dn);
+	u->id = dirsearch_first_value(dir, entry, conf->ldap.id_attribute);
+	u->username = dirsearch_first_value(dir, entry,
+	    conf->ldap.username_attribute);
+	u->uid = dirsearch_first_value(dir, entry, conf->ldap.uid_attribute);
+	for (i = 0; i < conf->ldap.extra_attributes.n; i++) {
+		const char *name = conf->ldap.extra_attributes.v[i];
+		size_t n;
+		char **v = dirsearch_values(dir, entry, name, &n);
+
+		if (n == 0)
+			continue;
+		u->extra = dirsearch_grow(u->extra, u->nextra, &cap,
+		    sizeof(*u->extra));
+		u->extra[u->nextra].name = dirsearch_strdup(name, strlen(name));
+		u->extra[u->nextra].values = v;
+		u->extra[u->nextra].nvalues = n;
+		u->nextra++;
+	}
+	if (dirsearch_want_member_of(conf))
+		w->member_of = dirsearch_values(dir, entry, "memberOf",
+		    &w->nmember_of);
+	return 0;
+}
+
+/* The attributes the user search asks for: nothing else. */
+static char **
+dirsearch_user_attrs(const struct conf *conf)
+{
+	size_t n = 0, i, max = 5 + conf->ldap.extra_attributes.n;
+	char **attrs = calloc(max, sizeof(*attrs));
+
+	if (attrs == NULL)
+		fatal("calloc");
+	attrs[n++] = conf->ldap.id_attribute;
+	attrs[n++] = conf->ldap.username_attribute;
+	attrs[n++] = conf->ldap.uid_attribute;
+	for (i = 0; i < conf->ldap.extra_attributes.n; i++)
+		attrs[n++] = conf->ldap.extra_attributes.v[i];
+	if (dirsearch_want_member_of(conf))
+		attrs[n++] = "memberOf";
+	attrs[n] = NULL;
+	return attrs;
+}
+
+/* --- groups ----------------------------------------------------------- */
+
+struct dirsearch_group {
+	char *key;                      /* normalised DN, lowercase: identity */
+	char *dn;                       /* as the server wrote it */
+	char *name;                     /* the name answered (cn or dn) */
+};
+
+struct dirsearch_groups {
+	struct dirsearch_group *v;
+	size_t n, cap;
+	bool too_many;
+};
+
+static void
+dirsearch_groups_cleanup(struct dirsearch_groups *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		free(g->v[i].key);
+		free(g->v[i].dn);
+		free(g->v[i].name);
+	}
+	free(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+static bool
+dirsearch_groups_have(const struct dirsearch_groups *g, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (strcmp(g->v[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* Add the group DN, named CN (taken over; NULL: its first RDN's cn) when
+ * group_name is cn. A group seen before is skipped: the cycle guard of
+ * nesting. */
+static void
+dirsearch_groups_add(struct directory *dir, struct dirsearch_groups *g,
+    const char *dn, char *cn)
+{
+	struct dirsearch_group *grp;
+	char *key = dirdn_key(dn);
+
+	if (dirsearch_groups_have(g, key)) {
+		free(key);
+		free(cn);
+		return;
+	}
+	if (g->n == DIRSEARCH_MAX_GROUPS) {
+		g->too_many = true;
+		free(key);
+		free(cn);
+		return;
+	}
+	g->v = dirsearch_grow(g->v, g->n, &g->cap, sizeof(*g->v));
+	grp = &g->v[g->n++];
+	grp->key = key;
+	grp->dn = dirsearch_strdup(dn, strlen(dn));
+	if (dir->conf->ldap.group_name == CONF_GROUP_NAME_DN) {
+		free(cn);
+		grp->name = dirsearch_strdup(dn, strlen(dn));
+	} else {
+		grp->name = cn != NULL ? cn : dirdn_rdn_cn(dn);
+	}
+}
+
+/* dirsearch_entry_fn of the group searches: one group into CTX. */
+static int
+dirsearch_group_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
+{
+	struct dirsearch_groups *g = ctx;
+	char *dn = ldap_get_dn(dir->ld, entry), *cn = NULL, *rdn_cn;
+	size_t n, i;
+	char **cns;
+
+	if (dn == NULL)
+		fatalx("ldap_get_dn: out of memory");
+	if (dir->conf->ldap.group_name == CONF_GROUP_NAME_CN) {
+		/* Several cn values: the one naming the entry, else the
+		 * first. */
+		cns = dirsearch_values(dir, entry, "cn", &n);
+		rdn_cn = dirdn_rdn_cn(dn);
+		for (i = 0; i < n && cn == NULL; i++)
+			if (rdn_cn != NULL && strcmp(cns[i], rdn_cn) == 0)
+				cn = cns[i], cns[i] = NULL;
+		if (cn == NULL && n > 0)
+			cn = cns[0], cns[0] = NULL;
+		free(rdn_cn);
+		dirsearch_strv_free(cns, n);
+	}
+	dirsearch_groups_add(dir, g, dn, cn);
+	ldap_memfree(dn);
+	return 0;
+}
+
+/* Where groups are searched: group_base_dn, or base_dn when unset. */
+static const char *
+dirsearch_group_base(const struct conf *conf)
+{
+	return conf->ldap.group_base_dn[0] != '\0' ? conf->ldap.group_base_dn :
+	    conf->ldap.base_dn;
+}
+
+/* A search for groups; a cut-short result is logged here, where the filter
+ * is known. */
+static int
+dirsearch_group_search(struct directory *dir, const char *filter,
+    struct dirsearch_groups *g, struct dirsearch_outcome *out)
+{
+	static char *cn_attrs[] = { "cn", NULL };
+	static char *no_attrs[] = { LDAP_NO_ATTRS, NULL };
+	const struct dirsearch_query q = {
+		.base = dirsearch_group_base(dir->conf),
+		.scope = LDAP_SCOPE_SUBTREE,
+		.filter = filter,
+		.attrs = dir->conf->ldap.group_name == CONF_GROUP_NAME_CN ?
+		    cn_attrs : no_attrs,
+		.paged = true,
+		.fn = dirsearch_group_entry,
+		.ctx = g,
+	};
+	char shown[256];
+
+	if (dirsearch_run(dir, &q, out) == 0 && !g->too_many)
+		return 0;
+	log_sanitize(shown, sizeof(shown), filter);
+	if (out->size_exceeded)
+		log_warnx("ldap %s: group search %s under \"%s\" hit the "
+		    "server's size limit even with paged results: answering "
+		    "503 rather than a shorter group list (raise the limit for "
+		    "the service account, e.g. slapd's size.prtotal)",
+		    dir->url, shown, dirsearch_group_base(dir->conf));
+	else if (g->too_many)
+		log_warnx("ldap %s: more than %d groups for one user: giving up",
+		    dir->url, DIRSEARCH_MAX_GROUPS);
+	return -1;
+}
+
+/* "(|(member=V)(uniqueMember=V)...)" for the N DNs V of DNS, each
+ * escaped. Malloc'd. */
+static char *
+dirsearch_member_filter(char **dns, size_t n)
+{
+	size_t i, size = 4;
+	char **esc = calloc(n, sizeof(*esc)), *filter, *p;
+
+	if (esc == NULL)
+		fatal("calloc");
+	for (i = 0; i < n; i++) {
+		if ((esc[i] = direscape_filter(dns[i], strlen(dns[i]))) ==
+		    NULL)
+			fatal("direscape_filter");
+		size += 2 * strlen(esc[i]) + 32;
+	}
+	if ((filter = malloc(size)) == NULL)
+		fatal("malloc");
+	p = filter;
+	p += sprintf(p, "(|");
+	for (i = 0; i < n; i++) {
+		p += sprintf(p, "(member=%s)(uniqueMember=%s)", esc[i], esc[i]);
+		free(esc[i]);
+	}
+	sprintf(p, ")");
+	free(esc);
+	return filter;
+}
+
+/* The groups that list U by the search methods of group_methods: member
+ * (or uniqueMember) is its DN, memberUid its id. */
+static int
+dirsearch_direct_groups(struct directory *dir, const struct dirsearch_user *u,
+    struct dirsearch_groups *g, struct dirsearch_outcome *out)
+{
+	const struct conf *conf = dir->conf;
+	char *filter, *esc;
+	int rc;
+
+	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER) {
+		char *dn[1] = { u->dn };
+		filter = dirsearch_member_filter(dn, 1);
+		rc = dirsearch_group_search(dir, filter, g, out);
+		free(filter);
+		if (rc < 0)
+			return -1;
+	}
+	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) && u->id != NULL) {
+		if ((esc = direscape_filter(u->id, strlen(u->id))) == NULL)
+			fatal("direscape_filter");
+		if (asprintf(&filter, "(memberUid=%s)", esc) < 0)
+			fatal("asprintf");
+		free(esc);
+		rc = dirsearch_group_search(dir, filter, g, out);
+		free(filter);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Nesting: the groups whose member (or uniqueMember) is a group of the
+ * previous level, breadth first, up to nested_depth levels above G's; a
+ * group already found is not followed again, which ends cycles. */
+static int
+dirsearch_nested_groups(struct directory *dir, struct dirsearch_groups *g,
+    struct dirsearch_outcome *out)
+{
+	char *filter, *dns[DIRSEARCH_NEST_CHUNK];
+	size_t i, k, to, from = 0, level_end;
+	int depth, rc;
+
+	for (depth = 0; depth < dir->conf->ldap.nested_depth; depth++) {
+		level_end = g->n;
+		if (from == level_end)
+			break;
+		for (i = from; i < level_end; i += DIRSEARCH_NEST_CHUNK) {
+			to = i + DIRSEARCH_NEST_CHUNK < level_end ?
+			    i + DIRSEARCH_NEST_CHUNK : level_end;
+			for (k = i; k < to; k++)
+				dns[k - i] = g->v[k].dn;
+			filter = dirsearch_member_filter(dns, to - i);
+			rc = dirsearch_group_search(dir, filter, g, out);
+			free(filter);
+			if (rc < 0)
+				return -1;
+		}
+		from = level_end;
+	}
+	return 0;
+}
+
+/* G's names into U->groups: distinct, in the order found. A group named
+ * by something else than cn (group_name: cn) is answered by its DN. */
+static void
+dirsearch_group_names(struct dirsearch_user *u,
+    const struct dirsearch_groups *g)
+{
+	size_t i, k, cap = 0;
+
+	for (i = 0; i < g->n; i++) {
+		const char *name = g->v[i].name != NULL ? g->v[i].name : g->v[i].dn;
+		for (k = 0; k < u->ngroups; k++)
+			if (strcmp(u->groups[k], name) == 0)
+				break;
+		if (k < u->ngroups)
+			continue;
+		if (!json_utf8_valid(name, strlen(name)))
+			continue;
+		u->groups = dirsearch_grow(u->groups, u->ngroups, &cap,
+		    sizeof(*u->groups));
+		u->groups[u->ngroups++] = dirsearch_strdup(name, strlen(name));
+	}
+}
+
+/* U's groups by each configured method (MEMBER_OF: the user entry's
+ * memberOf values), then nested ones. */
+static int
+dirsearch_user_groups(struct directory *dir, struct dirsearch_user *u,
+    char **member_of, size_t nmember_of, struct dirsearch_outcome *out)
+{
+	struct dirsearch_groups g = { 0 };
+	size_t i;
+	int rc = -1;
+
+	if (dirsearch_direct_groups(dir, u, &g, out) < 0)
+		goto done;
+	for (i = 0; i < nmember_of; i++)
+		dirsearch_groups_add(dir, &g, member_of[i], NULL);
+	if (dirsearch_nested_groups(dir, &g, out) < 0)
+		goto done;
+	dirsearch_group_names(u, &g);
+	rc = 0;
+done:
+	dirsearch_groups_cleanup(&g);
+	return rc;
+}
+
+/* One attempt: service bind, user search, groups. */
+static int
+dirsearch_lookup_once(struct directory *dir, const char *filter,
+    bool with_groups, struct dirsearch_user **userp, size_t *nentries,
+    struct dirsearch_outcome *out)
+{
+	struct dirsearch_user_walk w = { 0 };
+	struct dirsearch_query q = {
+		.base = dir->conf->ldap.base_dn,
+		.scope = LDAP_SCOPE_SUBTREE,
+		.filter = filter,
+		.sizelimit = 2,         /* enough to tell one entry from several */
+		.fn = dirsearch_user_entry,
+		.ctx = &w,
+	};
+	int64_t started;
+	char shown[256];
+	int rc, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	started = ktime_mono_us();
+	rc = directory_service_bind(dir);
+	dir->stats.bind_us += ktime_since_us(started);
+	if (rc < 0)
+		return -1;
+	q.attrs = dirsearch_user_attrs(dir->conf);
+	rc = dirsearch_run(dir, &q, out);
+	free(q.attrs);
+	if (rc < 0 && out->size_exceeded && w.n > 1)
+		rc = 0;
+	if (rc < 0) {
+		if (out->size_exceeded) {
+			log_sanitize(shown, sizeof(shown), filter);
+			log_warnx("ldap %s: user search %s: size limit exceeded "
+			    "with %zu entries", dir->url, shown, w.n);
+		}
+		goto done;
+	}
+	*nentries = w.n > 1 ? 2 : w.n;
+	if (w.n == 1 && with_groups &&
+	    dirsearch_user_groups(dir, w.user, w.member_of, w.nmember_of,
+	    out) < 0)
+		goto done;
+	if (w.n == 1) {
+		*userp = w.user;
+		w.user = NULL;
+	}
+	ret = 0;
+done:
+	dirsearch_strv_free(w.member_of, w.nmember_of);
+	dirsearch_user_free(w.user);
+	return ret;
+}
+
+int
+dirsearch_lookup(struct directory *dir, const char *name, size_t len,
+    bool with_groups, struct dirsearch_user **userp, size_t *nentries)
+{
+	struct dirsearch_outcome out;
+	char *filter;
+	int attempt, rc = -1;
+
+	*userp = NULL;
+	*nentries = 0;
+	memset(&dir->stats, 0, sizeof(dir->stats));
+	filter = direscape_expand_filter(dir->conf->ldap.user_filter, name, len);
+	if (filter == NULL)
+		fatal("direscape_expand_filter");
+	/* A connection that dies between the bind and the searches (a
+	 * server restart) is re-opened once; directory_service_bind()
+	 * already does the same for one found dead by the bind. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((rc = dirsearch_lookup_once(dir, filter, with_groups, userp,
+		    nentries, &out)) == 0 || !out.dead)
+			break;
+		directory_disconnect(dir);
+	}
+	if (rc < 0 && out.dead)
+		directory_disconnect(dir);
+	free(filter);
+	return rc;
+}
