@@ -56,6 +56,9 @@ json_error 400 "two Host headers"
 code=$(curl -s -o "$T/out" -w '%{http_code}' "http://localhost:$KA_NGINX_PORT/healthz")
 body=$(cat "$T/out"); status=$code
 json_error 400 "plain HTTP to the HTTPS port"
+head -c 1100000 /dev/zero | tr '\0' 'a' >"$T/big"
+ka_curl POST /users --data-binary @"$T/big"
+json_error 413 "a 1.1 MB admin body (over nginx's 1m)"
 raw "GET /users HTTP/1.1"
 json_error 401 "a well-formed admin request without a token (the service's own answer)"
 no_500=$(grep -c 'empty URI in redirect' "$KA_NGINX_LOGS/kubernetes-auth.error.log" 2>/dev/null)
