@@ -42,6 +42,7 @@ struct options {
 	char *admin_token;              /* points into argv or environ */
 	bool connect;                   /* check-config --connect */
 	const char *from;               /* import --from */
+	const char *cacert;             /* import --cacert */
 	const char *args[MAIN_MAX_ARGS];  /* subcommand and its operands */
 	int nargs;
 };
@@ -53,7 +54,7 @@ main_usage(FILE *out)
 	    "usage: kubernetes-auth [-config-file PATH] [-log-level N] [-admin-token TOKEN]\n"
 	    "       kubernetes-auth check-config [--connect] [-config-file PATH]\n"
 	    "       kubernetes-auth migrate up | down N | version | force V\n"
-	    "       kubernetes-auth import --from URL --admin-token TOKEN\n"
+	    "       kubernetes-auth import --from URL --admin-token TOKEN [--cacert FILE]\n"
 	    "       kubernetes-auth purge-expired\n"
 	    "\n"
 	    "Options take one or two dashes and their value after a space or '=':\n"
@@ -61,6 +62,8 @@ main_usage(FILE *out)
 	    "  -log-level N        1 (quiet) .. 9 (verbose); overrides logging.level\n"
 	    "  -admin-token TOKEN  the admin API token (or KUBERNETES_AUTH_ADMIN_TOKEN;\n"
 	    "                      otherwise admin_token_file)\n"
+	    "  --cacert FILE       import: the CA certificates (PEM) to trust for\n"
+	    "                      an https:// --from (default: the system's)\n"
 	    "  --help, --version\n");
 }
 
@@ -102,7 +105,7 @@ main_parse_args(int argc, char **argv, struct options *o)
 			continue;
 		}
 		if (!IS("config-file") && !IS("log-level") && !IS("admin-token") &&
-		    !IS("from")) {
+		    !IS("from") && !IS("cacert")) {
 			fprintf(stderr, "kubernetes-auth: unknown option '%.*s' "
 			    "(try --help)\n", (int)name_len, name);
 			return -1;
@@ -129,6 +132,8 @@ main_parse_args(int argc, char **argv, struct options *o)
 			o->log_level = (int)level;
 		} else if (IS("admin-token")) {
 			o->admin_token = value;
+		} else if (IS("cacert")) {
+			o->cacert = value;
 		} else {
 			o->from = value;
 		}
@@ -403,10 +408,11 @@ main_store_command(const struct conf *conf, const struct options *o,
 	} else if (strcmp(cmd, "import") == 0) {
 		if (o->nargs != 1) {
 			fprintf(stderr, "usage: kubernetes-auth import --from URL "
-			    "--admin-token TOKEN\n");
+			    "--admin-token TOKEN [--cacert FILE]\n");
 			status = 2;
 		} else {
-			status = import_run(conf, &secrets, o->from, admin_token);
+			status = import_run(conf, &secrets, o->from, admin_token,
+			    o->cacert);
 		}
 	} else if (o->nargs != 1) {
 		fprintf(stderr, "usage: kubernetes-auth purge-expired\n");

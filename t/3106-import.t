@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# kubernetes-auth import --from URL --admin-token T against a small fake of
-# the original service's documented API: users, clusters and tokens come
-# over with their ids, secrets and expiries; a second run changes nothing.
+# kubernetes-auth import --from URL --admin-token T [--cacert FILE] against
+# a small fake of the original service's documented API (plain http, and
+# https with the test CA): users, clusters and tokens come over with their
+# ids, secrets and expiries; a second run changes nothing.
 . "$(dirname "$0")/lib/tap.sh"
 . "$KA_SRCDIR/t/lib/lib-mariadb.sh"
 . "$KA_SRCDIR/t/lib/lib-slapd.sh"
@@ -142,6 +143,30 @@ is "$?" 0 "https to an IP address the certificate holds: exit 0"
 out=$(SSL_CERT_FILE=$PKI_DIR/other-ca.pem "$KA_BIN" import -config-file "$T/config.yaml" \
 	--from "https://localhost:$tport/api" --admin-token foo 2>&1)
 is "$?" 1 "https trusting another CA only: refused"
+# --cacert: the CA for this source only, instead of the system's.
+imp --from "https://localhost:$tport/api" --admin-token foo --cacert "$PKI_DIR/ca.pem"
+is "$rc" 0 "https with --cacert: exit 0" || diag "$out"
+like "$out" "tokens: 0 added, 2 already here" "... the same data"
+imp --from "https://localhost:$tport/api" --admin-token foo --cacert="$PKI_DIR/other-ca.pem"
+is "$rc" 1 "--cacert naming another CA: refused"
+like "$out" "TLS failed.*--cacert" "... a TLS failure, saying what --cacert is for"
+out=$(SSL_CERT_FILE=$PKI_DIR/other-ca.pem "$KA_BIN" import -config-file "$T/config.yaml" \
+	--from "https://localhost:$tport/api" --admin-token foo --cacert "$PKI_DIR/ca.pem" 2>&1)
+is "$?" 0 "--cacert wins over SSL_CERT_FILE"
+imp --from "https://localhost:$tport/api" --admin-token foo --cacert "$T/missing.pem"
+is "$rc" 1 "--cacert naming no file: exit 1"
+imp --from "https://127.0.0.2:$tport/api" --admin-token foo --cacert "$PKI_DIR/ca.pem"
+is "$rc" 1 "https to an address the certificate does not name: refused"
+imp --from "https://localhost:$port/api" --admin-token foo --cacert "$PKI_DIR/ca.pem"
+is "$rc" 1 "https to a plain http server: exit 1"
+imp --from "http://127.0.0.1:$(free_port)" --admin-token foo
+is "$rc" 1 "nothing listening: exit 1"
+like "$out" "cannot reach" "... says so"
+imp --from "http://user:pw@127.0.0.1:$port" --admin-token foo
+is "$rc" 2 "a URL with user information: usage error"
+imp --from "http://127.0.0.1:$port/?x=1" --admin-token foo
+is "$rc" 2 "a URL with a query: usage error"
+
 imp --from "http://127.0.0.1:$port/bad" --admin-token foo
 is "$rc" 1 "a token whose secret is not 64 lowercase hex: exit 1"
 like "$out" "not 64 lowercase hex" "... says why"
