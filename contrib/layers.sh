@@ -18,8 +18,13 @@ LAYERS='
 3 request   req router ctx
 4 handlers  authn authz admin me policies_api health metrics import
 5 process   routes worker master main
+6 client    plugin
 '
-export LAYERS
+# The client layer is another program (kubectl-auth_login): above all the
+# others, so that nothing of the service includes it, and it may itself
+# include only the base layer (it links nothing of the server's).
+CLIENT_MAY_INCLUDE='1'
+export LAYERS CLIENT_MAY_INCLUDE
 
 exec python3 - "$@" <<'PY'
 import os, re, sys
@@ -65,6 +70,10 @@ for m, incs in sorted(edges.items()):
             continue
         if li[0] > lm[0]:
             bad.append(f"src/{m} ({lm[1]}) includes {i}.h ({li[1]}): an arrow up")
+        elif lm[1] == "client" and li[1] != "client" and \
+                str(li[0]) not in os.environ["CLIENT_MAY_INCLUDE"].split():
+            bad.append(f"src/{m} (client) includes {i}.h ({li[1]}): the "
+                       "plugin may use the base layer only")
 
 # Circles, module by module (a .c and its .h are one module).
 def cycle_from(start):

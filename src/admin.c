@@ -857,28 +857,6 @@ admin_clusters_delete(struct req *r)
 	admin_send_id(r, id);
 }
 
-/* NAME as one URL path segment: everything but RFC 3986 unreserved
- * characters percent-encoded. Malloc'd. */
-static char *
-admin_path_segment(const char *name)
-{
-	char *out = malloc(3 * strlen(name) + 1), *o = out;
-
-	if (out == NULL)
-		fatal("malloc");
-	for (; *name != '\0'; name++) {
-		unsigned char ch = (unsigned char)*name;
-		if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-			*o++ = (char)ch;
-		} else {
-			*o++ = '%';
-			o = hex_put(o, ch, true);
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /*
  * The kubeconfig an API server's --authentication-token-webhook-config-file
  * (?for=authentication, the default) or --authorization-webhook-config-file
@@ -928,7 +906,8 @@ admin_clusters_kubeconfig(struct req *r)
 	base_len = strlen(public_url);
 	while (base_len > 0 && public_url[base_len - 1] == '/')
 		base_len--;
-	segment = admin_path_segment(c->name);
+	if ((segment = hex_percent_encode(c->name)) == NULL)
+		fatal("malloc");
 	if (asprintf(&url, "%.*s%s%s", (int)base_len, public_url,
 	    authz ? "/authorize/" : "/authenticate/token/", segment) < 0)
 		fatal("asprintf");

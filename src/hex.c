@@ -3,6 +3,9 @@
  */
 #include "hex.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 char *
 hex_put(char *out, unsigned char b, bool upper)
 {
@@ -34,4 +37,26 @@ hex_value(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+char *
+hex_percent_encode(const char *s)
+{
+	char *out = malloc(3 * strlen(s) + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
+		    ch == '_' || ch == '~') {
+			*o++ = (char)ch;
+		} else {
+			*o++ = '%';
+			o = hex_put(o, ch, true);
+		}
+	}
+	*o = '\0';
+	return out;
 }

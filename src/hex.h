@@ -18,4 +18,9 @@ void hex_encode(const void *in, size_t len, char *out);
 /* The value of hex digit C (either case), or -1. */
 int hex_value(int c);
 
+/* S with every byte but RFC 3986's unreserved ones (letters, digits,
+ * "-._~") percent-encoded: one URL path segment, or a query value.
+ * Malloc'd (the caller frees), NULL when out of memory. */
+char *hex_percent_encode(const char *s);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,4 +476,61 @@ json_gen_int(yajl_gen g, const char *key, long long value)
 {
 	json_gen_key(g, key);
 	yajl_gen_integer(g, value);
+}
+
+void
+json_gen_value(yajl_gen g, yajl_val v)
+{
+	size_t i;
+
+	switch (v->type) {
+	case yajl_t_string:
+		json_gen_str(g, NULL, v->u.string);
+		break;
+	case yajl_t_number:
+		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+		break;
+	case yajl_t_object:
+		yajl_gen_map_open(g);
+		for (i = 0; i < v->u.object.len; i++) {
+			json_gen_key(g, v->u.object.keys[i]);
+			json_gen_value(g, v->u.object.values[i]);
+		}
+		yajl_gen_map_close(g);
+		break;
+	case yajl_t_array:
+		yajl_gen_array_open(g);
+		for (i = 0; i < v->u.array.len; i++)
+			json_gen_value(g, v->u.array.values[i]);
+		yajl_gen_array_close(g);
+		break;
+	case yajl_t_true:
+		json_gen_bool(g, NULL, true);
+		break;
+	case yajl_t_false:
+		json_gen_bool(g, NULL, false);
+		break;
+	default:
+		yajl_gen_null(g);
+		break;
+	}
+}
+
+char *
+json_gen_take(yajl_gen g, size_t *len)
+{
+	const unsigned char *buf;
+	char *out = NULL;
+
+	*len = 0;
+	if (yajl_gen_get_buf(g, &buf, len) == yajl_gen_status_ok &&
+	    (out = malloc(*len + 2)) != NULL) {
+		memcpy(out, buf, *len);
+		out[*len] = '\n';
+		out[*len + 1] = '\0';
+		explicit_bzero((void *)(uintptr_t)buf, *len);
+		(*len)++;
+	}
+	yajl_gen_free(g);
+	return out;
 }

@@ -51,4 +51,13 @@ void json_gen_bool(yajl_gen g, const char *key, bool value);
 void json_gen_int(yajl_gen g, const char *key, long long value);
 void json_gen_key(yajl_gen g, const char *key);
 
+/* V (a tree of json_parse()) written again, whole, as one value. */
+void json_gen_value(yajl_gen g, yajl_val v);
+
+/* The text G made, and a newline, as a malloc'd NUL-terminated copy of
+ * *LEN bytes (the newline counted), or NULL; G's own buffer is wiped (the
+ * text may hold a secret) and G freed either way. The caller wipes and
+ * frees the copy. */
+char *json_gen_take(yajl_gen g, size_t *len);
+
 #endif

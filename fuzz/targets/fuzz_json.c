@@ -78,44 +78,6 @@ same_tree(yajl_val a, yajl_val b)
 	}
 }
 
-static void
-gen_value(yajl_gen g, yajl_val v)
-{
-	size_t i;
-
-	switch (v->type) {
-	case yajl_t_string:
-		json_gen_str(g, NULL, v->u.string);
-		break;
-	case yajl_t_number:
-		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-		break;
-	case yajl_t_object:
-		yajl_gen_map_open(g);
-		for (i = 0; i < v->u.object.len; i++) {
-			json_gen_key(g, v->u.object.keys[i]);
-			gen_value(g, v->u.object.values[i]);
-		}
-		yajl_gen_map_close(g);
-		break;
-	case yajl_t_array:
-		yajl_gen_array_open(g);
-		for (i = 0; i < v->u.array.len; i++)
-			gen_value(g, v->u.array.values[i]);
-		yajl_gen_array_close(g);
-		break;
-	case yajl_t_true:
-		json_gen_bool(g, NULL, true);
-		break;
-	case yajl_t_false:
-		json_gen_bool(g, NULL, false);
-		break;
-	default:
-		yajl_gen_null(g);
-		break;
-	}
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -153,7 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	FUZZ_ASSERT(g != NULL);
 	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-	gen_value(g, tree);
+	json_gen_value(g, tree);
 	FUZZ_ASSERT(yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok);
 	char *copy = fuzz_strndup(buf, len);
 	FUZZ_ASSERT(json_parse(copy, len, &again, err, sizeof(err)) == 0);

@@ -1,0 +1,77 @@
+# lib-kubectl.sh — real kubectl, the credential plugin and a stand-in API
+# server, for the tests and the quick start.
+#
+# Source after lib-nginx.sh (it uses admin_curl and the test PKI).
+#
+#   standin_setup CLUSTER
+#                      register CLUSTER with the service (server: the
+#                      stand-in, certificate_authority_data: the test CA),
+#                      fetch its webhook kubeconfig and start the stand-in
+#                      (t/lib/apiserver-standin.py) on a free port; sets
+#                      STANDIN_URL, STANDIN_LOG, CLUSTER_ID
+#   plugin_user DIR    a user of their own: HOME=DIR (its ~/.cache and
+#                      ~/.kube), KUBECONFIG=DIR/.kube/config, no
+#                      XDG_CACHE_HOME, the plugin first on PATH
+#   on_tty TRANSCRIPT [PTY-RUN-ARGS...] -- COMMAND...
+#                      run COMMAND on a terminal of its own
+#                      (t/lib/pty-run.py: --answer REGEX TEXT, --wait-for
+#                      REGEX); sets $rc and $tty (what the terminal showed)
+#   cache_files        the user's token cache files, one a line
+#
+# Server-level function, also used by contrib/quickstart.sh:
+#   standin_server_start DIR PORT WEBHOOK-KUBECONFIG   start the stand-in
+#                      with nginx's certificate (PKI_DIR); sets STANDIN_PID
+
+[ -n "${_KA_LIB_KUBECTL:-}" ] && return 0
+_KA_LIB_KUBECTL=1
+. "${BASH_SOURCE[0]%/*}/lib-daemon.sh"
+. "${BASH_SOURCE[0]%/*}/lib-pki.sh"
+
+standin_server_start() {   # standin_server_start DIR PORT WEBHOOK-KUBECONFIG
+	local d=$1 port=$2 webhook=$3
+	: "${PKI_DIR:?standin_server_start needs pki_setup}"
+	mkdir -p "$d"
+	spawn_daemon standin "$d/standin.log" python3 "$KA_SRCDIR/t/lib/apiserver-standin.py" \
+		--port "$port" --cert "$PKI_DIR/server.pem" --key "$PKI_DIR/server.key" \
+		--webhook-kubeconfig "$webhook" --webhook-ca "$PKI_DIR/ca.pem"
+	STANDIN_PID=$SPAWNED_PID
+	# Up when it answers (401: no token) over TLS with the test CA.
+	waitfor "$STANDIN_PID" 100 curl -s -o /dev/null --cacert "$PKI_DIR/ca.pem" \
+		"https://localhost:$port/version"
+}
+
+standin_setup() {   # standin_setup CLUSTER
+	local cluster=$1 port
+	port=$(free_port)
+	STANDIN_URL=https://localhost:$port
+	admin_curl POST /clusters -d "{\"name\": \"$cluster\", \"server\": \"$STANDIN_URL\",
+		\"certificate_authority_data\": \"$(base64 -w0 <"$PKI_DIR/ca.pem")\"}"
+	[ "$status" = 201 ] || { diag "POST /clusters: $status $body"; return 1; }
+	CLUSTER_ID=$(jq -r .id <<<"$body")
+	admin_curl GET "/clusters/$CLUSTER_ID/webhook-kubeconfig"
+	[ "$status" = 200 ] || { diag "webhook-kubeconfig: $status $body"; return 1; }
+	printf '%s\n' "$body" >"$T/webhook-$cluster.json"
+	standin_server_start "$T/standin-$cluster" "$port" "$T/webhook-$cluster.json" || return 1
+	STANDIN_LOG=$T/standin-$cluster/standin.log
+}
+
+plugin_user() {   # plugin_user DIR
+	mkdir -p "$1"
+	export HOME=$1 KUBECONFIG=$1/.kube/config
+	unset XDG_CACHE_HOME KUBERNETES_AUTH_PASSWORD KUBERNETES_AUTH_USER
+	case ":$PATH:" in
+	*":$KA_BUILDDIR:"*) ;;
+	*) export PATH=$KA_BUILDDIR:$PATH ;;
+	esac
+}
+
+on_tty() {   # on_tty TRANSCRIPT [PTY-RUN-ARGS...] -- COMMAND...
+	local transcript=$1
+	shift
+	python3 "$KA_SRCDIR/t/lib/pty-run.py" --timeout "$((60 * TEST_TIME_FACTOR))" \
+		--transcript "$transcript" "$@"
+	rc=$?
+	tty=$(tr -d '\r' <"$transcript" 2>/dev/null)
+}
+
+cache_files() { find "$HOME/.cache/kubernetes-auth" -name 'token-*.json' 2>/dev/null | sort; }
