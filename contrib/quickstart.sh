@@ -16,20 +16,27 @@
 # nginx listens on https://127.0.0.1:8443 with a certificate from that CA;
 # MariaDB and slapd listen on free loopback ports. The demo directory is the
 # test suite's: users alice, bob and carol (mail <name>@example.org,
-# password <name>-secret), groups admins, developers and operators.
+# password <name>-secret), groups admins, developers and operators. A
+# stand-in for a Kubernetes API server (t/lib/apiserver-standin.py) listens
+# on https://127.0.0.1:6443 as the cluster "demo": it authenticates every
+# request through the service's TokenReview webhook.
 #
 # Then:   . .quickstart/env
 #         curl --cacert "$K8S_AUTH_CACERT" "$K8S_AUTH_URL/healthz"
+#         kubectl auth-login setup --url "$K8S_AUTH_URL" --cluster demo \
+#             --certificate-authority "$K8S_AUTH_CACERT"
+#         kubectl get --raw /version
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
 Q=$SRC/.quickstart
 NGINX_PORT=8443
+STANDIN_PORT=6443
 
 cmd=${1:-start}
 case $cmd in
 start|stop|status|clean) ;;
--h|--help|help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help|help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 *) echo "usage: $0 [start|stop|status|clean]" >&2; exit 2 ;;
 esac
 
@@ -58,6 +65,7 @@ qs_components() {   # name pidfile command, in start order
 	slapd $Q/ldap/pid slapd
 	kubernetes-auth $Q/kubernetes-auth.pid kubernetes-auth
 	nginx $Q/nginx/pid nginx
+	standin $Q/standin.pid apiserver-standin
 	EOF
 }
 
@@ -108,6 +116,7 @@ KA_PORT_REGISTRY=$Q/.ports
 . "$SRC/t/lib/lib-mariadb.sh"
 . "$SRC/t/lib/lib-slapd.sh"
 . "$SRC/t/lib/lib-nginx.sh"
+. "$SRC/t/lib/lib-kubectl.sh"
 
 # Sockets and migrations must be reachable by nobody (nginx's workers, the
 # service after it drops privileges) and socket paths short: when the source
@@ -157,10 +166,12 @@ fi
 # From here on a failure stops what was started.
 trap 'rc=$?; if [ "$rc" != 0 ]; then say "failed: stopping what started; logs in .quickstart/"; qs_stop; fi' EXIT
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null; then
-	say "port $NGINX_PORT is taken by another program: stop it first"
-	exit 1
-fi
+for port in "$NGINX_PORT" "$STANDIN_PORT"; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		say "port $port is taken by another program: stop it first"
+		exit 1
+	fi
+done
 
 run=$(qs_rundir)
 mkdir -p "$run" "$Q/secrets"
@@ -195,21 +206,29 @@ if ! _ka_nobody_reads "$SRC/sql"; then
 	KA_MIGRATIONS_DIR=$run/sql
 fi
 # All three ways a directory says who is in a group: alice is in admins
-# by member, in developers by memberUid, in operators by memberOf.
+# by member, in developers by memberUid, in operators by memberOf. A new
+# user's first login makes their local user (login.auto_create).
 ka_config - <<'YAML'
 ldap:
   group_methods: [member, memberUid, memberOf]
+login:
+  auto_create: true
 YAML
 ka_start
 echo "$KA_PID" >"$Q/kubernetes-auth.pid"
 
 nginx_server_start "$Q/nginx" "$NGINX_PORT" "$KA_SOCK"
 
+# The plugin's files stay in .quickstart/ too: the kubeconfig its setup
+# writes, and its token cache.
 cat >"$Q/env" <<EOF
 # kubernetes-auth quick start: source this file (. .quickstart/env)
 export K8S_AUTH_URL=https://127.0.0.1:$NGINX_PORT
 export K8S_AUTH_ADMIN_TOKEN=$KA_ADMIN_TOKEN
 export K8S_AUTH_CACERT=$PKI_DIR/ca.pem
+export PATH=$SRC:\$PATH
+export KUBECONFIG=$Q/kubeconfig
+export XDG_CACHE_HOME=$Q/cache
 EOF
 chmod 0600 "$Q/env"
 
@@ -230,6 +249,15 @@ api GET /policies | jq -e '.[] | select(.name == "quickstart-admins")' >/dev/nul
 	api POST /policies '{"name": "quickstart-admins", "groups": ["admins"], "verbs": ["*"],
 		"apiGroups": ["*"], "resources": ["*"], "effect": "allow",
 		"description": "quickstart demo: members of admins may do anything"}' >/dev/null
+# The cluster "demo": the stand-in API server, with the webhook kubeconfig
+# the service writes for it.
+cluster_id=$(api GET "/clusters?name=demo" | jq -r '.[0].id // empty')
+[ -n "$cluster_id" ] || cluster_id=$(api POST /clusters "{\"name\": \"demo\",
+	\"server\": \"https://127.0.0.1:$STANDIN_PORT\",
+	\"certificate_authority_data\": \"$(base64 -w0 <"$PKI_DIR/ca.pem")\"}" | jq -r .id)
+api GET "/clusters/$cluster_id/webhook-kubeconfig" >"$Q/webhook-demo.json"
+standin_server_start "$Q/standin" "$STANDIN_PORT" "$Q/webhook-demo.json"
+echo "$STANDIN_PID" >"$Q/standin.pid"
 sar=$(api POST /authorize '{"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
 	"spec": {"user": "alice@example.org", "groups": ["admins", "developers"],
 	"resourceAttributes": {"namespace": "default", "verb": "delete", "resource": "pods"}}}')
@@ -241,11 +269,18 @@ kubernetes-auth is running (started in $(elapsed "$started") s):
   MariaDB 127.0.0.1:$DB_PORT (database $DB_NAME), slapd $LDAP_URL and $LDAPS_URL
   config .quickstart/config.yaml, logs .quickstart/*.log and .quickstart/nginx/logs/
 
+  a stand-in Kubernetes API server, cluster "demo": https://127.0.0.1:$STANDIN_PORT
+
 Try it:
   . .quickstart/env
   curl --cacert "\$K8S_AUTH_CACERT" "\$K8S_AUTH_URL/healthz"
   curl --cacert "\$K8S_AUTH_CACERT" -H "x-auth-token: \$K8S_AUTH_ADMIN_TOKEN" "\$K8S_AUTH_URL/users"
 Demo users: alice@example.org / alice-secret, bob@..., carol@...
+
+As a user, with kubectl and the credential plugin (bob / bob-secret):
+  . .quickstart/env
+  kubectl auth-login setup --url "\$K8S_AUTH_URL" --cluster demo --certificate-authority "\$K8S_AUTH_CACERT"
+  kubectl get --raw /version
 
 GET /healthz answers: $healthz
 

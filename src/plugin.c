@@ -435,12 +435,13 @@ plugin_setup(const struct plugin_opts *o)
 		goto done;
 	}
 	/* get-token will look the token up under the kubeconfig's --user:
-	 * keep it there too, so that the first kubectl asks for nothing. */
+	 * move it there, so that the first kubectl asks for nothing. */
 	if (kc.user != NULL && strcmp(kc.user, e.user) != 0) {
 		free(e.user);
 		if ((e.user = strdup(kc.user)) == NULL ||
 		    plugin_slot_open(api.url, o->cluster, kc.user, &mine) < 0 ||
-		    plugin_cache_write(mine.path, &e, err, sizeof(err)) < 0)
+		    plugin_cache_write(mine.path, &e, err, sizeof(err)) < 0 ||
+		    plugin_cache_remove(s.path, err, sizeof(err)) < 0)
 			fprintf(stderr, PLUGIN ": token cache: not kept for %s\n",
 			    kc.user);
 	}

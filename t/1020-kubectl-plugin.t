@@ -167,4 +167,18 @@ like "$out" "no terminal to ask on.*KUBERNETES_AUTH_PASSWORD" "... saying how to
 out=$(KUBERNETES_AUTH_PASSWORD=alice-secret setsid kubectl get --raw /version </dev/null 2>&1)
 is "$(jq -r .user.username <<<"$out" 2>/dev/null)" "alice@example.org" "\$KUBERNETES_AUTH_PASSWORD: works without a terminal"
 
+# --- setup without --user: the name is asked, the token kept under the local user's name
+admin_curl POST /users -d '{"username": "bob"}'
+plugin_user "$T/bob"
+on_tty "$T/bob.txt" --answer 'User name for ' bob@example.org --answer 'Password for bob@example.org at ' bob-secret -- \
+	kubectl auth-login setup --url "$KA_URL" --cluster demo --certificate-authority "$KA_CACERT"
+is "$rc" 0 "setup without --user: exit 0" || diag "$tty"
+like "$tty" "User name for $KA_URL: bob@example.org" "... the user name asked (and shown)"
+is "$(kubectl config view -o json | jq -r '.users[0].user.exec.args | join(" ")')" \
+	"get-token --url $KA_URL --cluster demo --user bob --ttl 24h --certificate-authority $KA_CACERT" \
+	"... the kubeconfig names the local user bob"
+is "$(cache_files | wc -l):$(cached user)" "1:bob" "... one cache file, under bob"
+namespaces
+is "$rc:$who:$(grep -c Password <<<"$tty")" "0:bob@example.org:0" "kubectl as bob: no password asked"
+
 done_testing

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The Debian package, end to end: build it with dpkg-buildpackage from a
-# clean copy of the tree, install it with apt-get, check what it installed,
+# The Debian packages, end to end: build them with dpkg-buildpackage from a
+# clean copy of the tree; check the client package (the credential plugin
+# alone: its files, its dependencies, lintian, install and purge); install
+# the service's package with apt-get, check what it installed,
 # point its configuration at the test MariaDB and slapd, run the installed
 # binary the way the systemd unit does, behind the packaged nginx site, walk
 # through the original's documented admin API, reload, stop, upgrade (config
@@ -89,6 +91,44 @@ if command -v lintian >/dev/null; then
 	sed 's/^/# lintian: /' "$T/lintian.log"
 else
 	diag "lintian not installed: not run"
+fi
+
+# --- the client package: the plugin alone ----------------------------------------
+
+CLIENT=kubernetes-auth-client
+client_deb=$T/build/${CLIENT}_${version}_$arch.deb
+ok "$(test -f "$client_deb"; echo $?)" "it made ${client_deb##*/} too"
+is "$(dpkg-deb -c "$client_deb" | awk '$1 !~ /^d/ { print $NF }' | sort | xargs)" \
+	"./usr/bin/kubectl-auth_login ./usr/share/doc/$CLIENT/changelog.gz ./usr/share/doc/$CLIENT/copyright ./usr/share/man/man1/kubectl-auth_login.1.gz" \
+	"$CLIENT holds the plugin, its man page, copyright and changelog, nothing else"
+client_depends=$(dpkg-deb -f "$client_deb" Depends)
+like "$client_depends" 'libcurl4' "... it needs libcurl ($client_depends)"
+like "$client_depends" 'libyajl2' "... and yajl"
+unlike "$client_depends" 'libmariadb|libfcgi|libldap|libyaml|libssl|adduser|openssl|nginx' \
+	"... and none of the service's dependencies"
+is "$(dpkg-deb -f "$client_deb" Recommends)" kubernetes-client "... it recommends kubectl"
+is "$(dpkg-deb -c "$deb" | grep -c 'kubectl-auth_login')" 0 "$PKG does not hold the plugin"
+if command -v lintian >/dev/null; then
+	lintian -I --pedantic --fail-on error,warning,info,pedantic "$client_deb" 2>&1 |
+		grep -v "running with root privileges" >"$T/lintian-client.log"
+	[ "${PIPESTATUS[0]}" = 0 ]
+	is "$?" 0 "lintian --pedantic on $CLIENT: not a word (errors, warnings, info, pedantic)"
+	sed 's/^/# lintian: /' "$T/lintian-client.log"
+fi
+if dpkg-query -W -f='${db:Status-Abbrev}' "$CLIENT" 2>/dev/null | grep -q '^.[^n]'; then
+	diag "$CLIENT is installed on this machine: not installed by this test"
+else
+	at_exit "apt-get purge -y $CLIENT >/dev/null 2>&1"
+	apt-get install -y --no-install-recommends "$client_deb" >"$T/install-client.log" 2>&1
+	is "$?" 0 "apt-get install ./${client_deb##*/} (alone)" || tail -n 20 "$T/install-client.log" | sed 's/^/#   /'
+	is "$(/usr/bin/kubectl-auth_login --version)" "kubectl-auth_login $version" "/usr/bin/kubectl-auth_login runs"
+	is "$(dpkg-query -W -f='${db:Status-Abbrev}' "$PKG" 2>/dev/null)" "" "... without $PKG installed"
+	if command -v man >/dev/null; then
+		warnings=$(MANWIDTH=80 man --warnings kubectl-auth_login 2>&1 >/dev/null)
+		is "$warnings" "" "man kubectl-auth_login renders without warnings"
+	fi
+	apt-get purge -y "$CLIENT" >"$T/purge-client.log" 2>&1
+	ok "$(test ! -e /usr/bin/kubectl-auth_login; echo $?)" "apt-get purge $CLIENT: the plugin is gone"
 fi
 
 # --- install -----------------------------------------------------------------
