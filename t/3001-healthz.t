@@ -41,7 +41,7 @@ is "$(jq -r .error <<<"$body")" "not found" "... with an error"
 admin_curl GET /users/nope
 is "$status" 404 "GET /users/nope: 404 from the service"
 like "$(header content-type)" '^application/json' "... as JSON"
-like "$(jq -r .error <<<"$body")" . "... with an error"
+like "$(body_error)" . "... with an error"
 
 ka_curl POST /healthz -d '{}'
 is "$status" 405 "POST /healthz: 405"
