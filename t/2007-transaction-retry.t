@@ -59,4 +59,6 @@ wait
 like "$status" '^20[04]$' "delete cluster after a lock timeout: 2xx"
 is "$(db_sql "SELECT COUNT(*) FROM clusters")" 0 "... gone"
 diag "lock wait timeouts logged (retries taken): $(grep -c "Lock wait timeout" "$T/ka.log")"
+ka_stop
+ok $? "kubernetes-auth stops cleanly"
 done_testing

@@ -88,6 +88,7 @@ ok "$(test -S "$KA_SOCK"; echo $?)" "SIGKILL leaves a stale socket"
 ka_start
 ok $? "start over a stale socket"
 ka_stop
+ok $? "... and stops cleanly"
 echo "not a socket" >"$KA_SOCK"
 out=$(KUBERNETES_AUTH_ADMIN_TOKEN=$secret timeout 20 "$KA_BIN" -config-file "$T/config.yaml" 2>&1)
 is "$?" 1 "a regular file at the socket path stops start-up"

@@ -23,7 +23,7 @@ logging:
 YAML
 nginx_setup
 ka_start || bail "kubernetes-auth did not start"
-eventually 50 test "$(worker_count)" = 3
+wait_workers 3
 FIXTURES=$KA_SRCDIR/t/data/k8s-fixtures
 
 admin_curl POST /users -d '{"username":"alice"}'
