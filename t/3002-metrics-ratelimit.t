@@ -15,7 +15,7 @@ workers: 3
 YAML
 nginx_setup
 ka_start || bail "kubernetes-auth did not start"
-eventually 50 test "$(worker_count)" = 3
+wait_workers 3
 
 # metric NAME-AND-LABELS: its value in the last scrape (0 when absent).
 scrape() { ka_curl GET /metrics "$@"; scraped=$body; }
@@ -114,6 +114,21 @@ sar() {   # sar USER GROUP VERB
 		\"resourceAttributes\": {\"namespace\": \"default\", \"verb\": \"$3\", \"resource\": \"pods\"}}}"
 }
 
+# metric reads a series that is not there as 0: a zero delta below says
+# something only because every series it looks at is in the scrape.
+scrape
+missing=
+for k in "${AUTHN_REASONS[@]}"; do
+	grep -qF "kubernetes_auth_authentications_total{reason=\"$k\"} " <<<"$scraped" || missing+="reason=$k "
+done
+for k in "${AUTHZ_DECISIONS[@]}"; do
+	grep -qF "kubernetes_auth_authorizations_total{decision=\"$k\"} " <<<"$scraped" || missing+="decision=$k "
+done
+for k in database ldap; do
+	grep -qF "kubernetes_auth_backend_errors_total{backend=\"$k\"} " <<<"$scraped" || missing+="backend=$k "
+done
+is "$missing" "" "every outcome's series is in the scrape, at 0 too"
+
 snapshot
 for _ in 1 2 3; do tokenreview "$(random_hex 32)"; done
 is "$(jq -r .status.error <<<"$body")" "token not found" "an unknown token: token not found"
@@ -159,47 +174,29 @@ BURST=$(sed -n 's/^ *limit_req zone=kubernetes_auth_admin burst=\([0-9]*\) nodel
 [[ "$RATE/$BURST" =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]]
 ok $? "the site limits the admin paths to $RATE r/s, burst $BURST, nodelay"
 
-# burst N PATH [CURL-ARGS...]: N GETs of PATH sent at once (one curl, 20 at
-# a time); leaves "STATUS FILE" lines in $T/burst.codes and the bodies in
-# $T/burst/, and sets $burst_took: seconds from before the first request
-# left to after the last answer came, so at least the span over which
-# nginx saw them arrive.
-burst() {
-	local n=$1 path=$2 started i
-	shift 2
-	rm -rf "$T/burst" && mkdir "$T/burst"
-	for i in $(seq "$n"); do
-		printf 'url = "%s"\noutput = "%s"\n' "$KA_URL$path" "$T/burst/$i"
-	done >"$T/burst.conf"
-	started=$EPOCHREALTIME
-	curl -sS -Z --parallel-max 20 --cacert "$KA_CACERT" -w '%{http_code} %{filename_effective}\n' \
-		"$@" -K "$T/burst.conf" >"$T/burst.codes"
-	burst_took=$(elapsed "$started")
-}
-answers() { cut -d' ' -f1 "$T/burst.codes" | sort | uniq -c | xargs; }   # e.g. "11 200 189 429"
-answered() { grep -c "^$1 " "$T/burst.codes"; }                         # answered STATUS
-
 # nginx's limit_req is a leaky bucket: each request let through adds one,
 # the bucket drains RATE a second, and a request that would fill it past
 # BURST is turned away (429). A fresh bucket (127.0.0.2 has not asked for an
 # admin path yet) so lets the first BURST + 1 requests through at any speed,
 # and over t seconds no more than BURST + 1 + RATE * t get through, however
-# the requests are spread. The bound adds a second to the time measured:
-# nginx stamps requests with a clock it reads once per turn of its event loop.
+# the requests are spread. burst (t/lib/lib-load.sh) measures t from before
+# the first request left to after the last answer came, so at least the span
+# over which nginx saw them arrive; the bound adds a second to it, as nginx
+# stamps requests with a clock it reads once per turn of its event loop.
 N=200
 burst "$N" /users --interface 127.0.0.2 -H "x-auth-token: $KA_ADMIN_TOKEN"
-through=$(answered 200) limited=$(answered 429)
-most=$(awk -v b="$BURST" -v r="$RATE" -v t="$burst_took" 'BEGIN { printf "%d", b + 1 + r * (t + 1) }')
-is "$((through + limited))" "$N" "$N admin requests at once from 127.0.0.2: each answered 200 or 429 ($(answers))"
+through=$(burst_answered 200) limited=$(burst_answered 429)
+most=$(awk -v b="$BURST" -v r="$RATE" -v t="$BURST_TOOK" 'BEGIN { printf "%d", b + 1 + r * (t + 1) }')
+is "$((through + limited))" "$N" "$N admin requests at once from 127.0.0.2: each answered 200 or 429 ($(burst_answers))"
 ok "$([ "$through" -ge $((BURST + 1)) ]; echo $?)" "... the first $((BURST + 1)) (burst + 1) go through ($through did)"
 ok "$([ "$through" -le "$most" ]; echo $?)" \
-	"... at most $most in ${burst_took}s (burst + 1 + rate x (t + 1)): the other $((N - through)) answered 429"
+	"... at most $most in ${BURST_TOOK}s (burst + 1 + rate x (t + 1)): the other $((N - through)) answered 429"
 is "$(jq -r .error "$(grep -m1 '^429 ' "$T/burst.codes" | cut -d' ' -f2-)" 2>/dev/null)" "too many requests" \
 	"the 429 is JSON"
 burst "$N" /users -H "x-auth-token: $KA_ADMIN_TOKEN"
-is "$(answers)" "$N 200" "$N admin requests at once from 127.0.0.1 (trusted): none limited"
+is "$(burst_answers)" "$N 200" "$N admin requests at once from 127.0.0.1 (trusted): none limited"
 burst "$N" /healthz --interface 127.0.0.2
-is "$(answers)" "$N 200" "$N /healthz requests at once from 127.0.0.2: none limited"
+is "$(burst_answers)" "$N 200" "$N /healthz requests at once from 127.0.0.2: none limited"
 
 # LDAP that cannot be reached: each review is one failed call to the
 # directory (counted as a backend error) and answers 503 ("unavailable").
@@ -210,7 +207,7 @@ ldap:
   urls: ["ldap://127.0.0.1:$(free_port)"]
 YAML
 ka_start || bail "restart without LDAP failed"
-eventually 50 test "$(worker_count)" = 1
+wait_workers 1
 snapshot
 tokenreview "$good"
 is "$status" 503 "LDAP down: 503"
@@ -237,4 +234,6 @@ is "$status" 401 "a wrong bearer token: 401"
 scrape -H "Authorization: Bearer $metrics_token"
 is "$status" 200 "the metrics token: 200"
 unlike "$(cat "$T/ka.log")" "$metrics_token" "the metrics token is not logged"
+ka_stop
+ok $? "kubernetes-auth stops cleanly"
 done_testing
