@@ -205,7 +205,8 @@ mkdir -m "$(unit_value RuntimeDirectoryMode)" "$run_dir"
 while read -r pre; do
 	pre=${pre#[-+!@]}
 	# shellcheck disable=SC2086
-	$pre || diag "ExecStartPre failed: $pre"
+	$pre
+	ok $? "ExecStartPre: $pre"
 done < <(unit_value ExecStartPre)
 read -ra exec_start <<<"$(unit_value ExecStart)"
 is "${exec_start[*]}" "/usr/sbin/kubernetes-auth -config-file $ETC/config.yaml" "the unit's ExecStart"
@@ -213,11 +214,11 @@ spawn_daemon kubernetes-auth "$T/ka.log" env -i PATH=/usr/sbin:/usr/bin:/sbin:/b
 	sh -c 'umask "$0" && exec "$@"' "$(unit_value UMask)" "${exec_start[@]}"
 KA_PID=$SPAWNED_PID
 KA_SOCK=$run_dir/kubernetes-auth.sock
-if ! waitfor "$KA_PID" 150 _ka_ready; then
+waitfor "$KA_PID" 150 _ka_ready
+ok $? "the installed service runs (migrated and forked)" || {
 	sed 's/^/#   /' "$T/ka.log" | tail -n 30
 	bail "the installed service did not start"
-fi
-ok 0 "the installed service runs (migrated and forked)"
+}
 is "$(perm "$run_dir")" "root:$ACCOUNT 771" "$run_dir: root:$ACCOUNT 0771"
 is "$(perm "$KA_SOCK")" "root:www-data 660" "socket: root:www-data 0660"
 # (ps would cut the 16-character name.)
