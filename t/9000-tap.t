@@ -7,35 +7,35 @@
 T=$(mktemp -d /tmp/ka-tap.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-# run SCRIPT: source tap.sh, run SCRIPT; sets $out (stdout) and $rc.
-run() {
+# tap_case SCRIPT: source tap.sh, run SCRIPT; sets $out (stdout) and $rc.
+tap_case() {
 	printf '. "%s/t/lib/tap.sh"\n%s\n' "$KA_SRCDIR" "$1" >"$T/case.sh"
 	out=$(TMPDIR=$T bash "$T/case.sh" 2>/dev/null)
 	rc=$?
 }
 
-run 'isnt a b "differs"; done_testing'
+tap_case 'isnt a b "differs"; done_testing'
 is "$rc:$out" $'0:ok 1 - differs\n1..1' "isnt: two different values pass"
-run 'isnt a a "same"; done_testing'
+tap_case 'isnt a a "same"; done_testing'
 is "$rc" 1 "isnt: equal values fail the test"
 like "$out" '^not ok 1 - same' "... as not ok"
 
-run 'ok 0 first; no_such_helper x; ok 0 second; done_testing'
+tap_case 'ok 0 first; no_such_helper x; ok 0 second; done_testing'
 is "$rc" 1 "an unknown command fails the test"
 is "$out" $'ok 1 - first\nnot ok 2 - command not found: case.sh:2: no_such_helper x\nok 3 - second\n1..3' \
 	"... as a numbered not ok, naming file, line and the command"
-run 'v=$(no_such_helper 2>/dev/null); is "$v" "" "quiet"; done_testing'
+tap_case 'v=$(no_such_helper 2>/dev/null); is "$v" "" "quiet"; done_testing'
 is "$rc" 1 "... also inside \$(...) with its errors thrown away"
 like "$out" 'not ok 1 - command not found: case.sh:2: no_such_helper' "... reported at the next check"
-run 'f() { ( no_such_tool | cat ) >/dev/null 2>&1; }; f; done_testing'
+tap_case 'f() { ( no_such_tool | cat ) >/dev/null 2>&1; }; f; done_testing'
 is "$rc:$(grep -c '^not ok' <<<"$out")" "1:1" "... and in a function's subshell's pipeline"
-run 'ok 0 fine; no_such_helper; done_testing'
+tap_case 'ok 0 fine; no_such_helper; done_testing'
 like "$out" $'not ok 2 - command not found.*\n1\\.\\.2$' "... reported by done_testing before the plan"
-run 'no_such_helper; skip_all "nothing to do"'
+tap_case 'no_such_helper; skip_all "nothing to do"'
 is "$rc" 255 "skip_all after an unknown command: bails out instead of passing"
-run 'command -v no_such_tool >/dev/null || ok 0 "not installed"; done_testing'
+tap_case 'command -v no_such_tool >/dev/null || ok 0 "not installed"; done_testing'
 is "$rc:$out" $'0:ok 1 - not installed\n1..1' "command -v on a missing tool is no failure"
-run 'is "$(printf "a\nok 5 - b")" c "lines"; like "$(printf "x\nok 6")" y "lines"; done_testing'
+tap_case 'is "$(printf "a\nok 5 - b")" c "lines"; like "$(printf "x\nok 6")" y "lines"; done_testing'
 is "$(grep -v '^#' <<<"$out")" $'not ok 1 - lines\nnot ok 2 - lines\n1..2' \
 	"a failed check shows a value of several lines as comments only"
 is "$(ls -A "$T" | grep -v '^case\.sh$')" "" "no note file is left behind"
