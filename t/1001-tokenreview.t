@@ -5,17 +5,10 @@
 # directory data, last_used_at, and the audit lines. Every answer is checked
 # with the API server's own rules (t/data/k8s-fixtures/README.md, R1-R8).
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authn.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 
 # apiserver_accepts API-VERSION: R1-R8 of the fixtures' README on the last
 # answer, plus: no status.audiences, and no user on a failure.

@@ -6,9 +6,7 @@
 # (as the service account, whose size limit of 500 is real). A private slapd:
 # the test adds entries.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authn.sh"
 
 command -v jq >/dev/null || skip_all "jq not installed"

@@ -5,19 +5,13 @@
 # test CA, and a refusal with the wrong CA. Never authenticated: true
 # without the directory's answer.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 . "$KA_SRCDIR/t/lib/lib-authn.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
 command -v python3 >/dev/null || skip_all "python3 not installed"
-mariadb_setup --private
-slapd_setup --private
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up --private-db --private-ldap
 
 # review_within SECONDS TOKEN: curl gives up after SECONDS (scaled), so a
 # hang shows as status 000.
@@ -29,9 +23,9 @@ unavailable_is() {   # unavailable_is WHAT DESCRIPTION: a JSON 503 naming WHAT
 	unlike "$body" '"authenticated"' "... and no TokenReview answer"
 }
 
-uid=$(admin_curl POST /users -d '{"username": "alice@example.org"}' && jq -r .id <<<"$body")
-admin_curl POST /tokens -d "{\"user_id\": \"$uid\"}"
-TOKEN=$(jq -r .token <<<"$body")
+admin_user alice@example.org
+admin_token "$user_id"
+TOKEN=$token
 review "$TOKEN"
 is "$(jq -r .status.authenticated <<<"$body")" true "both backends up: authenticated"
 

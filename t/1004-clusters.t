@@ -4,29 +4,20 @@
 # (client_cn) through nginx's ssl_verify_client optional: a verified
 # certificate with exactly that CN, else 403 JSON.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 . "$KA_SRCDIR/t/lib/lib-authn.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 
 admin_curl POST /clusters -d '{"name": "alpha"}'
 admin_curl POST /clusters -d '{"name": "bravo", "client_cn": "apiserver-b"}'
 is "$status" 201 "cluster bravo, bound to client CN apiserver-b"
 admin_curl POST /clusters -d '{"name": "charlie"}'
-uid=$(admin_curl POST /users -d '{"username": "alice"}' && jq -r .id <<<"$body")
-admin_curl POST /tokens -d "{\"user_id\": \"$uid\"}"
-ANY=$(jq -r .token <<<"$body")
-admin_curl POST /tokens -d "{\"user_id\": \"$uid\", \"clusters\": [\"alpha\"]}"
-ALPHA=$(jq -r .token <<<"$body")
-admin_curl POST /tokens -d "{\"user_id\": \"$uid\", \"clusters\": [\"bravo\", \"charlie\"]}"
-BC=$(jq -r .token <<<"$body")
+admin_user alice
+admin_token "$user_id" && ANY=$token
+admin_token "$user_id" '{"clusters": ["alpha"]}' && ALPHA=$token
+admin_token "$user_id" '{"clusters": ["bravo", "charlie"]}' && BC=$token
 
 AS_ALICE="authenticated as alice@example.org"
 

@@ -2,17 +2,10 @@
 # Self-service tokens: POST /login with HTTP Basic (the directory checks
 # the password by a bind as the user), POST /logout with the token.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authn.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 
 login() { ka_curl POST /login -u "$1"; }
 

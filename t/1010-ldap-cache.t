@@ -6,29 +6,22 @@
 # traffic is counted in slapd's own stats log, not taken from the
 # service's word; one worker, so every request meets the same cache.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 . "$KA_SRCDIR/t/lib/lib-authn.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup --private
-KA_SLAPD_DEBUG=256 slapd_setup --private      # stats: one line per operation
-ka_config - <<<"workers: 1"
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+# slapd logs its stats: one line per operation.
+KA_SLAPD_DEBUG=256 stack_up --private-db --private-ldap - <<<"workers: 1"
 
 # slapd's count of search and bind operations so far.
 ldap_ops() { grep -cE ' (SRCH base|BIND dn)=' "$T/ldap/slapd.log"; }
 # The audit line of the last TokenReview.
 last_audit() { grep 'audit: authn ' "$T/ka.log" | tail -n 1; }
 
-uid=$(admin_curl POST /users -d '{"username": "alice@example.org"}' && jq -r .id <<<"$body")
-admin_curl POST /tokens -d "{\"user_id\": \"$uid\"}"
-TOKEN=$(jq -r .token <<<"$body")
-uid=$(admin_curl POST /users -d '{"username": "bob@example.org"}' && jq -r .id <<<"$body")
-admin_curl POST /tokens -d "{\"user_id\": \"$uid\"}"
-BOB=$(jq -r .token <<<"$body")
+admin_user alice@example.org
+admin_token "$user_id" && TOKEN=$token
+admin_user bob@example.org
+admin_token "$user_id" && BOB=$token
 
 # --- off by default --------------------------------------------------------
 grep -q cache_ttl "$T/config.yaml"
@@ -85,9 +78,8 @@ ka_restart - <<<"$(printf 'workers: 1\nldap:\n  cache_ttl: 10m\n  cache_max: %d\
 
 TOKENS=()
 for i in $(seq 0 $((N - 1))); do
-	admin_curl POST /users -d "$(printf '{"username":"c%05d"}' "$i")"
-	admin_curl POST /tokens -d "{\"user_id\": \"$(jq -r .id <<<"$body")\"}"
-	TOKENS+=("$(jq -r .token <<<"$body")")
+	admin_user "$(printf 'c%05d' "$i")"
+	admin_token "$user_id" && TOKENS+=("$token")
 done
 secret_used "${TOKENS[@]}"
 is "${#TOKENS[@]}" "$N" "$N users with a token each, cache_max $MAX"

@@ -6,20 +6,13 @@
 # cluster rules on both paths; unknown clusters, wrong methods and bodies
 # that are no SubjectAccessReview.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authz.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config - <<'YAML'
+stack_up - <<'YAML'
 logging:
   level: 4
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 FIX=$KA_SRCDIR/t/data/k8s-fixtures
 
 for c in prod staging; do

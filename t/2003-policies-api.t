@@ -4,21 +4,14 @@
 # clusters must exist and cannot be deleted while a rule names them; every
 # kind of bad rule refused with 400 and nothing stored.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authz.sh"
 . "$KA_SRCDIR/t/lib/lib-admin.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config - <<'YAML'
+stack_up - <<'YAML'
 logging:
   level: 4
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 
 generation() { db_sql "SELECT generation FROM generations WHERE name = 'policies'"; }
 bad_rule() {   # bad_rule DESCRIPTION JSON [ERROR-REGEX]

@@ -5,25 +5,18 @@
 # back: changes flow again; a service that started with MariaDB down
 # answers no opinion with an evaluationError until the rules load.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authz.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup --private
-slapd_setup
 REFRESH=2
-ka_config - <<YAML
+stack_up --private-db - <<YAML
 workers: 3
 logging:
   level: 4
 authorization:
   refresh: ${REFRESH}s
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 wait_workers 3
 
 admin_curl POST /clusters -d '{"name": "prod"}'

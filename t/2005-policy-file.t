@@ -5,9 +5,7 @@
 # rules), a broken file keeps the previous rules, and a database rule whose
 # name the file takes is left out with an evaluationError.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authz.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 . "$KA_SRCDIR/t/lib/lib-admin.sh"

@@ -4,17 +4,10 @@
 # verified certificate has exactly that CN; otherwise 403 JSON. Clusters
 # without client_cn and the global path need no certificate.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authz.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 SAR=$KA_SRCDIR/t/data/k8s-fixtures/sar-v1-resource.json
 
 admin_curl POST /clusters -d '{"name": "open"}'

@@ -7,9 +7,7 @@
 # a request arrives, the request simply succeeds first time: the checks
 # hold either way, and the diag line says how many retries were taken.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authz.sh"
 
 mariadb_setup --private

@@ -3,18 +3,12 @@
 # traffic), the metrics bearer token (never the admin token), nginx's allow
 # list; and nginx's rate limit on the admin paths for untrusted addresses.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
-mariadb_setup
-slapd_setup
-ka_config - <<'YAML'
+stack_up - <<'YAML'
 workers: 3
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 wait_workers 3
 
 # metric NAME-AND-LABELS: its value in the last scrape (0 when absent).

@@ -2,30 +2,18 @@
 # Users: create, list, filter, get, delete; names kept byte for byte; every
 # kind of bad input refused with {"error": ...} and nothing changed.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-admin.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
-
-create_user() {   # create_user NAME -> $uid, $status
-	admin_curl POST /users --data-binary "$(jq -cn --arg u "$1" '{username: $u}')"
-	uid=$(jq -r .id <<<"$body")
-}
+stack_up
 
 admin_curl GET /users
 is "$status" 200 "GET /users on an empty store: 200"
 is "$body" "[]" "... an empty list"
 
-create_user alice
+admin_user alice
 is "$status" 201 "POST /users: 201"
-alice=$uid
+alice=$user_id
 admin_curl GET "/users/$alice"
 is "$status" 200 "GET /users/{id}: 200"
 is "$(jq -c . <<<"$body")" "{\"id\":\"$alice\",\"username\":\"alice\"}" "... the user"
@@ -36,9 +24,9 @@ admin_curl GET "/users/$alice/"
 is "$status" 200 "a trailing slash is fine"
 
 # Names are compared byte for byte.
-create_user Alice
+admin_user Alice
 is "$status" 201 "Alice is not alice: 201"
-create_user "alice "
+admin_user "alice "
 is "$status" 201 "'alice ' (trailing space) is not alice: 201"
 admin_refused 409 "duplicate username" POST /users -d '{"username": "alice"}'
 is "$(jq -r .error <<<"$body")" "a user with this username exists" "... says why"
@@ -57,9 +45,9 @@ specials=(
 	'<script>'
 )
 for name in "${specials[@]}"; do
-	create_user "$name"
+	admin_user "$name"
 	is "$status" 201 "stored: $name"
-	admin_curl GET "/users/$uid"
+	admin_curl GET "/users/$user_id"
 	is "$(jq -r .username <<<"$body")" "$name" "... returned byte for byte"
 	admin_curl GET /users -G --data-urlencode "username=$name"
 	is "$(jq -r 'length' <<<"$body"):$(jq -r '.[0].username' <<<"$body")" "1:$name" \
@@ -76,7 +64,7 @@ is "$(jq -r '.[0].username' <<<"$body")" "alice " "?username=alice+ : + is a spa
 admin_curl GET '/users?username='
 is "$body" "[]" "?username= (empty): no match"
 name255=$(printf 'x%.0s' $(seq 255))
-create_user "$name255"
+admin_user "$name255"
 is "$status" 201 "a 255-byte username is fine"
 admin_curl GET /users
 is "$(jq -r length <<<"$body")" $((4 + ${#specials[@]})) "GET /users lists them all"

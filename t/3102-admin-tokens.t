@@ -3,18 +3,11 @@
 # secrets never in the database dump or the log; key rotation; reveal: false;
 # no key file. Bad input refused with nothing changed.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authn.sh"
 . "$KA_SRCDIR/t/lib/lib-admin.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 
 epoch() { date -u -d "$1" +%s; }
 TOKENS=()

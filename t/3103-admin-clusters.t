@@ -2,17 +2,10 @@
 # Clusters: create, list, ?name=, get, delete (409 while a live token names
 # it), the webhook kubeconfig; bad input refused with nothing changed.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-admin.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 
 KC=$'apiVersion: v1\nclusters:\n- cluster:\n server: https://master.kubernetes-cluster.local:6443'
 admin_curl POST /clusters --data-binary "$(jq -cn --arg kc "$KC" \

@@ -3,9 +3,7 @@
 # the original service's documented API: users, clusters and tokens come
 # over with their ids, secrets and expiries; a second run changes nothing.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-admin.sh"
 
 command -v jq >/dev/null || skip_all "jq not installed"

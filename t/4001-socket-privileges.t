@@ -3,9 +3,7 @@
 # then every process runs as the configured user; the admin token given on
 # the command line does not stay visible there.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (socket ownership, privilege drop)"

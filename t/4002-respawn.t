@@ -2,20 +2,14 @@
 # A worker that dies is replaced at once and the service keeps answering;
 # under load, killing one worker a second costs at most one request a kill.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
-mariadb_setup
-slapd_setup
-ka_config - <<'YAML'
+stack_up - <<'YAML'
 workers: 3
 logging:
   level: 4
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 wait_workers 3
 is "$(worker_count)" 3 "three workers"
 

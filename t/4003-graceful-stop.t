@@ -3,13 +3,8 @@
 # nothing is left running and the socket file is removed. Stragglers are
 # killed after shutdown_timeout.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
-
-mariadb_setup
-slapd_setup
 
 # An LDAP "server" that accepts connections and never answers: a /healthz
 # request then stays in its worker for ldap.timeout (3 s) — a slow request
@@ -17,7 +12,7 @@ slapd_setup
 blackhole_start
 blackhole_port=$BLACKHOLE_PORT
 
-ka_config - <<YAML
+stack_up - <<YAML
 workers: 2
 shutdown_timeout: 20s
 ldap:
@@ -25,8 +20,6 @@ ldap:
   network_timeout: 3s
   timeout: 3s
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 wait_workers 2
 workers=$(pgrep -P "$KA_PID")
 

@@ -3,20 +3,14 @@
 # replaces every worker one by one without a failed request, also ten times
 # in a row; keys that need a restart are reported and kept.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
-mariadb_setup
-slapd_setup
-ka_config - <<'YAML'
+stack_up - <<'YAML'
 workers: 3
 logging:
   level: 4
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 wait_workers 3
 cp "$T/config.yaml" "$T/config.good"
 # More than ACCEPTED reloads were accepted and none is under way: the log's

@@ -2,19 +2,13 @@
 # max_requests: a worker leaves after that many requests, between requests,
 # and is replaced; no request fails. 0 = never.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
-mariadb_setup
-slapd_setup
-ka_config - <<'YAML'
+stack_up - <<'YAML'
 workers: 2
 max_requests: 5
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 wait_workers 2
 before=$(worker_pids)
 

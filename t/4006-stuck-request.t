@@ -2,28 +2,20 @@
 # A worker inside one request for longer than request_timeout is killed and
 # replaced; its caller gets nginx's JSON 503; other workers keep serving.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
-
-mariadb_setup
-slapd_setup
 
 # An LDAP listener that accepts and never answers.
 blackhole_start
-blackhole_port=$BLACKHOLE_PORT
 
-ka_config - <<YAML
+stack_up - <<YAML
 workers: 2
 request_timeout: 1s
 ldap:
-  urls: [ "ldap://127.0.0.1:$blackhole_port" ]
+  urls: [ "ldap://127.0.0.1:$BLACKHOLE_PORT" ]
   network_timeout: 30s
   timeout: 30s
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 wait_workers 2
 before=$(worker_pids)
 

@@ -10,9 +10,7 @@
 # undoes it at exit, pass or fail: the package is purged, and the service
 # account is removed again if this test created it.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
 PKG=kubernetes-auth
