@@ -161,28 +161,15 @@ is "$code" 403 "/metrics from 127.0.0.2: 403 (nginx allow list)"
 is "$(jq -r .error "$T/out")" forbidden "... as JSON"
 
 # Rate limit: an untrusted address is limited on the admin paths, a trusted
-# one is not, and the webhooks never are. The site's numbers, from its file:
-SITE=$KA_SRCDIR/nginx/kubernetes-auth.conf
-RATE=$(sed -n 's/^limit_req_zone .*zone=kubernetes_auth_admin:.* rate=\([0-9]*\)r\/s;$/\1/p' "$SITE")
-BURST=$(sed -n 's/^ *limit_req zone=kubernetes_auth_admin burst=\([0-9]*\) nodelay;$/\1/p' "$SITE")
-[[ "$RATE/$BURST" =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]]
-ok $? "the site limits the admin paths to $RATE r/s, burst $BURST, nodelay"
-
-# nginx's limit_req is a leaky bucket: each request let through adds one,
-# the bucket drains RATE a second, and a request that would fill it past
-# BURST is turned away (429). A fresh bucket (127.0.0.2 has not asked for an
-# admin path yet) so lets the first BURST + 1 requests through at any speed,
-# and over t seconds no more than BURST + 1 + RATE * t get through, however
-# the requests are spread. burst (t/lib/lib-load.sh) measures t from before
-# the first request left to after the last answer came, so at least the span
-# over which nginx saw them arrive; the bound adds a second to it, as nginx
-# stamps requests with a clock it reads once per turn of its event loop.
+# one is not, and the webhooks never are; as limit_req counts (lib-nginx.sh:
+# a fresh bucket, and 127.0.0.2 has not asked for an admin path yet).
+nginx_admin_limit
+ok $? "the site limits the admin paths to $NGINX_RATE r/s, burst $NGINX_BURST, nodelay"
 N=200
 burst "$N" /users --interface 127.0.0.2 -H "x-auth-token: $KA_ADMIN_TOKEN"
-through=$(burst_answered 200) limited=$(burst_answered 429)
-most=$(awk -v b="$BURST" -v r="$RATE" -v t="$BURST_TOOK" 'BEGIN { printf "%d", b + 1 + r * (t + 1) }')
+through=$(burst_answered 200) limited=$(burst_answered 429) most=$(nginx_limit_most "$BURST_TOOK")
 is "$((through + limited))" "$N" "$N admin requests at once from 127.0.0.2: each answered 200 or 429 ($(burst_answers))"
-ok "$([ "$through" -ge $((BURST + 1)) ]; echo $?)" "... the first $((BURST + 1)) (burst + 1) go through ($through did)"
+ok "$([ "$through" -ge $((NGINX_BURST + 1)) ]; echo $?)" "... the first $((NGINX_BURST + 1)) (burst + 1) go through ($through did)"
 ok "$([ "$through" -le "$most" ]; echo $?)" \
 	"... at most $most in ${BURST_TOOK}s (burst + 1 + rate x (t + 1)): the other $((N - through)) answered 429"
 is "$(jq -r .error "$(grep -m1 '^429 ' "$T/burst.codes" | cut -d' ' -f2-)" 2>/dev/null)" "too many requests" \
