@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib/tap.sh"
 . "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (socket ownership, privilege drop)"
 mariadb_setup
@@ -45,9 +46,9 @@ like "$out" "Permission denied" "a user outside listen_group cannot connect"
 KA_ADMIN_TOKEN=$secret   # as given on the command line
 admin_curl POST /clusters -d '{"name": "bound", "client_cn": "apiserver-bound"}'
 is "$status" 201 "a cluster bound to a client certificate"
-admin_curl POST /users -d '{"username": "bob"}'
-admin_curl POST /tokens -d "{\"user_id\": \"$(jq -r .id <<<"$body")\"}"
-bob_token=$(jq -r .token <<<"$body")
+admin_user bob
+admin_token "$user_id"
+bob_token=$token
 forge() {   # forge USER: a TokenReview on the bound cluster's path, with a forged certificate
 	printf '{"spec": {"token": "%s"}}' "$bob_token" |
 		setpriv --reuid="$1" --regid=nogroup --clear-groups /usr/bin/python3 "$KA_SRCDIR/t/lib/fcgi-request.py" \
