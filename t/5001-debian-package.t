@@ -225,14 +225,15 @@ is "$(ps -o uid= -p "$(ka_pids | paste -sd, -)" | sort -u | xargs)" "$uid" \
 
 # The packaged nginx site in the test nginx: its paths swapped for the test's
 # (t/lib/lib-nginx.sh), fed from the installed file. The test nginx's
-# workers run in group www-data, as Debian's do; they reach the socket
-# through a link, since the harness moves every /run path into $T.
+# workers run as www-data, as Debian's do (the packaged config serves that
+# user only: listen_peer_users); they reach the socket through a link,
+# since the harness moves every /run path into $T.
 eval "$(declare -f _nginx_site | sed '1s/^_nginx_site /_nginx_site_from_tree /')"
 _nginx_site() { local KA_SRCDIR=$T/installed; _nginx_site_from_tree "$@"; }
 mkdir -p "$T/installed/nginx" "$T/run"
 ln -s "$SITE" "$T/installed/nginx/kubernetes-auth.conf"
 ln -s "$KA_SOCK" "$T/run/ka.sock"
-KA_NGINX_GROUP=www-data
+KA_NGINX_USER=www-data KA_NGINX_GROUP=www-data
 KA_SOCK=$T/run/ka.sock nginx_setup
 KA_SOCK=$run_dir/kubernetes-auth.sock
 ka_curl GET /healthz

@@ -2,7 +2,9 @@
 # the service under test.
 #
 #   nginx_setup        start nginx (as root; its workers run as
-#                      nobody:nogroup, the service's listen_group in tests)
+#                      nobody:nogroup, the service's listen_peer_users and
+#                      listen_group in tests; KA_NGINX_USER and
+#                      KA_NGINX_GROUP say otherwise)
 #                      on 127.0.0.1:$KA_NGINX_PORT (reserved by ka_config, or
 #                      here), forwarding to $KA_SOCK. Exports KA_URL
 #                      (https://localhost:PORT), KA_CACERT (the test CA that
@@ -53,7 +55,7 @@ nginx_server_start() {   # nginx_server_start DIR PORT SOCKET
 		return 1
 	fi
 	cat >"$d/nginx.conf" <<-EOF
-	user nobody $KA_NGINX_GROUP;
+	user ${KA_NGINX_USER:-nobody} $KA_NGINX_GROUP;
 	worker_processes 2;
 	daemon off;
 	pid $d/nginx.pid;
