@@ -195,9 +195,11 @@ if ! _ka_nobody_reads "$SRC/sql"; then
 	KA_MIGRATIONS_DIR=$run/sql
 fi
 # All three ways a directory says who is in a group: alice is in admins
-# by member, in developers by memberUid, in operators by memberOf.
+# by member, in developers by memberUid, in operators by memberOf. Users
+# are stored by mail, as the walk-through registers them.
 ka_config - <<'YAML'
 ldap:
+  id_attribute: mail
   group_methods: [member, memberUid, memberOf]
 YAML
 ka_start
