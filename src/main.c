@@ -189,6 +189,11 @@ main_listen_tcp(const struct conf *conf)
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
 	}
+	/* Any local process can reach a TCP port, and a FastCGI client sends
+	 * whatever parameters it likes, SSL_CLIENT_VERIFY included. */
+	log_warnx("listen %s: FastCGI over TCP, where no peer can be checked: "
+	    "any local process may act as nginx and claim a verified client "
+	    "certificate; use a unix socket (listen_peer_users)", conf->listen);
 	rc = getaddrinfo(host[0] != '\0' ? host : "127.0.0.1", colon + 1, &hints, &res);
 	if (rc != 0)
 		fatalx("listen %s: %s", conf->listen, gai_strerror(rc));
