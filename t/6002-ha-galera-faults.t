@@ -28,9 +28,10 @@ ok $? "2: nodes 2 and 3 form a Primary component of 2 ($(galera_state 2))"
 diag "scenario 2: the survivors were a cluster of 2 $(elapsed "$killed") s after the kill"
 # Host H answers again (within 300 tries), then 20 TokenReviews of 20 right.
 serves() {   # serves LABEL H SINCE WHAT
+	local asked=$EPOCHREALTIME
 	until_reviews "$2" 300 "$alice" alice@example.org
 	ok $? "$1: host $2 answers TokenReviews $4"
-	diag "scenario $1: host $2 answered $(elapsed "$3") s after $4"
+	diag "scenario $1: host $2 answered $(elapsed "$asked") s after asked, $(elapsed "$3") s after the fault"
 	probe_review "$2" 20 "$alice" alice@example.org
 	is "$PROBE_OK/$PROBE_FAILED/$PROBE_WRONG" "20/0/0" "$1: host $2: 20 TokenReviews of 20 right (ok/failed/wrong)"
 }
