@@ -4,7 +4,7 @@
 #   2. node 1 (service host A's first node) is killed with SIGKILL, then
 #      restarted from its recovered position (IST): no wrong answer, failed
 #      requests no more than were in flight at the kill, both service hosts
-#      keep serving, the node rejoins;
+#      keep serving, the node rejoins and host A returns to it (failback);
 #   3. node 2 (host B's first node) loses its replication link: it becomes
 #      a non-Primary minority that still answers its clients, must refuse
 #      them, and host B must fail over; no wrong answer, not even for a token
@@ -50,6 +50,16 @@ diag "scenario 2: node 1 Synced $(elapsed "$restarted") s after its restart"
 for i in 1 2 3; do
 	is "$(galera_state "$i")" "Primary Synced 3" "2: node $i back in a Primary cluster of 3"
 done
+# Host A's first node is back: its workers return to it once
+# database.failback (10 s in the lab) has passed since they failed over.
+nodes_of_a() {
+	for _ in $(seq 10); do
+		curl -sS --max-time 10 --cacert "$K8S_AUTH_CACERT" "$(halab_url a)/healthz" | jq -r '.database_node // "none"'
+	done | sort -u | xargs
+}
+waitfor "$(galera_pid 1)" 300 eval '[ "$(nodes_of_a)" = "$NETNS_NET.11:3306" ]'
+ok $? "2: host a is back on node 1 (failback; its /healthz names: $(nodes_of_a))"
+diag "scenario 2: host a back on node 1 $(elapsed "$restarted") s after node 1's restart"
 joined=$(tail -n +"$((mark + 1))" "$HALAB_DIR/galera/n1/error.log")
 ist=$(grep -oE 'Receiving IST: [0-9]+ writesets' <<<"$joined")
 ok "$([ -n "$ist" ]; echo $?)" "2: node 1 caught up by IST (${ist:-no IST})"

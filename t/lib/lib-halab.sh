@@ -72,6 +72,9 @@ halab_db_yaml() {   # halab_db_yaml a|b
 		echo "  host: !delete"
 		echo "  port: !delete"
 		echo "  hosts: [$(IFS=,; echo "${list[*]}" | sed 's/,/, /g')]"
+		# Back to the first node 10 s after failing over (default 60 s),
+		# so that the tests see it come back.
+		echo "  failback: 10s"
 	else
 		echo "  host: $NETNS_NET.1$first"
 		echo "  port: 3306"
