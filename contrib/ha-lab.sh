@@ -29,19 +29,13 @@ cd "$(dirname "$0")/.."
 SRC=$PWD
 STATE=$SRC/.ha-lab
 
-cmd=${1:-up}
-case $cmd in
-up|down|status|demo) ;;
--h|--help|help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-*) echo "usage: $0 [up|down|status|demo]" >&2; exit 2 ;;
-esac
-
-if [ "$(id -u)" != 0 ]; then
-	echo "ha-lab: run as root (network namespaces, bridges, daemons)" >&2
-	exit 1
-fi
-
 say() { printf 'ha-lab: %s\n' "$*"; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
+
+cmd=${1:-up}
+[[ "$cmd" =~ ^(-h|--help|help)$ ]] && { usage; exit 0; }
+[[ "$cmd" =~ ^(up|down|status|demo)$ ]] || { usage >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { say "run as root (network namespaces, bridges, daemons)" >&2; exit 1; }
 
 mkdir -p "$STATE"
 # The harness's helpers, with daemons that outlive this script.
@@ -107,12 +101,7 @@ esac
 # --- up ---------------------------------------------------------------------------
 
 started=$EPOCHREALTIME
-"$SRC/contrib/test.sh" --deps-only
-if [ ! -f Makefile ]; then
-	[ -x configure ] || ./autogen.sh
-	./configure
-fi
-make -j"$(nproc)" >/dev/null
+"$SRC/contrib/test.sh" --build-only
 
 if netns_lab_exists "$PREFIX"; then
 	if halab_load "$DATA" && halab_status >/dev/null 2>&1; then
