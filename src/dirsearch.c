@@ -125,6 +125,7 @@ dirsearch_user_free(struct dirsearch_user *user)
 		return;
 	free(user->dn);
 	free(user->id);
+	free(user->member_uid);
 	free(user->username);
 	free(user->uid);
 	for (i = 0; i < user->nextra; i++) {
@@ -326,6 +327,9 @@ dirsearch_user_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
 	u->username = dirsearch_first_value(dir, entry,
 	    conf->ldap.username_attribute);
 	u->uid = dirsearch_first_value(dir, entry, conf->ldap.uid_attribute);
+	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID)
+		u->member_uid = dirsearch_first_value(dir, entry,
+		    conf->ldap.member_uid_attribute);
 	for (i = 0; i < conf->ldap.extra_attributes.n; i++) {
 		const char *name = conf->ldap.extra_attributes.v[i];
 		size_t n;
@@ -350,7 +354,7 @@ dirsearch_user_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
 static char **
 dirsearch_user_attrs(const struct conf *conf)
 {
-	size_t n = 0, i, max = 5 + conf->ldap.extra_attributes.n;
+	size_t n = 0, i, max = 6 + conf->ldap.extra_attributes.n;
 	char **attrs = calloc(max, sizeof(*attrs));
 
 	if (attrs == NULL)
@@ -358,6 +362,8 @@ dirsearch_user_attrs(const struct conf *conf)
 	attrs[n++] = conf->ldap.id_attribute;
 	attrs[n++] = conf->ldap.username_attribute;
 	attrs[n++] = conf->ldap.uid_attribute;
+	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID)
+		attrs[n++] = conf->ldap.member_uid_attribute;
 	for (i = 0; i < conf->ldap.extra_attributes.n; i++)
 		attrs[n++] = conf->ldap.extra_attributes.v[i];
 	if (dirsearch_want_member_of(conf))
@@ -540,7 +546,8 @@ dirsearch_member_filter(char **dns, size_t n)
 }
 
 /* The groups that list U by the search methods of group_methods: member
- * (or uniqueMember) is its DN, memberUid its id. */
+ * (or uniqueMember) is its DN, memberUid its member_uid_attribute (uid,
+ * RFC 2307). */
 static int
 dirsearch_direct_groups(struct directory *dir, const struct dirsearch_user *u,
     struct dirsearch_groups *g, struct dirsearch_outcome *out)
@@ -557,8 +564,10 @@ dirsearch_direct_groups(struct directory *dir, const struct dirsearch_user *u,
 		if (rc < 0)
 			return -1;
 	}
-	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) && u->id != NULL) {
-		if ((esc = direscape_filter(u->id, strlen(u->id))) == NULL)
+	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) &&
+	    u->member_uid != NULL) {
+		if ((esc = direscape_filter(u->member_uid,
+		    strlen(u->member_uid))) == NULL)
 			fatal("direscape_filter");
 		if (asprintf(&filter, "(memberUid=%s)", esc) < 0)
 			fatal("asprintf");
@@ -729,4 +738,27 @@ dirsearch_lookup(struct directory *dir, const char *name, size_t len,
 		directory_disconnect(dir);
 	free(filter);
 	return rc;
+}
+
+int
+dirsearch_resolve(struct directory *dir, const char *name, size_t len,
+    char **id, enum dirsearch_resolution *res)
+{
+	struct dirsearch_user *u = NULL;
+	size_t nentries;
+
+	*id = NULL;
+	if (dirsearch_lookup(dir, name, len, false, &u, &nentries) < 0)
+		return -1;
+	if (nentries != 1)
+		*res = nentries == 0 ? DIRSEARCH_NONE : DIRSEARCH_SEVERAL;
+	else if (u->id == NULL || u->id[0] == '\0')
+		*res = DIRSEARCH_NO_ID;
+	else {
+		*res = DIRSEARCH_ONE;
+		if ((*id = strdup(u->id)) == NULL)
+			fatal("strdup");
+	}
+	dirsearch_user_free(u);
+	return 0;
 }

@@ -4,9 +4,8 @@
 # https with the test CA): users, clusters and tokens come over with their
 # ids, secrets and expiries; a second run changes nothing.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
 command -v jq >/dev/null || skip_all "jq not installed"
 command -v python3 >/dev/null || skip_all "python3 not installed"
@@ -29,7 +28,7 @@ S2=$(openssl rand -hex 32)
 cat >"$T/original.json" <<JSON
 {
  "/users": [{"id": "$U1", "username": "alice@example.org"},
-            {"id": "$U2", "username": "'; DROP TABLE users; --"}],
+            {"id": "$U2", "username": "bob"}],
  "/clusters": [{"id": "$C1", "name": "namedcluster", "master": "", "node": "",
    "kubeconfig": "apiVersion: v1\nclusters:\n- cluster:\n server: https://master.kubernetes-cluster.local:6443",
    "created": "2018-01-01T12:34:56Z"}],
@@ -56,6 +55,9 @@ class H(http.server.BaseHTTPRequestHandler):
         if path not in data:
             return self.answer(404, b'{"error":"not found"}')
         items = list(data[path])
+        if self.path.startswith("/bad/users"):
+            items.append({"id": "0b7e0ee5-7b7d-4c2c-9a4b-9c7c1f2f7f11",
+                          "username": "'; DROP TABLE users; --"})
         if self.path.startswith("/bad/tokens"):
             items.append({"id": "0b7e0ee5-7b7d-4c2c-9a4b-9c7c1f2f7f10", "token": "X" * 64,
                           "user_id": items[0]["user_id"], "expiry": "2030-01-01T00:00:00Z"})
@@ -95,16 +97,12 @@ waitfor "$SPAWNED_PID" 50 curl -s -o /dev/null --cacert "$PKI_DIR/ca.pem" "https
 
 "$KA_BIN" migrate up -config-file "$T/config.yaml" >/dev/null 2>&1 || bail "migrate up failed"
 imp() { out=$("$KA_BIN" import -config-file "$T/config.yaml" "$@" 2>&1); rc=$?; }
-dump_sum() {
-	mariadb-dump --no-defaults --socket="$DB_SOCK" -uroot --skip-dump-date \
-		--skip-comments --hex-blob --skip-extended-insert "$DB_NAME" | sha256sum
-}
 
-before=$(dump_sum)
+before=$(db_dump_sum)
 imp --from "http://127.0.0.1:$port" --admin-token wrong
 is "$rc" 1 "a wrong admin token: exit 1"
 like "$out" "HTTP 401" "... says 401"
-is "$(dump_sum)" "$before" "... nothing changed"
+is "$(db_dump_sum)" "$before" "... nothing changed"
 imp --from "ftp://127.0.0.1:$port" --admin-token foo
 is "$rc" 2 "an ftp:// URL: usage error"
 imp --from "http://127.0.0.1:$port"
@@ -117,18 +115,22 @@ like "$out" "clusters: 1 added" "... 1 cluster"
 like "$out" "tokens: 2 added" "... 2 tokens"
 unlike "$out" "$S1|$S2" "... no secret in its output"
 is "$(db_sql "SELECT id FROM users ORDER BY id" | tr '\n' ' ')" "$U1 $U2 " "user ids kept"
-is "$(db_sql "SELECT username FROM users WHERE id = '$U2'")" "'; DROP TABLE users; --" "... usernames byte for byte"
+is "$(db_sql "SELECT username FROM users WHERE id = '$U1'")" "alice" \
+	"... usernames as the directory names them (alice@example.org is alice's entry)"
+like "$out" "username alice@example.org is alice in the directory: stored as alice" "... and it says so"
 is "$(db_sql "SELECT created FROM clusters WHERE id = '$C1'")" "2018-01-01 12:34:56.000000" "cluster created kept"
 is "$(db_sql "SELECT expiry FROM tokens WHERE id = '$T1'")" "2031-08-03 11:09:51.396053" "token expiry kept (in UTC)"
-mariadb-dump --no-defaults --socket="$DB_SOCK" -uroot "$DB_NAME" | grep -qiE "$S1|$S2"
-is "$?" 1 "the secrets are not in the database dump"
+dump=$(db_dump) || bail "mariadb-dump failed"
+like "$dump" "^INSERT INTO \`tokens\` VALUES \('$T1'" "the database dump holds the imported tokens"
+grep -qiE "$S1|$S2" <<<"$dump"
+is "$?" 1 "... but not their secrets"
 
-after=$(dump_sum)
+after=$(db_dump_sum)
 imp --from "http://127.0.0.1:$port/" --admin-token foo
 is "$rc" 0 "a second import: exit 0"
 like "$out" "users: 0 added, 2 already here" "... everything already here"
 like "$out" "tokens: 0 added, 2 already here" "... tokens too"
-is "$(dump_sum)" "$after" "... nothing changed"
+is "$(db_dump_sum)" "$after" "... nothing changed"
 
 imp --from "https://localhost:$tport/api" --admin-token foo
 is "$rc" 1 "https with an unknown CA: refused"
@@ -168,10 +170,12 @@ imp --from "http://127.0.0.1:$port/?x=1" --admin-token foo
 is "$rc" 2 "a URL with a query: usage error"
 
 imp --from "http://127.0.0.1:$port/bad" --admin-token foo
-is "$rc" 1 "a token whose secret is not 64 lowercase hex: exit 1"
+is "$rc" 1 "a token whose secret is not 64 lowercase hex, a user no entry matches: exit 1"
 like "$out" "not 64 lowercase hex" "... says why"
+like "$out" "username '; DROP TABLE users; --\): no directory entry matches: not imported" \
+	"... and why the user is not imported"
 unlike "$out" "XXXXXXXX" "... without printing it"
-is "$(dump_sum)" "$after" "... nothing changed"
+is "$(db_dump_sum)" "$after" "... nothing changed"
 
 # The imported tokens, through the admin API.
 ka_start || bail "kubernetes-auth did not start"
@@ -179,7 +183,7 @@ admin_curl GET /tokens
 is "$(jq -r --arg id "$T1" '.[] | select(.id == $id) | .token' <<<"$body")" "$S1" "GET /tokens shows the imported secret"
 is "$(jq -r --arg id "$T1" '.[] | select(.id == $id) | .expiry' <<<"$body")" "2031-08-03T11:09:51.396053Z" "... and its expiry"
 admin_curl GET "/users/$U2"
-is "$(jq -r .username <<<"$body")" "'; DROP TABLE users; --" "GET /users/{id} of an imported user"
+is "$(jq -r .username <<<"$body")" "bob" "GET /users/{id} of an imported user"
 admin_curl GET /clusters?name=namedcluster
 is "$(jq -r '.[0].created' <<<"$body")" "2018-01-01T12:34:56Z" "GET /clusters?name= renders created as the original did"
 ka_stop

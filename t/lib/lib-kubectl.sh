@@ -18,7 +18,12 @@
 #                      REGEX); sets $rc and $tty (what the terminal showed)
 #   cache_files        the user's token cache files, one a line
 #
-# Server-level function, also used by contrib/quickstart.sh:
+# Server-level functions, also used by contrib/quickstart.sh:
+#   standin_register URL CACERT ADMIN-TOKEN CLUSTER SERVER WEBHOOK-FILE
+#                      register CLUSTER with the service at URL (unless it
+#                      is there) with SERVER as its API server and the test
+#                      CA as its certificate_authority_data; write its
+#                      webhook kubeconfig to WEBHOOK-FILE; print its id
 #   standin_server_start DIR PORT WEBHOOK-KUBECONFIG   start the stand-in
 #                      with nginx's certificate (PKI_DIR); sets STANDIN_PID
 
@@ -40,17 +45,28 @@ standin_server_start() {   # standin_server_start DIR PORT WEBHOOK-KUBECONFIG
 		"https://localhost:$port/version"
 }
 
+standin_register() {   # standin_register URL CACERT ADMIN-TOKEN CLUSTER SERVER WEBHOOK-FILE
+	local url=$1 ca=$2 admin=$3 cluster=$4 server=$5 webhook=$6 id
+	_standin_api() {   # METHOD PATH [JSON]
+		curl -sS --cacert "$ca" --max-time 20 -X "$1" \
+			-H "x-auth-token: $admin" ${3:+-d "$3"} "$url$2"
+	}
+	id=$(_standin_api GET "/clusters?name=$cluster" | jq -r '.[0].id // empty')
+	[ -n "$id" ] || id=$(_standin_api POST /clusters "{\"name\": \"$cluster\",
+		\"server\": \"$server\",
+		\"certificate_authority_data\": \"$(base64 -w0 <"$PKI_DIR/ca.pem")\"}" | jq -r '.id // empty')
+	[ -n "$id" ] || return 1
+	_standin_api GET "/clusters/$id/webhook-kubeconfig" >"$webhook" &&
+		jq -e '.clusters[0].cluster.server' "$webhook" >/dev/null || return 1
+	echo "$id"
+}
+
 standin_setup() {   # standin_setup CLUSTER
 	local cluster=$1 port
 	port=$(free_port)
 	STANDIN_URL=https://localhost:$port
-	admin_curl POST /clusters -d "{\"name\": \"$cluster\", \"server\": \"$STANDIN_URL\",
-		\"certificate_authority_data\": \"$(base64 -w0 <"$PKI_DIR/ca.pem")\"}"
-	[ "$status" = 201 ] || { diag "POST /clusters: $status $body"; return 1; }
-	CLUSTER_ID=$(jq -r .id <<<"$body")
-	admin_curl GET "/clusters/$CLUSTER_ID/webhook-kubeconfig"
-	[ "$status" = 200 ] || { diag "webhook-kubeconfig: $status $body"; return 1; }
-	printf '%s\n' "$body" >"$T/webhook-$cluster.json"
+	CLUSTER_ID=$(standin_register "$KA_URL" "$KA_CACERT" "$KA_ADMIN_TOKEN" "$cluster" \
+		"$STANDIN_URL" "$T/webhook-$cluster.json") || { diag "registering $cluster failed"; return 1; }
 	standin_server_start "$T/standin-$cluster" "$port" "$T/webhook-$cluster.json" || return 1
 	STANDIN_LOG=$T/standin-$cluster/standin.log
 }
