@@ -301,6 +301,16 @@ authn_identify(struct req *r, const struct store_token_auth *tok,
 		    COUNTERS_AUTHN_AMBIGUOUS;
 		return 0;
 	}
+	/* The entry must name itself exactly as the user is stored: the
+	 * directory matches "ALICE", "alice " or a full-width "alice" to
+	 * alice's entry, and each would otherwise be a second local user
+	 * (with tokens of its own) authenticating as alice. */
+	if (u->id == NULL || strcmp(u->id, tok->username) != 0) {
+		*outcome = COUNTERS_AUTHN_NOT_IN_DIRECTORY;
+		snprintf(detail, detail_len, "the directory entry found does not "
+		    "have the stored name as its id_attribute");
+		return 0;
+	}
 	authn_user_build(r->ctx->conf, tok->username, u, au, outcome, detail,
 	    detail_len);
 	return 0;
@@ -537,16 +547,6 @@ authn_directory_user(struct authn_review *rv, struct authn_user *au)
 	}
 	if (outcome != COUNTERS_AUTHN_AUTHENTICATED) {
 		authn_deny(rv, outcome, detail[0] != '\0' ? detail : NULL);
-		return -1;
-	}
-	/* The entry must name itself exactly as the user is stored: the
-	 * directory matches "ALICE", "alice " or a full-width "alice" to
-	 * alice's entry, and each would otherwise be a second local user
-	 * (with tokens of its own) authenticating as alice. */
-	if ((*u)->id == NULL || strcmp((*u)->id, rv->tok.username) != 0) {
-		authn_deny(rv, COUNTERS_AUTHN_NOT_IN_DIRECTORY, "the directory "
-		    "entry found does not have the stored name as its "
-		    "id_attribute");
 		return -1;
 	}
 	return 0;

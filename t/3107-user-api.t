@@ -150,14 +150,29 @@ grep -q "audit: me refused: token fp:" "$T/ka.log"
 ok $? "refusals are audit lines naming the token by fingerprint"
 
 # GET /me when a cluster would refuse the user now: 403 with the reason.
-admin_curl POST /users -d '{"username":"ghost"}'
-admin_curl POST /tokens -d "{\"user_id\":\"$(jq -r .id <<<"$body")\"}"
+# (A user whose entry has left the directory since: POST /users would
+# refuse the name now, so the row goes in directly.)
+GHOST_ID=$(cat /proc/sys/kernel/random/uuid)
+db_sql "INSERT INTO users (id, username, created_at) VALUES ('$GHOST_ID', 'ghost', UTC_TIMESTAMP(6))"
+admin_curl POST /tokens -d "{\"user_id\":\"$GHOST_ID\"}"
 GHOST=$(jq -r .token <<<"$body")
 me GET /me "$GHOST"
 is "$status $(jq -r .error <<<"$body")" "403 user not found in directory" \
 	"GET /me for a user gone from the directory: 403, the TokenReview's reason"
 review "$GHOST"
 is "$(jq -r .error <<<"$review")" "user not found in directory" "... what a TokenReview says"
+
+# A stored name the directory matches to an entry that names itself
+# otherwise ("ALICE" finds alice): refused by both alike.
+UPPER_ID=$(cat /proc/sys/kernel/random/uuid)
+db_sql "INSERT INTO users (id, username, created_at) VALUES ('$UPPER_ID', 'ALICE', UTC_TIMESTAMP(6))"
+admin_curl POST /tokens -d "{\"user_id\":\"$UPPER_ID\"}"
+UPPER=$(jq -r .token <<<"$body")
+me GET /me "$UPPER"
+review "$UPPER"
+is "$status $(jq -r .error <<<"$body") / $(jq -r .error <<<"$review")" \
+	"403 user not found in directory / user not found in directory" \
+	"a user stored as ALICE: GET /me and a TokenReview refuse it alike"
 
 # Expired and revoked tokens.
 login alice:alice-secret
