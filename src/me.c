@@ -24,18 +24,27 @@
 
 /* --- common --------------------------------------------------------------- */
 
-/* The audit line of one call: the token by id, its user, what was asked
- * and how it ended (never a secret). */
+/* The audit line of one call, once its answer is decided: the token by
+ * id, its user, the route, how it ended (for a failure, its status and
+ * message) and DETAIL (NULL: none). Never a secret. */
 static void
 me_audit(const struct req *r, const struct store_token_auth *tok,
-    const char *outcome)
+    const char *detail)
 {
-	char user[160];
+	char user[160], error[200], outcome[256];
 
 	log_sanitize(user, sizeof(user), tok->username);
-	log_info("audit: me token %s user %s (%s): %s %s: %s", tok->id,
+	if (r->error != NULL) {
+		log_sanitize(error, sizeof(error), r->error);
+		snprintf(outcome, sizeof(outcome), "%s (%d %s)", r->status >= 500 ?
+		    "error" : "refused", r->status, error);
+	} else {
+		snprintf(outcome, sizeof(outcome), "ok");
+	}
+	log_info("audit: me token %s user %s (%s): %s %s: %s%s%s", tok->id,
 	    tok->user_id, user, r->method, r->route != NULL ? r->route : "?",
-	    outcome);
+	    outcome, detail != NULL && detail[0] != '\0' ? ", " : "",
+	    detail != NULL ? detail : "");
 }
 
 static void
@@ -202,7 +211,7 @@ me_get(struct req *r)
 	struct me_names all = { .v = NULL };
 	const struct me_names *clusters;
 	enum counters_authn outcome;
-	char detail[200], why[256];
+	char detail[200] = "", shown[160];
 	yajl_gen g;
 
 	if (authn_bearer(r, "me", &tok) < 0)
@@ -210,14 +219,10 @@ me_get(struct req *r)
 	if (authn_identify(r, &tok, &au, &outcome, detail, sizeof(detail),
 	    &stats) < 0) {
 		req_fail(r, 503, "ldap unavailable");
-		me_audit(r, &tok, "error (ldap unavailable)");
 		goto done;
 	}
 	if (outcome != COUNTERS_AUTHN_AUTHENTICATED) {
 		req_fail(r, 403, "%s", authn_error_text(outcome));
-		snprintf(why, sizeof(why), "refused (%s)", detail[0] != '\0' ?
-		    detail : authn_error_text(outcome));
-		me_audit(r, &tok, why);
 		goto done;
 	}
 	if (me_token_row(r, &tok, &row) < 0)
@@ -254,8 +259,11 @@ me_get(struct req *r)
 	    clusters->n);
 	yajl_gen_map_close(g);
 	req_send_json(r, 200);
-	me_audit(r, &tok, "ok");
+	log_sanitize(shown, sizeof(shown), au.username);
+	snprintf(detail, sizeof(detail), "username %s, %zu groups", shown,
+	    au.ngroups);
 done:
+	me_audit(r, &tok, detail);
 	me_names_free(&all);
 	me_token_row_cleanup(&row);
 	authn_user_cleanup(&au);
@@ -288,7 +296,7 @@ me_tokens_list(struct req *r)
 {
 	struct store_token_auth tok;
 	struct me_token_walk w = { .now = ktime_now_us() };
-	char outcome[64];
+	char detail[64] = "";
 
 	if (authn_bearer(r, "me", &tok) < 0)
 		return;
@@ -297,12 +305,12 @@ me_tokens_list(struct req *r)
 	if (store_token_list(r->ctx->db, NULL, tok.user_id, NULL,
 	    me_token_walk_fn, &w) < 0) {
 		req_fail_db(r);
-		return;
+	} else {
+		yajl_gen_array_close(w.g);
+		req_send_json(r, 200);
+		snprintf(detail, sizeof(detail), "%llu tokens", w.live);
 	}
-	yajl_gen_array_close(w.g);
-	req_send_json(r, 200);
-	snprintf(outcome, sizeof(outcome), "ok (%llu tokens)", w.live);
-	me_audit(r, &tok, outcome);
+	me_audit(r, &tok, detail);
 }
 
 /* Check BODY (NULL: none) at NOW as a POST /me/tokens into *F (free
@@ -392,17 +400,15 @@ me_tokens_create(struct req *r)
 	struct store_token_new in = { 0 };
 	struct store_token out;
 	const char *missing = NULL;
-	char why[320];
+	char detail[96] = "";
 	yajl_val body = NULL;
 
 	memset(&out, 0, sizeof(out));
 	if (authn_bearer(r, "me", &tok) < 0)
 		return;
 	if (admin_body_optional(r, &body) < 0 ||
-	    me_token_body_parse(r, body, count.now, &b) < 0) {
-		me_audit(r, &tok, "refused (malformed body)");
+	    me_token_body_parse(r, body, count.now, &b) < 0)
 		goto done;
-	}
 	if (me_token_row(r, &tok, &row) < 0 ||
 	    me_token_scope(r, &row, &b, &in.clusters, &in.nclusters) < 0)
 		goto done;
@@ -414,7 +420,6 @@ me_tokens_create(struct req *r)
 	if (count.live >= (unsigned long long)conf->login.max_tokens) {
 		req_fail(r, 409, "you have %llu live tokens, the most allowed "
 		    "(login.max_tokens): revoke one first", count.live);
-		me_audit(r, &tok, "refused (login.max_tokens reached)");
 		goto done;
 	}
 	in.user_id = tok.user_id;
@@ -423,19 +428,17 @@ me_tokens_create(struct req *r)
 	in.created_us = count.now;
 	if (store_token_create(r->ctx->db, r->ctx->secrets->token_keys,
 	    conf->tokens.reveal, &in, &out, &missing) < 0) {
-		if (missing != NULL && strcmp(missing, "user_id") != 0) {
+		if (missing != NULL && strcmp(missing, "user_id") != 0)
 			req_fail(r, 400, "unknown cluster in clusters: %s", missing);
-			me_audit(r, &tok, "refused (unknown cluster)");
-		} else {
+		else
 			req_fail_db(r);
-		}
 		goto done;
 	}
 	me_token_created(r, &out);
-	snprintf(why, sizeof(why), "created token %s%s", out.id,
+	snprintf(detail, sizeof(detail), "created token %s%s", out.id,
 	    out.scoped ? " (scoped)" : "");
-	me_audit(r, &tok, why);
 done:
+	me_audit(r, &tok, detail);
 	OPENSSL_cleanse(out.token, sizeof(out.token));
 	me_token_row_cleanup(&row);
 	free(b.clusters);
@@ -446,7 +449,7 @@ void
 me_tokens_delete(struct req *r)
 {
 	struct store_token_auth tok;
-	char id[STORE_ID_LEN + 1], why[96];
+	char id[STORE_ID_LEN + 1] = "", detail[96];
 	bool found = false;
 	yajl_gen g;
 
@@ -454,28 +457,25 @@ me_tokens_delete(struct req *r)
 		return;
 	/* Someone else's token, or none: the same 404, and the same single
 	 * statement, so that the answer tells nothing. */
-	if (admin_path_id(r, 0, "token", id) < 0) {
-		me_audit(r, &tok, "refused (not a token id)");
-		return;
-	}
+	if (admin_path_id(r, 0, "token", id) < 0)
+		goto done;
 	if (store_token_revoke_owned(r->ctx->db, id, tok.user_id, &found) < 0) {
 		req_fail_db(r);
-		return;
+		goto done;
 	}
 	if (!found) {
 		req_fail(r, 404, "token not found");
-		snprintf(why, sizeof(why), "refused (token %s: not a live token "
-		    "of this user)", id);
-		me_audit(r, &tok, why);
-		return;
+		goto done;
 	}
 	g = req_json(r);
 	yajl_gen_map_open(g);
 	json_gen_str(g, "id", id);
 	yajl_gen_map_close(g);
 	req_send_json(r, 200);
-	snprintf(why, sizeof(why), "revoked token %s", id);
-	me_audit(r, &tok, why);
+done:
+	snprintf(detail, sizeof(detail), "token %s", id[0] != '\0' ? id :
+	    "(not an id)");
+	me_audit(r, &tok, detail);
 }
 
 /* --- GET /me/kubeconfig --------------------------------------------------- */
@@ -570,7 +570,7 @@ me_kubeconfig(struct req *r)
 	struct store_token_auth tok;
 	struct store_cluster *c = NULL;
 	bool in = true, invalid;
-	char *name = NULL, *url = NULL, why[200];
+	char *name = NULL, *url = NULL, detail[200] = "";
 	size_t len;
 
 	if (authn_bearer(r, "me", &tok) < 0)
@@ -579,9 +579,12 @@ me_kubeconfig(struct req *r)
 	if (invalid || name == NULL || name[0] == '\0') {
 		req_fail(r, 400, "query parameter cluster: give a cluster name "
 		    "(?cluster=NAME)");
-		me_audit(r, &tok, "refused (no cluster named)");
 		goto done;
 	}
+	snprintf(detail, sizeof(detail), "cluster ");
+	log_sanitize(detail + strlen(detail), sizeof(detail) - strlen(detail),
+	    name);
+	/* Unknown, or not one this token may be used on: the same 404. */
 	if (strlen(name) > STORE_CLUSTER_NAME_MAX) {
 		req_fail(r, 404, "cluster not found");
 		goto done;
@@ -592,21 +595,14 @@ me_kubeconfig(struct req *r)
 		req_fail_db(r);
 		goto done;
 	}
-	log_sanitize(why, sizeof(why), name);
-	/* Unknown, or not one this token may be used on: the same 404. */
 	if (c == NULL || !in) {
 		req_fail(r, 404, "cluster not found");
-		snprintf(why + strlen(why), sizeof(why) - strlen(why),
-		    ": refused (%s)", c == NULL ? "no such cluster" :
-		    "the token is not scoped to it");
-		me_audit(r, &tok, why);
 		goto done;
 	}
 	if (c->server == NULL || public_url[0] == '\0') {
 		req_fail(r, 409, "%s", c->server == NULL ? "this cluster has no "
 		    "server URL: ask an administrator to set it" :
 		    "public_url is not set in the service's configuration");
-		me_audit(r, &tok, "refused (no server or public_url)");
 		goto done;
 	}
 	len = strlen(public_url);
@@ -615,9 +611,8 @@ me_kubeconfig(struct req *r)
 	if ((url = strndup(public_url, len)) == NULL)
 		fatal("strndup");
 	me_gen_kubeconfig(r, c, &tok, url);
-	snprintf(why + strlen(why), sizeof(why) - strlen(why), ": ok");
-	me_audit(r, &tok, why);
 done:
+	me_audit(r, &tok, detail);
 	free(url);
 	free(name);
 	free(c);

@@ -29,6 +29,7 @@
 #define PLUGIN_LOCK_WAIT_S 300          /* another one's password prompt */
 #define PLUGIN_EXPIRY_MARGIN_US (30 * 1000000LL)  /* a token this close to
                                            its end is not worth handing out */
+#define PLUGIN_ANSWER_MAX (1024 * 1024)  /* bytes of an answer */
 #define PLUGIN_ENV_USER "KUBERNETES_AUTH_USER"
 #define PLUGIN_ENV_PASSWORD "KUBERNETES_AUTH_PASSWORD"
 
@@ -132,6 +133,19 @@ plugin_parse(int argc, char **argv, struct plugin_opts *o)
 	return 0;
 }
 
+/* The calls to the service at URL (borrowed), with O's TLS settings. */
+static void
+plugin_http_opts(const struct plugin_opts *o, const char *url,
+    struct plugin_api *api)
+{
+	memset(api, 0, sizeof(*api));
+	api->url = url;
+	api->http.ca_file = o->ca_file;
+	api->http.allow_http = o->insecure_allow_http;
+	api->http.user_agent = PLUGIN "/" PACKAGE_VERSION;
+	api->http.max_answer = PLUGIN_ANSWER_MAX;
+}
+
 /* The service's URL without trailing slashes, and the TLS settings. */
 static int
 plugin_api_init(const struct plugin_opts *o, struct plugin_api *api,
@@ -157,11 +171,7 @@ plugin_api_init(const struct plugin_opts *o, struct plugin_api *api,
 		len--;
 	if ((*url = strndup(o->url, len)) == NULL)
 		return -1;
-	api->url = *url;
-	api->http.ca_file = o->ca_file;
-	api->http.allow_http = o->insecure_allow_http;
-	api->http.user_agent = PLUGIN "/" PACKAGE_VERSION;
-	api->http.max_answer = 1024 * 1024;
+	plugin_http_opts(o, *url, api);
 	return 0;
 }
 
@@ -471,14 +481,12 @@ plugin_logout_one(const struct plugin_opts *o, const char *url,
     const char *cluster, const char *user, const struct plugin_slot *s)
 {
 	struct plugin_cache_entry e;
-	struct plugin_api api = { .url = url };
+	struct plugin_api api;
 	char err[512];
 	bool found;
 	int rc = -1;
 
-	api.http.ca_file = o->ca_file;
-	api.http.allow_http = o->insecure_allow_http;
-	api.http.user_agent = PLUGIN "/" PACKAGE_VERSION;
+	plugin_http_opts(o, url, &api);
 	if (plugin_cache_read(s->path, url, cluster, user, &e, &found, err,
 	    sizeof(err)) < 0) {
 		fprintf(stderr, PLUGIN ": token cache: %s\n", err);

@@ -421,6 +421,12 @@ for route in "GET /me" "GET /me/tokens" "POST /me/tokens" "DELETE /me/tokens/{}"
 	grep -q "audit: me token $A1_ID user $ALICE (alice): $route: " "$T/ka.log"
 	ok $? "an audit line for $route naming the token by id"
 done
+grep -q "audit: me token $A1_ID user $ALICE (alice): GET /me/kubeconfig: refused (409 this cluster has no server URL: ask an administrator to set it), cluster staging" "$T/ka.log"
+ok $? "refusals too: GET /me/kubeconfig's 409, naming the cluster"
+grep -q "audit: me token $A1_ID user $ALICE (alice): DELETE /me/tokens/{}: refused (404 token not found), token $B1_ID" "$T/ka.log"
+ok $? "... DELETE of bob's token by alice, naming it"
+grep -q "audit: me token $A1_ID user $ALICE (alice): POST /me/tokens: refused (400 invalid JSON" "$T/ka.log"
+ok $? "... a malformed body"
 for secret in "$A1" "$S1" "$N1" "$B1" alice-secret; do
 	grep -qF -- "$secret" "$T/ka.log" "$KA_NGINX_LOGS"/* 2>/dev/null
 	is "$?" 1 "no secret in any log (${secret:0:6}...)"
