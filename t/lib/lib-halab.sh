@@ -263,6 +263,8 @@ _halab_service_config() {   # _halab_service_config a|b [FILE]
 		$(halab_db_yaml "$h")
 		ldap:
 		  urls: [$urls]
+		  # Users stored by mail, as the walk-through registers them.
+		  id_attribute: mail
 		authorization:
 		  refresh: 1s
 		logging:
