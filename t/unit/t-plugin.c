@@ -349,6 +349,10 @@ test_lock(const char *base)
 	    "waiting for it: granted once the holder lets go");
 	is_int(waited, 1, "... having waited");
 	wait_signal_fd = -1;
+	/* Granted without waiting (a lock that excludes nothing): the
+	 * holder never heard us, and must still be let go. */
+	if (waited == 0 && write(to_child, "r", 1) != 1)
+		abort();
 	ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0, "... the holder is gone");
 	/* Now we hold it: the child cannot. */
