@@ -19,6 +19,7 @@
 
 #include <sanitizer/common_interface_defs.h>
 
+#include "json.h"
 #include "log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,6 +52,16 @@ fuzz_strndup(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
+}
+
+/* Does object BODY have member KEY, with a value other than null? (What
+ * the token bodies count as given.) */
+static inline bool
+fuzz_present(yajl_val body, const char *key)
+{
+	yajl_val v = json_get(body, key);
+
+	return v != NULL && !YAJL_IS_NULL(v);
 }
 
 /* Log everything: the messages built from hostile input are part of what

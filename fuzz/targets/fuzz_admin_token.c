@@ -27,13 +27,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static bool
-present(yajl_val body, const char *key)
-{
-	yajl_val v = json_get(body, key);
-	return v != NULL && !YAJL_IS_NULL(v);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(json_parse(text, size, &tree, err, sizeof(err)) == 0);
 	user_id = json_string(json_get(tree, "user_id"));
 	FUZZ_ASSERT(user_id != NULL && crypto_uuid_valid(user_id));
-	FUZZ_ASSERT(!(present(tree, "expiry") && present(tree, "ttl")));
+	FUZZ_ASSERT(!(fuzz_present(tree, "expiry") && fuzz_present(tree, "ttl")));
 	json_free(tree);
 	free(text);
 	return 0;

@@ -28,13 +28,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static bool
-present(yajl_val body, const char *key)
-{
-	yajl_val v = json_get(body, key);
-	return v != NULL && !YAJL_IS_NULL(v);
-}
-
 static size_t
 utf8_chars(const char *s)
 {
@@ -68,7 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = fuzz_strndup(data, size);
 	FUZZ_ASSERT(json_parse(text, size, &tree, err, sizeof(err)) == 0);
 	FUZZ_ASSERT(YAJL_IS_OBJECT(tree));
-	FUZZ_ASSERT(!(present(tree, "expiry") && present(tree, "ttl")));
+	FUZZ_ASSERT(!(fuzz_present(tree, "expiry") && fuzz_present(tree, "ttl")));
 	ttl = json_get(tree, "ttl");
 	if (ttl != NULL && YAJL_IS_INTEGER(ttl))
 		FUZZ_ASSERT(ttl->u.number.i > 0 && ttl->u.number.i <= 24 * 3600);

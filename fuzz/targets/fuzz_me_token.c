@@ -29,13 +29,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static bool
-present(yajl_val body, const char *key)
-{
-	yajl_val v = json_get(body, key);
-	return v != NULL && !YAJL_IS_NULL(v);
-}
-
-static bool
 blank(const uint8_t *data, size_t size)
 {
 	size_t i;
@@ -64,9 +57,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = fuzz_strndup(data, size);
 	FUZZ_ASSERT(json_parse(text, size, &tree, err, sizeof(err)) == 0);
 	FUZZ_ASSERT(YAJL_IS_OBJECT(tree));
-	FUZZ_ASSERT(!(present(tree, "expiry") && present(tree, "ttl")));
+	FUZZ_ASSERT(!(fuzz_present(tree, "expiry") && fuzz_present(tree, "ttl")));
 	clusters = json_get(tree, "clusters");
-	if (present(tree, "clusters")) {
+	if (fuzz_present(tree, "clusters")) {
 		FUZZ_ASSERT(YAJL_IS_ARRAY(clusters) && clusters->u.array.len > 0);
 		for (i = 0; i < clusters->u.array.len; i++) {
 			const char *name = json_string(clusters->u.array.values[i]);
