@@ -229,7 +229,7 @@ plugin_slot_cached(const struct plugin_api *api, const struct plugin_slot *s,
     const char *cluster, const char *user, struct plugin_cache_entry *e,
     bool *found)
 {
-	char err[512];
+	char err[512] = "";
 	bool valid;
 
 	if (plugin_cache_read(s->path, api->url, cluster, user, e, found, err,
@@ -248,8 +248,12 @@ plugin_slot_cached(const struct plugin_api *api, const struct plugin_slot *s,
 		*found = valid;
 	}
 	if (!*found) {
-		fprintf(stderr, PLUGIN ": the cached token is expired or revoked: "
-		    "log in again\n");
+		if (err[0] != '\0')
+			fprintf(stderr, PLUGIN ": the cached token is refused (%s): "
+			    "log in again\n", err);
+		else
+			fprintf(stderr, PLUGIN ": the cached token is expired or "
+			    "revoked: log in again\n");
 		plugin_cache_entry_cleanup(e);
 	}
 	return 0;

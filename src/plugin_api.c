@@ -360,8 +360,10 @@ plugin_api_check(const struct plugin_api *api, const char *token, bool *valid,
 	*valid = false;
 	if (plugin_api_call(api, &req, "GET", "/me", &ans, err, errlen) < 0)
 		goto done;
-	if (ans.status == 200 || ans.status == 401) {
+	if (ans.status == 200 || ans.status == 401 || ans.status == 403) {
 		*valid = ans.status == 200;
+		if (ans.status == 403)
+			plugin_api_failure("GET /me", &ans, err, errlen);
 		rc = 0;
 	} else {
 		plugin_api_failure("GET /me", &ans, err, errlen);

@@ -58,9 +58,11 @@ int plugin_api_login(const struct plugin_api *api, const char *user,
     const char *description, struct plugin_api_token *t, long *retry_after,
     char *err, size_t errlen);
 
-/* GET /me with TOKEN: is it still good? *VALID true on 200, false on 401
- * (revoked, expired, unknown). Returns 0, or -1 with ERR for anything
- * else (403: a cluster would refuse the user now; the service down). */
+/* GET /me with TOKEN: is it still good? *VALID true on 200; false on 401
+ * (revoked, expired, unknown) and on 403 (a cluster would refuse it now:
+ * the user's directory entry changed; a new login may be a new local
+ * user), with the reason in ERR for a 403. Returns 0, or -1 with ERR for
+ * anything else (the service down). */
 int plugin_api_check(const struct plugin_api *api, const char *token,
     bool *valid, char *err, size_t errlen);
 

@@ -181,4 +181,15 @@ is "$(cache_files | wc -l):$(cached user)" "1:bob" "... one cache file, under bo
 namespaces
 is "$rc:$who:$(grep -c Password <<<"$tty")" "0:bob@example.org:0" "kubectl as bob: no password asked"
 
+# --- a cached token the service refuses (403: the user is no longer the one
+# the directory names), though neither expired nor revoked ---------------------
+plugin_user "$T/alice"
+KUBERNETES_AUTH_PASSWORD=alice-secret setsid kubectl get --raw /version </dev/null >/dev/null 2>&1
+db_sql "UPDATE users SET username = 'ALICE' WHERE id = '$ALICE'"
+admin_curl POST /users -d '{"username": "alice"}'
+namespaces "${PASSWORD[@]}"
+is "$rc:$who" "0:alice@example.org" "a cached token GET /me refuses with 403: a new login" || diag "$tty"
+like "$tty" "the cached token is refused \(GET /me: HTTP 403: user not found in directory\): log in again" \
+	"... saying why"
+
 done_testing
