@@ -58,7 +58,7 @@ netns_lab_new() {   # netns_lab_new [PREFIX]
 	exec 8>>"$_netns_lock"
 	flock 8
 	NETNS_NET=
-	# 10.77.0.0/24 is left to ../shared/'s hand-made recipes.
+	# 10.77.0.0/24 is left for labs made by hand.
 	for x in $(seq 1 254); do
 		if _netns_subnet_free "$x"; then
 			NETNS_NET=10.77.$x
