@@ -475,28 +475,55 @@ dirsearch_group_base(const struct conf *conf)
 	    conf->ldap.base_dn;
 }
 
-/* A search for groups; a cut-short result is logged here, where the filter
- * is known. */
+/* Forget the groups G got since it held N (a search being asked again). */
+static void
+dirsearch_groups_truncate(struct dirsearch_groups *g, size_t n)
+{
+	while (g->n > n) {
+		g->n--;
+		free(g->v[g->n].key);
+		free(g->v[g->n].dn);
+		free(g->v[g->n].name);
+	}
+	g->too_many = false;
+}
+
+/*
+ * A search for groups. Most users are in a few groups, and slapd charges
+ * a paged search about 2.5 times a plain one: so the search is first sent
+ * plain, with a size limit of one page, and only an answer that limit (or
+ * the server's) cut is asked again, whole and paged. The cut answer is
+ * dropped: a shorter group list would be a wrong answer. A search that
+ * still comes back short is logged here, where the filter is known.
+ */
 static int
 dirsearch_group_search(struct directory *dir, const char *filter,
     struct dirsearch_groups *g, struct dirsearch_outcome *out)
 {
 	static char *cn_attrs[] = { "cn", NULL };
 	static char *no_attrs[] = { LDAP_NO_ATTRS, NULL };
-	const struct dirsearch_query q = {
+	struct dirsearch_query q = {
 		.base = dirsearch_group_base(dir->conf),
 		.scope = LDAP_SCOPE_SUBTREE,
 		.filter = filter,
 		.attrs = dir->conf->ldap.group_name == CONF_GROUP_NAME_CN ?
 		    cn_attrs : no_attrs,
-		.paged = true,
+		.sizelimit = DIRSEARCH_PAGE_SIZE,
 		.fn = dirsearch_group_entry,
 		.ctx = g,
 	};
+	size_t before = g->n;
 	char shown[256];
 
 	if (dirsearch_run(dir, &q, out) == 0 && !g->too_many)
 		return 0;
+	if (out->size_exceeded && !g->too_many) {
+		dirsearch_groups_truncate(g, before);
+		q.sizelimit = 0;
+		q.paged = true;
+		if (dirsearch_run(dir, &q, out) == 0 && !g->too_many)
+			return 0;
+	}
 	log_sanitize(shown, sizeof(shown), filter);
 	if (out->size_exceeded)
 		log_warnx("ldap %s: group search %s under \"%s\" hit the "
@@ -510,75 +537,104 @@ dirsearch_group_search(struct directory *dir, const char *filter,
 	return -1;
 }
 
-/* "(|(member=V)(uniqueMember=V)...)" for the N DNs V of DNS, each
- * escaped. Malloc'd. */
-static char *
-dirsearch_member_filter(char **dns, size_t n)
-{
-	size_t i, size = 4;
-	char **esc = calloc(n, sizeof(*esc)), *filter, *p;
+/* A filter being written: "(|" and its terms. */
+struct dirsearch_filter {
+	char *text;
+	size_t len, cap;
+	size_t nterms;
+};
 
-	if (esc == NULL)
-		fatal("calloc");
-	for (i = 0; i < n; i++) {
-		if ((esc[i] = direscape_filter(dns[i], strlen(dns[i]))) ==
-		    NULL)
-			fatal("direscape_filter");
-		size += 2 * strlen(esc[i]) + 32;
+static void
+dirsearch_filter_append(struct dirsearch_filter *f, const char *s, size_t len)
+{
+	if (f->len + len + 1 > f->cap) {
+		f->cap = f->len + len + 1 < 256 ? 256 : 2 * (f->len + len + 1);
+		if ((f->text = realloc(f->text, f->cap)) == NULL)
+			fatal("realloc");
 	}
-	if ((filter = malloc(size)) == NULL)
-		fatal("malloc");
-	p = filter;
-	p += sprintf(p, "(|");
-	for (i = 0; i < n; i++) {
-		p += sprintf(p, "(member=%s)(uniqueMember=%s)", esc[i], esc[i]);
-		free(esc[i]);
-	}
-	sprintf(p, ")");
-	free(esc);
-	return filter;
+	memcpy(f->text + f->len, s, len);
+	f->len += len;
+	f->text[f->len] = '\0';
 }
 
-/* The groups that list U by the search methods of group_methods: member
- * (or uniqueMember) is its DN, memberUid its id. */
+/* Add the term "(ATTR=VALUE)", VALUE escaped (RFC 4515). */
+static void
+dirsearch_filter_term(struct dirsearch_filter *f, const char *attr,
+    const char *value)
+{
+	char *esc = direscape_filter(value, strlen(value));
+
+	if (esc == NULL)
+		fatal("direscape_filter");
+	if (f->nterms++ == 0)
+		dirsearch_filter_append(f, "(|", 2);
+	dirsearch_filter_append(f, "(", 1);
+	dirsearch_filter_append(f, attr, strlen(attr));
+	dirsearch_filter_append(f, "=", 1);
+	dirsearch_filter_append(f, esc, strlen(esc));
+	dirsearch_filter_append(f, ")", 1);
+	free(esc);
+}
+
+/* Add a term for DN in each of ldap.member_attributes. */
+static void
+dirsearch_filter_member(struct dirsearch_filter *f, const struct conf *conf,
+    const char *dn)
+{
+	if (conf->ldap.member_attributes & CONF_MEMBER_ATTR_MEMBER)
+		dirsearch_filter_term(f, "member", dn);
+	if (conf->ldap.member_attributes & CONF_MEMBER_ATTR_UNIQUE_MEMBER)
+		dirsearch_filter_term(f, "uniqueMember", dn);
+}
+
+/* The filter (at least one term), malloc'd: the caller frees it. One
+ * term goes alone: "(|(member=X))" asks the same in more words. */
+static char *
+dirsearch_filter_end(struct dirsearch_filter *f)
+{
+	if (f->nterms == 1) {
+		memmove(f->text, f->text + 2, f->len - 2 + 1);
+		f->len -= 2;
+	} else {
+		dirsearch_filter_append(f, ")", 1);
+	}
+	return f->text;
+}
+
+/* The groups that list U by the search methods of group_methods, all in
+ * one search: member (each of ldap.member_attributes) is its DN,
+ * memberUid its id. */
 static int
 dirsearch_direct_groups(struct directory *dir, const struct dirsearch_user *u,
     struct dirsearch_groups *g, struct dirsearch_outcome *out)
 {
 	const struct conf *conf = dir->conf;
-	char *filter, *esc;
+	struct dirsearch_filter f = { 0 };
+	char *filter;
 	int rc;
 
-	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER) {
-		char *dn[1] = { u->dn };
-		filter = dirsearch_member_filter(dn, 1);
-		rc = dirsearch_group_search(dir, filter, g, out);
-		free(filter);
-		if (rc < 0)
-			return -1;
-	}
-	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) && u->id != NULL) {
-		if ((esc = direscape_filter(u->id, strlen(u->id))) == NULL)
-			fatal("direscape_filter");
-		if (asprintf(&filter, "(memberUid=%s)", esc) < 0)
-			fatal("asprintf");
-		free(esc);
-		rc = dirsearch_group_search(dir, filter, g, out);
-		free(filter);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
+	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER)
+		dirsearch_filter_member(&f, conf, u->dn);
+	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) && u->id != NULL)
+		dirsearch_filter_term(&f, "memberUid", u->id);
+	if (f.nterms == 0)
+		return 0;
+	filter = dirsearch_filter_end(&f);
+	rc = dirsearch_group_search(dir, filter, g, out);
+	free(filter);
+	return rc;
 }
 
-/* Nesting: the groups whose member (or uniqueMember) is a group of the
- * previous level, breadth first, up to nested_depth levels above G's; a
- * group already found is not followed again, which ends cycles. */
+/* Nesting: the groups whose member (ldap.member_attributes) is a group of
+ * the previous level, breadth first, up to nested_depth levels above G's,
+ * DIRSEARCH_NEST_CHUNK groups a search; a group already found is not
+ * followed again, which ends cycles. */
 static int
 dirsearch_nested_groups(struct directory *dir, struct dirsearch_groups *g,
     struct dirsearch_outcome *out)
 {
-	char *filter, *dns[DIRSEARCH_NEST_CHUNK];
+	struct dirsearch_filter f;
+	char *filter;
 	size_t i, k, to, from = 0, level_end;
 	int depth, rc;
 
@@ -589,9 +645,10 @@ dirsearch_nested_groups(struct directory *dir, struct dirsearch_groups *g,
 		for (i = from; i < level_end; i += DIRSEARCH_NEST_CHUNK) {
 			to = i + DIRSEARCH_NEST_CHUNK < level_end ?
 			    i + DIRSEARCH_NEST_CHUNK : level_end;
+			f = (struct dirsearch_filter){ 0 };
 			for (k = i; k < to; k++)
-				dns[k - i] = g->v[k].dn;
-			filter = dirsearch_member_filter(dns, to - i);
+				dirsearch_filter_member(&f, dir->conf, g->v[k].dn);
+			filter = dirsearch_filter_end(&f);
 			rc = dirsearch_group_search(dir, filter, g, out);
 			free(filter);
 			if (rc < 0)
@@ -602,26 +659,39 @@ dirsearch_nested_groups(struct directory *dir, struct dirsearch_groups *g,
 	return 0;
 }
 
-/* G's names into U->groups: distinct, in the order found. A group named
- * by something else than cn (group_name: cn) is answered by its DN. */
+static int
+dirsearch_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* G's names into U->groups: distinct, sorted (byte order), so that the
+ * answer does not depend on the order the server sent them in, nor on
+ * which search found them. A group named by something else than cn
+ * (group_name: cn) is answered by its DN. */
 static void
 dirsearch_group_names(struct dirsearch_user *u,
     const struct dirsearch_groups *g)
 {
-	size_t i, k, cap = 0;
+	size_t i, n = 0;
 
+	if (g->n == 0)
+		return;
+	if ((u->groups = calloc(g->n, sizeof(*u->groups))) == NULL)
+		fatal("calloc");
 	for (i = 0; i < g->n; i++) {
 		const char *name = g->v[i].name != NULL ? g->v[i].name : g->v[i].dn;
-		for (k = 0; k < u->ngroups; k++)
-			if (strcmp(u->groups[k], name) == 0)
-				break;
-		if (k < u->ngroups)
-			continue;
-		if (!json_utf8_valid(name, strlen(name)))
-			continue;
-		u->groups = dirsearch_grow(u->groups, u->ngroups, &cap,
-		    sizeof(*u->groups));
-		u->groups[u->ngroups++] = dirsearch_strdup(name, strlen(name));
+		if (json_utf8_valid(name, strlen(name)))
+			u->groups[n++] = dirsearch_strdup(name, strlen(name));
+	}
+	qsort(u->groups, n, sizeof(*u->groups), dirsearch_name_cmp);
+	u->ngroups = 0;
+	for (i = 0; i < n; i++) {
+		if (u->ngroups > 0 &&
+		    strcmp(u->groups[u->ngroups - 1], u->groups[i]) == 0)
+			free(u->groups[i]);
+		else
+			u->groups[u->ngroups++] = u->groups[i];
 	}
 }
 
@@ -632,6 +702,7 @@ dirsearch_user_groups(struct directory *dir, struct dirsearch_user *u,
     char **member_of, size_t nmember_of, struct dirsearch_outcome *out)
 {
 	struct dirsearch_groups g = { 0 };
+	int64_t started = ktime_mono_us();
 	size_t i;
 	int rc = -1;
 
@@ -645,6 +716,7 @@ dirsearch_user_groups(struct directory *dir, struct dirsearch_user *u,
 	rc = 0;
 done:
 	dirsearch_groups_cleanup(&g);
+	dir->stats.group_search_us += ktime_since_us(started);
 	return rc;
 }
 
@@ -728,5 +800,31 @@ dirsearch_lookup(struct directory *dir, const char *name, size_t len,
 	if (rc < 0 && out.dead)
 		directory_disconnect(dir);
 	free(filter);
+	return rc;
+}
+
+int
+dirsearch_probe_groups(struct directory *dir, const char *dn, const char *id,
+    size_t *ngroups)
+{
+	struct dirsearch_user u = { .dn = (char *)(uintptr_t)dn,
+	    .id = (char *)(uintptr_t)id };
+	struct dirsearch_outcome out;
+	int64_t started;
+	int rc;
+
+	*ngroups = 0;
+	memset(&dir->stats, 0, sizeof(dir->stats));
+	started = ktime_mono_us();
+	rc = directory_service_bind(dir);
+	dir->stats.bind_us += ktime_since_us(started);
+	if (rc < 0)
+		return -1;
+	memset(&out, 0, sizeof(out));
+	rc = dirsearch_user_groups(dir, &u, NULL, 0, &out);
+	*ngroups = u.ngroups;
+	dirsearch_strv_free(u.groups, u.ngroups);
+	if (rc < 0 && out.dead)
+		directory_disconnect(dir);
 	return rc;
 }

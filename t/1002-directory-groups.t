@@ -165,16 +165,25 @@ restart_with() {   # restart_with YAML (merged over the test defaults)
 	ka_start || bail "kubernetes-auth did not restart"
 }
 
-# The test config's defaults: member + memberUid, cn, no nesting.
+# The test config's defaults: member + memberUid, cn, no nesting;
+# member_attributes: [member] (uniqueMember is opt-in).
 groups_of dave
-is "$got" "All Users,g-member,g-posix,g-unique" \
-	"member + memberUid: groupOfNames, groupOfUniqueNames, posixGroup; system:masters dropped"
+is "$got" "All Users,g-member,g-posix" \
+	"member + memberUid: groupOfNames, posixGroup (not groupOfUniqueNames); system:masters dropped"
 grep -q 'group "system:masters" of user .* dropped' "$T/ka.log"
 ok $? "... the dropped system:masters group is logged"
+n=$(grep "audit: authn .* user dave cluster -: allow" "$T/ka.log" | tail -1 | sed -n 's/.* search [0-9]*us in \([0-9]*\)).*/\1/p')
+is "${n:-?}" 2 "... in two searches: the user, and one for both methods' groups"
+restart_with "$(printf 'ldap:\n  member_attributes: [member, uniqueMember]\n')"
+groups_of dave
+is "$got" "All Users,g-member,g-posix,g-unique" \
+	"member_attributes [member, uniqueMember]: groupOfUniqueNames too"
+n=$(grep "audit: authn .* user dave cluster -: allow" "$T/ka.log" | tail -1 | sed -n 's/.* search [0-9]*us in \([0-9]*\)).*/\1/p')
+is "${n:-?}" 2 "... still in two searches"
 
 restart_with "$(printf 'ldap:\n  group_methods: [member]\n')"
 groups_of dave
-is "$got" "All Users,g-member,g-unique" "member only"
+is "$got" "All Users,g-member" "member only"
 restart_with "$(printf 'ldap:\n  group_methods: [memberUid]\n')"
 groups_of dave
 is "$got" "All Users,g-posix" "memberUid only"
@@ -184,22 +193,22 @@ is "$got" "All Users,g-member,g-team" \
 	"memberOf only (g-team's members are unreadable: found through memberOf)"
 restart_with "$(printf 'ldap:\n  group_methods: [member, memberUid, memberOf]\nauthentication:\n  default_groups: ["All Users", "system:masters", "g-member"]\n')"
 groups_of dave
-is "$got" "All Users,g-member,g-posix,g-team,g-unique" \
+is "$got" "All Users,g-member,g-posix,g-team" \
 	"all three combined, each group once; system: in default_groups dropped too"
 
 restart_with "$(printf 'ldap:\n  group_name: dn\n')"
 groups_of dave
-is "$got" "All Users,cn=g-member,ou=groups,$B,cn=g-posix,ou=groups,$B,cn=g-unique,ou=groups,$B" \
+is "$got" "All Users,cn=g-member,ou=groups,$B,cn=g-posix,ou=groups,$B" \
 	"group_name: dn (cn=system:masters,... dropped too)"
 
 restart_with "$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 1\n')"
 groups_of dave
-is "$got" "All Users,g-member,g-unique,n1" "nested_depth 1: one level up"
+is "$got" "All Users,g-member,n1" "nested_depth 1: one level up"
 restart_with "$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 10\n')"
 groups_of dave
-is "$got" "All Users,g-member,g-unique,n1,n2,n3" \
+is "$got" "All Users,g-member,n1,n2,n3" \
 	"nested_depth 10 with a cycle (n1 <-> n2): every group once, and an answer"
-restart_with "$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 2\n  group_name: dn\n')"
+restart_with "$(printf 'ldap:\n  group_methods: [member]\n  member_attributes: [member, uniqueMember]\n  nested_depth: 2\n  group_name: dn\n')"
 groups_of dave
 is "$got" "All Users,cn=g-member,ou=groups,$B,cn=g-unique,ou=groups,$B,cn=n1,ou=groups,$B,cn=n2,ou=groups,$B" \
 	"nested_depth 2, named by DN"
@@ -209,7 +218,7 @@ restart_with "$(printf 'ldap:\n  extra_attributes: [departmentNumber, cn]\nauthe
 token_for dave
 review "$tok"
 is "$(jq -r .status.user.username <<<"$body")" "ldap:dave@example.org" "username_prefix"
-is "$(jq -r '.status.user.groups | sort | join(",")' <<<"$body")" "All Users,ldap:g-member,ldap:g-posix,ldap:g-unique" \
+is "$(jq -r '.status.user.groups | sort | join(",")' <<<"$body")" "All Users,ldap:g-member,ldap:g-posix" \
 	"group_prefix on LDAP groups (not on default_groups); ldap:system:masters dropped all the same"
 is "$(jq -c .status.user.uid <<<"$body")" '"510"' "uid from uidNumber"
 is "$(jq -c .status.user.extra <<<"$body")" '{"departmentNumber":["42","43"],"cn":["dave"]}' \
