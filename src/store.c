@@ -36,6 +36,15 @@ static const struct db_stmt_def store_user_select_id = {
 	"user_select_id",
 	"SELECT id, username, created_at FROM users WHERE id = ?", true,
 };
+/* A page: the (created_at, id) of the previous page's last user bounds it,
+ * which the users_created index (created_at, and id as InnoDB appends the
+ * primary key) serves in order. */
+static const struct db_stmt_def store_user_select_page = {
+	"user_select_page",
+	"SELECT id, username, created_at FROM users WHERE username LIKE ? AND "
+	"(created_at > ? OR (created_at = ? AND id > ?)) "
+	"ORDER BY created_at, id LIMIT ?", true,
+};
 static const struct db_stmt_def store_user_delete_id = {
 	"user_delete", "DELETE FROM users WHERE id = ?", true,
 };
@@ -91,6 +100,49 @@ store_user_list(struct db *db, const char *username, store_user_fn fn, void *ctx
 	return db_run(db, username != NULL ? &store_user_select_name :
 	    &store_user_select_all, &p, username != NULL ? 1 : 0,
 	    store_user_cols, 3, store_user_row, &w, NULL);
+}
+
+/* PREFIX as a LIKE pattern: its own %, _ and \ escaped, then %. */
+static void
+store_like_prefix(const char *prefix, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *prefix != '\0' && n + 3 < size; prefix++) {
+		if (*prefix == '%' || *prefix == '_' || *prefix == '\\')
+			out[n++] = '\\';
+		out[n++] = *prefix;
+	}
+	out[n++] = '%';
+	out[n] = '\0';
+}
+
+int
+store_user_list_page(struct db *db, const struct store_user_page *page,
+    store_user_fn fn, void *ctx, bool *after_found)
+{
+	struct store_user_walk w = { fn, ctx };
+	char pattern[2 * STORE_USERNAME_MAX + 2];
+	struct store_user after = { .id = "", .created_us = 0 };
+	bool found = true;
+
+	*after_found = true;
+	if (page->after_id != NULL) {
+		if (store_user_get(db, page->after_id, &after, &found) < 0)
+			return -1;
+		if (!found) {
+			*after_found = false;
+			return 0;
+		}
+	}
+	store_like_prefix(page->prefix != NULL ? page->prefix : "", pattern,
+	    sizeof(pattern));
+	struct db_val p[] = { db_bin(pattern, strlen(pattern)),
+	    db_time(after.created_us), db_time(after.created_us), db_str(after.id),
+	    db_int(page->limit > 0 && page->limit < (unsigned long long)INT64_MAX ?
+	    (long long)page->limit : INT64_MAX) };
+	return db_run(db, &store_user_select_page, p, 5, store_user_cols, 3,
+	    store_user_row, &w, NULL);
 }
 
 /* The one user DEF finds with KEY. */
