@@ -94,31 +94,31 @@ static void
 authn_audit(struct authn_review *rv, const char *decision, const char *reason,
     const char *k8s_user, size_t ngroups)
 {
-	char user[160], cluster[160], who[64], ldap[128] = "";
+	char user[160], cluster[160] = "-", ldap[128] = "", shown[160];
+	const char *who, *fp = rv->tok.fingerprint;
 
+	/* Formatted once, by log_info: every snprintf on the way cost as
+	 * much again (this line is written for every review). */
 	log_sanitize(user, sizeof(user), rv->found ? rv->tok.username : "-");
-	log_sanitize(cluster, sizeof(cluster), rv->cluster != NULL ? rv->cluster : "-");
-	if (rv->found)
-		snprintf(who, sizeof(who), "%s", rv->tok.id);
-	else
-		snprintf(who, sizeof(who), "fp:%s", rv->tok.fingerprint[0] != '\0' ?
-		    rv->tok.fingerprint : "-");
-	if (rv->asked_ldap && rv->ldap.cached)
-		snprintf(ldap, sizeof(ldap), ", ldap cached");
-	else if (rv->asked_ldap)
+	if (rv->cluster != NULL)
+		log_sanitize(cluster, sizeof(cluster), rv->cluster);
+	who = rv->found ? rv->tok.id : fp[0] != '\0' ? fp : "-";
+	if (rv->asked_ldap && !rv->ldap.cached)
 		snprintf(ldap, sizeof(ldap), ", ldap bind %ldus, search %ldus in %u",
 		    rv->ldap.bind_us, rv->ldap.search_us, rv->ldap.searches);
 	if (k8s_user != NULL) {
-		char shown[160];
 		log_sanitize(shown, sizeof(shown), k8s_user);
-		log_info("audit: authn token %s user %s cluster %s: %s (%s, "
-		    "username %s, %zu groups) %ldus (db %ldus%s)", who, user,
-		    cluster, decision, reason, shown, ngroups,
-		    ktime_since_us(rv->r->started_us), rv->db_us, ldap);
+		log_info("audit: authn token %s%s user %s cluster %s: %s (%s, "
+		    "username %s, %zu groups) %ldus (db %ldus%s%s)",
+		    rv->found ? "" : "fp:", who, user, cluster, decision, reason,
+		    shown, ngroups, ktime_since_us(rv->r->started_us), rv->db_us,
+		    rv->asked_ldap && rv->ldap.cached ? ", ldap cached" : "", ldap);
 	} else {
-		log_info("audit: authn token %s user %s cluster %s: %s (%s) "
-		    "%ldus (db %ldus%s)", who, user, cluster, decision, reason,
-		    ktime_since_us(rv->r->started_us), rv->db_us, ldap);
+		log_info("audit: authn token %s%s user %s cluster %s: %s (%s) "
+		    "%ldus (db %ldus%s%s)", rv->found ? "" : "fp:", who, user,
+		    cluster, decision, reason, ktime_since_us(rv->r->started_us),
+		    rv->db_us, rv->asked_ldap && rv->ldap.cached ?
+		    ", ldap cached" : "", ldap);
 	}
 }
 
@@ -164,6 +164,21 @@ authn_unavailable(struct authn_review *rv, const char *what)
 	authn_count(rv, COUNTERS_AUTHN_UNAVAILABLE);
 	req_fail(rv->r, 503, "%s", reason);
 	authn_audit(rv, "error", reason, NULL, 0);
+}
+
+/* PREFIX and NAME in one malloc'd string (the caller frees it): asprintf
+ * would parse a format for each of a review's groups. */
+static char *
+authn_concat(const char *prefix, const char *name)
+{
+	size_t plen = strlen(prefix), nlen = strlen(name);
+	char *s = malloc(plen + nlen + 1);
+
+	if (s == NULL)
+		fatal("malloc");
+	memcpy(s, prefix, plen);
+	memcpy(s + plen, name, nlen + 1);
+	return s;
 }
 
 /* Is NAME in V (N strings)? */
@@ -214,8 +229,7 @@ authn_groups(struct authn_review *rv, const struct dirsearch_user *u,
 		const char *raw = from_ldap ? u->groups[i] :
 		    conf->authentication.default_groups.v[i - u->ngroups];
 
-		if (asprintf(&name, "%s%s", from_ldap ? prefix : "", raw) < 0)
-			fatal("asprintf");
+		name = authn_concat(from_ldap ? prefix : "", raw);
 		if (authn_is_system(raw) || authn_is_system(name) ||
 		    (from_ldap && authn_dn_is_system(conf, raw))) {
 			char user[160];
@@ -252,9 +266,8 @@ authn_allow(struct authn_review *rv, const struct dirsearch_user *u)
 		authn_deny(rv, COUNTERS_AUTHN_NOT_ALLOWED, detail);
 		return;
 	}
-	if (asprintf(&username, "%s%s", conf->authentication.username_prefix,
-	    u->username) < 0)
-		fatal("asprintf");
+	username = authn_concat(conf->authentication.username_prefix,
+	    u->username);
 	if (authn_is_system(u->username) || authn_is_system(username)) {
 		authn_deny(rv, COUNTERS_AUTHN_NOT_ALLOWED,
 		    "username starts with system:");

@@ -115,35 +115,52 @@ static void log_vwrite(int, int, const char *, va_list)
 static void
 log_vwrite(int level, int errnum, const char *fmt, va_list ap)
 {
-	char msg[2048];
-	int n;
+	/* The stamp of the second last written: a busy worker writes many
+	 * lines a second, and gmtime_r + strftime cost more than the rest of
+	 * a short line. */
+	static time_t stamp_sec = -1;
+	static char stamp[32];
+	char line[2200];
+	struct timespec ts;
+	struct tm tm;
+	size_t head, n;
+	int k;
 
 	if (level > log_level)
 		return;
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (n < 0)
-		return;
-	if (errnum >= 0 && (size_t)n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(errnum));
 	if (log_syslog) {
+		char msg[2048];
+		k = vsnprintf(msg, sizeof(msg), fmt, ap);
+		if (k < 0)
+			return;
+		if (errnum >= 0 && (size_t)k < sizeof(msg))
+			snprintf(msg + k, sizeof(msg) - k, ": %s", strerror(errnum));
 		syslog(log_priority(level), "%s", msg);
 		return;
 	}
-
-	char line[2200], stamp[32];
-	struct timespec ts;
-	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(line, sizeof(line), "%s.%03ldZ %s[%ld]: %s: %s\n", stamp,
-	    ts.tv_nsec / 1000000, log_ident, (long)getpid(), log_label(level), msg);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line)) {
-		n = sizeof(line) - 1;
-		line[n - 1] = '\n';
+	if (ts.tv_sec != stamp_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		stamp_sec = ts.tv_sec;
 	}
+	/* The message is formatted in place after its prefix, at most 2047
+	 * bytes of it as before. */
+	k = snprintf(line, sizeof(line), "%s.%03ldZ %s[%ld]: %s: ", stamp,
+	    ts.tv_nsec / 1000000, log_ident, (long)getpid(), log_label(level));
+	if (k < 0 || (size_t)k >= sizeof(line) - 2048)
+		return;
+	head = (size_t)k;
+	k = vsnprintf(line + head, 2048, fmt, ap);
+	if (k < 0)
+		return;
+	n = head + ((size_t)k < 2048 ? (size_t)k : 2047);
+	if (errnum >= 0 && n < head + 2047) {
+		k = snprintf(line + n, head + 2048 - n, ": %s", strerror(errnum));
+		if (k > 0)
+			n += (size_t)k < head + 2048 - n ? (size_t)k : head + 2047 - n;
+	}
+	line[n++] = '\n';
 	/* Nothing sensible to do when stderr is gone. */
 	if (write(STDERR_FILENO, line, n) < 0)
 		return;
