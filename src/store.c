@@ -195,7 +195,8 @@ store_user_delete(struct db *db, const char *id, bool *found)
 static const struct db_stmt_def store_token_insert = {
 	"token_insert",
 	"INSERT INTO tokens (id, user_id, token_hmac, token_enc, key_id, "
-	"description, scoped, expiry, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	"description, scoped, expiry, created_at, username) VALUES "
+	"(?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT username FROM users WHERE id = ?))",
 	false,
 };
 static const struct db_stmt_def store_token_cluster_insert = {
@@ -374,7 +375,7 @@ store_token_insert_scoped(struct db *db, void *ctx)
 	size_t i;
 
 	tx->missing = NULL;
-	if (db_run(db, &store_token_insert, tx->p, 9, NULL, 0, NULL, NULL,
+	if (db_run(db, &store_token_insert, tx->p, 10, NULL, 0, NULL, NULL,
 	    NULL) < 0)
 		return -1;
 	for (i = 0; i < in->nclusters; i++) {
@@ -401,7 +402,7 @@ store_token_insert_once(struct db *db, const struct db_val *p,
 	int rc;
 
 	if (in->nclusters == 0)
-		return db_run(db, &store_token_insert, p, 9, NULL, 0, NULL, NULL, NULL);
+		return db_run(db, &store_token_insert, p, 10, NULL, 0, NULL, NULL, NULL);
 	/* Once: store_token_create() runs a deadlocked insert again, and
 	 * retrying here too would multiply its attempts. */
 	rc = db_transaction(db, 1, store_token_insert_scoped, &tx);
@@ -443,7 +444,7 @@ store_token_create(struct db *db, const struct crypto_keyring *ring,
 			reveal ? db_bin(sealed, sizeof(sealed)) : db_null(DB_T_BIN),
 			db_int(key->id), db_str(in->description),
 			db_int(in->nclusters > 0), db_time(in->expiry_us),
-			db_time(out->created_us),
+			db_time(out->created_us), db_str(in->user_id),
 		};
 		if (store_token_insert_once(db, p, in, missing) == 0) {
 			rc = 0;
@@ -531,10 +532,12 @@ store_token_purge(struct db *db, int64_t before_us, unsigned long long *count)
 
 #define STORE_HMAC_PLACEHOLDERS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 
+/* One row of one table (sql/1732521630_tokens_username.up.sql): the user's
+ * stored id is on the token row. */
 #define STORE_TOKEN_AUTH_SELECT \
-	"SELECT t.id, t.user_id, u.username, t.key_id, t.token_hmac, t.expiry, " \
+	"SELECT t.id, t.user_id, t.username, t.key_id, t.token_hmac, t.expiry, " \
 	"t.revoked_at IS NOT NULL, t.scoped, t.last_used_at " \
-	"FROM tokens t JOIN users u ON u.id = t.user_id "
+	"FROM tokens t "
 static const struct db_stmt_def store_token_by_hmac = {
 	"token_by_hmac",
 	STORE_TOKEN_AUTH_SELECT
@@ -570,6 +573,7 @@ struct store_token_lookup {
 	unsigned char hmacs[CRYPTO_KEYRING_MAX][CRYPTO_SHA256_LEN];
 	struct store_token_auth *out;
 	bool found;
+	bool no_username;               /* a row of the previous release */
 };
 
 /* A row whose token_hmac is one of ours. It counts only when it was made
@@ -594,9 +598,11 @@ store_token_auth_row(void *ctx, const struct db_val *c, size_t n)
 	l->found = true;
 	snprintf(t->id, sizeof(t->id), "%s", c[0].str);
 	snprintf(t->user_id, sizeof(t->user_id), "%s", c[1].str);
-	t->username_len = c[2].len < STORE_USERNAME_MAX ? c[2].len :
-	    STORE_USERNAME_MAX;
-	memcpy(t->username, c[2].str, t->username_len);
+	l->no_username = c[2].null;
+	t->username_len = c[2].null ? 0 : c[2].len < STORE_USERNAME_MAX ?
+	    c[2].len : STORE_USERNAME_MAX;
+	if (t->username_len > 0)
+		memcpy(t->username, c[2].str, t->username_len);
 	t->username[t->username_len] = '\0';
 	t->key_id = key_id;
 	t->expiry_us = c[5].num;
@@ -652,6 +658,19 @@ store_token_find(struct db *db, const struct crypto_keyring *ring,
 	crypto_fingerprint(l.hmacs[ring->n - 1], t->fingerprint);
 	if (store_token_by_hmacs(db, &l) < 0)
 		goto done;
+	if (l.found && l.no_username) {
+		/* Made by the previous release, which does not copy the
+		 * username onto the token row. */
+		struct store_user u;
+		bool user_found;
+		if (store_user_get(db, t->user_id, &u, &user_found) < 0)
+			goto done;
+		l.found = user_found;
+		if (user_found) {
+			memcpy(t->username, u.username, u.username_len + 1);
+			t->username_len = u.username_len;
+		}
+	}
 	*found = l.found;
 	rc = 0;
 done:

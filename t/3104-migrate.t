@@ -47,13 +47,13 @@ is "$status" 201 "the service works"
 ka_stop
 
 # Down then up.
-mig down 2
-is "$rc" 0 "migrate down 2: exit 0"
-is "$(db_sql "SELECT CONCAT(version, ':', dirty) FROM schema_migrations")" "${versions[-3]}:0" \
-	"... at the version two back"
+mig down 3
+is "$rc" 0 "migrate down 3: exit 0"
+is "$(db_sql "SELECT CONCAT(version, ':', dirty) FROM schema_migrations")" "${versions[-4]}:0" \
+	"... at the version three back"
 is "$(tables)" "clusters schema_migrations tokens users " "... token_clusters, policies and generations gone"
 mig version
-is "$out" "${versions[-3]}" "migrate version says so"
+is "$out" "${versions[-4]}" "migrate version says so"
 ka_start || bail "no start at a middle version"
 is "$(tables)" "clusters generations policies schema_migrations token_clusters tokens users " "a middle version: the service migrates up at start"
 is "$(schema)" "$full" "... to the same schema"
