@@ -271,15 +271,19 @@ req_write_as(struct req *r, int status, const char *content_type,
 	int n;
 
 	/* snprintf, not FCGX_FPrintF: libfcgi's own formatter knows no %zu
-	 * and silently drops the rest of the format. */
+	 * and silently drops the rest of the format. No Cache-Control on a
+	 * webhook's answer: API servers cache by their own flags, and the
+	 * header is nginx's to parse and copy on the hottest path; tokens
+	 * and users (the admin and user APIs) keep it. */
 	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
+	    "%s"
 	    "%s%s%s"
 	    "\r\n",
 	    status, req_status_text(status), content_type, len + newline,
+	    req_is_webhook(r) ? "" : "Cache-Control: no-store\r\n",
 	    r->allow != NULL ? "Allow: " : "", r->allow != NULL ? r->allow : "",
 	    r->allow != NULL ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(head))
