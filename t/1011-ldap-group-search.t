@@ -7,9 +7,9 @@
 # when the server's limit on paged results cuts that too). slapd's own
 # stats log counts the operations. check-config --connect times a lookup.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
+. "$KA_SRCDIR/t/lib/lib-authn.sh"
 
 command -v jq >/dev/null || skip_all "jq not installed"
 mariadb_setup
@@ -50,17 +50,10 @@ YAML
 nginx_setup
 ka_start || bail "kubernetes-auth did not start"
 
-FIXTURES=$KA_SRCDIR/t/data/k8s-fixtures
-review() {   # review TOKEN
-	sed "s/TOKEN_PLACEHOLDER/$1/" "$FIXTURES/tokenreview-v1.json" >"$T/review.json"
-	ka_curl POST "/authenticate/token?timeout=30s" -H 'Content-Type: application/json' \
-		--data-binary @"$T/review.json"
-}
 declare -A TOKENS
 for name in mixed few; do
-	uid=$(admin_curl POST /users -d "{\"username\": \"$name\"}" && jq -r .id <<<"$body")
-	admin_curl POST /tokens -d "{\"user_id\": \"$uid\"}"
-	TOKENS[$name]=$(jq -r .token <<<"$body")
+	admin_user "$name"
+	admin_token "$user_id" && TOKENS[$name]=$token
 done
 # slapd's count of search operations so far.
 searches() { grep -c ' SRCH base=' "$T/ldap/slapd.log"; }

@@ -3,22 +3,16 @@
 # without them is the whole list, as it always was; each kind of bad
 # paging input is a 400 with {"error": ...}.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 
 for i in $(seq -w 0 24); do
-	admin_curl POST /users -d "{\"username\": \"page-$i\"}"
+	admin_user "page-$i"
 done
-for name in other-a 'x%y' x_y 'x\\z' xay; do
-	admin_curl POST /users -d "{\"username\": \"$name\"}"
+for name in other-a 'x%y' x_y 'x\z' xay; do
+	admin_user "$name"
 done
 admin_curl GET /users
 is "$status" 200 "GET /users: 200"
