@@ -186,7 +186,13 @@ nginx_setup
 # Two locations in this nginx only: the static ceiling and fcgi-null, in
 # the same server (TLS, fastcgi_params) as the service's paths.
 NULL_SOCK=$T/run/null.sock
-sed -i "s|^    location / {|    location = /bench/return-200 { return 200 '{\"kind\":\"TokenReview\"}\\\\n'; }\n    location = /bench/fcgi-null { fastcgi_pass unix:$NULL_SOCK; }\n    location / {|" \
+# fcgi-null gets the webhooks' FastCGI parameters (those of the site's
+# webhook location), so that nginx does the same work for both.
+webhook_params=$(awk '/^    location ~ \^\/\(authenticate\|authorize\)/ { w = 1 }
+	w && /^ *fastcgi_(param|pass_request_headers) / { sub(/^ */, ""); printf "%s ", $0 }
+	w && /^    }/ { exit }' "$T/nginx/kubernetes-auth.conf")
+[ -n "$webhook_params" ] || die "no FastCGI parameters in the site's webhook location"
+sed -i "s|^    location / {|    location = /bench/return-200 { return 200 '{\"kind\":\"TokenReview\"}\\\\n'; }\n    location = /bench/fcgi-null { ${webhook_params}fastcgi_pass unix:$NULL_SOCK; }\n    location / {|" \
 	"$T/nginx/kubernetes-auth.conf"
 nginx -q -t -p "$T/nginx" -e "$T/nginx/logs/error.log" -c "$T/nginx/nginx.conf" || die "nginx: bad bench locations"
 kill -HUP "$(cat "$T/nginx/pid")"
