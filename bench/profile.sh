@@ -6,7 +6,8 @@
 # are dumped between kinds. Prints the top functions (self cost) of each.
 #
 #   bench/profile.sh               # TokenReview (LDAP every request),
-#                                  # TokenReview (unknown token), SAR
+#                                  # TokenReview (unknown token), SAR,
+#                                  # TokenReview (ldap.cache_ttl on: hits)
 #   PROFILE_SECONDS=20 PROFILE_TOP=25 bench/profile.sh
 #
 # callgrind rather than perf: perf needs hardware counters, which virtual
@@ -50,13 +51,18 @@ seq 0 $((NUSERS - 1)) | awk -v base="$LDAP_BASE_DN" '{ u = sprintf("u%05d", $1)
 slapadd -q -f "$SLAPD_PRIVATE_DIR/slapd.conf" -l "$T/users.ldif" >"$T/slapadd.log" 2>&1 || die "slapadd failed"
 slapd_start_private || die "slapd did not restart"
 
-ka_config - <<-YAML
-workers: 1
-max_requests: 0
-request_timeout: 60s
-logging:
-  level: 4
-YAML
+profile_config() {   # profile_config CACHE-TTL: one worker, as long as it takes
+	ka_config - <<-YAML
+	workers: 1
+	max_requests: 0
+	request_timeout: 60s
+	logging:
+	  level: 4
+	ldap:
+	  cache_ttl: $1
+	YAML
+}
+profile_config 0
 nginx_setup
 mkdir -m 1777 "$T/cg"
 # The worker drops to nobody: callgrind writes into a directory it may use.
@@ -116,4 +122,8 @@ phase() {   # phase NAME PATH MODE [ARGS...]
 phase tokenreview /authenticate/token tokenreview "$T/tokens" true
 phase unknown-token /authenticate/token tokenreview "$T/bad-tokens" false
 phase sar /authorize/prod sar
+# The cache on: the warm-up fills it (one worker, 200 users), so what is
+# measured is the hit path.
+profile_config 10m
+phase tokenreview-cached /authenticate/token tokenreview "$T/tokens" true
 [ "${KA_KEEP_TMP:-0}" = 1 ] && echo "profiles: $T/cg/*.callgrind (callgrind_annotate, kcachegrind)"

@@ -107,63 +107,121 @@ log_label(int level)
 	return "debug";
 }
 
-/* One line, one write(2): lines from several workers sharing stderr do not
- * interleave. errnum >= 0 appends strerror(errnum). */
-static void log_vwrite(int, int, const char *, va_list)
-    __attribute__((format(printf, 3, 0)));
-
-static void
-log_vwrite(int level, int errnum, const char *fmt, va_list ap)
+/* The prefix of a stderr line into LINE (at least 160 bytes): the time,
+ * the ident and pid, the level. Returns its length, or 0. The stamp of
+ * the second last written is kept: a busy worker writes many lines a
+ * second, and gmtime_r + strftime cost more than the rest of a line. */
+static size_t
+log_prefix(int level, char *line, size_t size)
 {
-	/* The stamp of the second last written: a busy worker writes many
-	 * lines a second, and gmtime_r + strftime cost more than the rest of
-	 * a short line. */
 	static time_t stamp_sec = -1;
 	static char stamp[32];
-	char line[2200];
 	struct timespec ts;
 	struct tm tm;
-	size_t head, n;
 	int k;
 
-	if (level > log_level)
-		return;
-	if (log_syslog) {
-		char msg[2048];
-		k = vsnprintf(msg, sizeof(msg), fmt, ap);
-		if (k < 0)
-			return;
-		if (errnum >= 0 && (size_t)k < sizeof(msg))
-			snprintf(msg + k, sizeof(msg) - k, ": %s", strerror(errnum));
-		syslog(log_priority(level), "%s", msg);
-		return;
-	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != stamp_sec) {
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 		stamp_sec = ts.tv_sec;
 	}
-	/* The message is formatted in place after its prefix, at most 2047
-	 * bytes of it as before. */
-	k = snprintf(line, sizeof(line), "%s.%03ldZ %s[%ld]: %s: ", stamp,
+	k = snprintf(line, size, "%s.%03ldZ %s[%ld]: %s: ", stamp,
 	    ts.tv_nsec / 1000000, log_ident, (long)getpid(), log_label(level));
-	if (k < 0 || (size_t)k >= sizeof(line) - 2048)
+	return k < 0 || (size_t)k >= size ? 0 : (size_t)k;
+}
+
+/* Write the message TEXT (LEN bytes, at most LOG_LINE_MAX) at LEVEL: one
+ * line, one write(2), so that lines from several workers sharing stderr
+ * do not interleave. */
+static void
+log_write_text(int level, const char *text, size_t len)
+{
+	char line[LOG_LINE_MAX + 160];
+	size_t head;
+
+	if (log_syslog) {
+		syslog(log_priority(level), "%.*s", (int)len, text);
 		return;
-	head = (size_t)k;
-	k = vsnprintf(line + head, 2048, fmt, ap);
-	if (k < 0)
-		return;
-	n = head + ((size_t)k < 2048 ? (size_t)k : 2047);
-	if (errnum >= 0 && n < head + 2047) {
-		k = snprintf(line + n, head + 2048 - n, ": %s", strerror(errnum));
-		if (k > 0)
-			n += (size_t)k < head + 2048 - n ? (size_t)k : head + 2047 - n;
 	}
-	line[n++] = '\n';
-	/* Nothing sensible to do when stderr is gone. */
-	if (write(STDERR_FILENO, line, n) < 0)
+	if ((head = log_prefix(level, line, 158)) == 0)
 		return;
+	if (len > LOG_LINE_MAX)
+		len = LOG_LINE_MAX;
+	memcpy(line + head, text, len);
+	line[head + len] = '\n';
+	/* Nothing sensible to do when stderr is gone. */
+	if (write(STDERR_FILENO, line, head + len + 1) < 0)
+		return;
+}
+
+/* errnum >= 0 appends strerror(errnum). */
+static void log_vwrite(int, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+static void
+log_vwrite(int level, int errnum, const char *fmt, va_list ap)
+{
+	char msg[LOG_LINE_MAX + 1];
+	int n;
+
+	if (level > log_level)
+		return;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return;
+	if (errnum >= 0 && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(errnum));
+	log_write_text(level, msg, strnlen(msg, sizeof(msg)));
+}
+
+void
+log_line_add(struct log_line *l, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > LOG_LINE_MAX - l->len)
+		n = LOG_LINE_MAX - l->len;
+	memcpy(l->text + l->len, s, n);
+	l->len += n;
+}
+
+void
+log_line_shown(struct log_line *l, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < max && l->len < LOG_LINE_MAX; i++) {
+		unsigned char c = s[i];
+		l->text[l->len++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	/* log_sanitize's cut: the last three bytes that fit become "...". */
+	if (s[i] != '\0' && i == max && max >= 3) {
+		memcpy(l->text + l->len - 3, "...", 3);
+	}
+}
+
+void
+log_line_num(struct log_line *l, long long v)
+{
+	char digits[24];
+	size_t n = 0;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do
+		digits[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		digits[n++] = '-';
+	while (n > 0 && l->len < LOG_LINE_MAX)
+		l->text[l->len++] = digits[--n];
+}
+
+void
+log_line_write(int level, const struct log_line *l)
+{
+	if (level <= log_level)
+		log_write_text(level, l->text, l->len);
 }
 
 void

@@ -674,7 +674,8 @@ store_token_find(struct db *db, const struct crypto_keyring *ring,
 	*found = l.found;
 	rc = 0;
 done:
-	OPENSSL_cleanse(l.hmacs, sizeof(l.hmacs));
+	/* The ones computed: the array has room for CRYPTO_KEYRING_MAX. */
+	OPENSSL_cleanse(l.hmacs, ring->n * sizeof(l.hmacs[0]));
 	return rc;
 }
 
