@@ -26,6 +26,7 @@
 #include "req.h"
 #include "secrets.h"
 #include "store.h"
+#include "textbuf.h"
 #include "ctx.h"
 
 #define AUTHN_V1 "authentication.k8s.io/v1"
@@ -94,7 +95,8 @@ static void
 authn_audit(struct authn_review *rv, const char *decision, const char *reason,
     const char *k8s_user, size_t ngroups)
 {
-	struct log_line l = LOG_LINE_INIT;
+	char line[LOG_LINE_MAX];
+	struct textbuf l = TEXTBUF_INIT(line);
 	const char *fp = rv->tok.fingerprint;
 
 	/* Written for every review: built by appending, not by printf (which
@@ -102,45 +104,45 @@ authn_audit(struct authn_review *rv, const char *decision, const char *reason,
 	 * log_sanitize() would, in at most 159 bytes. */
 	if (!log_enabled(LOG_LVL_INFO))
 		return;
-	log_line_add(&l, "audit: authn token ");
+	textbuf_add(&l, "audit: authn token ");
 	if (rv->found) {
-		log_line_add(&l, rv->tok.id);
+		textbuf_add(&l, rv->tok.id);
 	} else {
-		log_line_add(&l, "fp:");
-		log_line_add(&l, fp[0] != '\0' ? fp : "-");
+		textbuf_add(&l, "fp:");
+		textbuf_add(&l, fp[0] != '\0' ? fp : "-");
 	}
-	log_line_add(&l, " user ");
-	log_line_shown(&l, rv->found ? rv->tok.username : "-", 159);
-	log_line_add(&l, " cluster ");
-	log_line_shown(&l, rv->cluster != NULL ? rv->cluster : "-", 159);
-	log_line_add(&l, ": ");
-	log_line_add(&l, decision);
-	log_line_add(&l, " (");
-	log_line_add(&l, reason);
+	textbuf_add(&l, " user ");
+	textbuf_shown(&l, rv->found ? rv->tok.username : "-", 159);
+	textbuf_add(&l, " cluster ");
+	textbuf_shown(&l, rv->cluster != NULL ? rv->cluster : "-", 159);
+	textbuf_add(&l, ": ");
+	textbuf_add(&l, decision);
+	textbuf_add(&l, " (");
+	textbuf_add(&l, reason);
 	if (k8s_user != NULL) {
-		log_line_add(&l, ", username ");
-		log_line_shown(&l, k8s_user, 159);
-		log_line_add(&l, ", ");
-		log_line_num(&l, (long long)ngroups);
-		log_line_add(&l, " groups");
+		textbuf_add(&l, ", username ");
+		textbuf_shown(&l, k8s_user, 159);
+		textbuf_add(&l, ", ");
+		textbuf_num(&l, (long long)ngroups);
+		textbuf_add(&l, " groups");
 	}
-	log_line_add(&l, ") ");
-	log_line_num(&l, ktime_since_us(rv->r->started_us));
-	log_line_add(&l, "us (db ");
-	log_line_num(&l, rv->db_us);
-	log_line_add(&l, "us");
+	textbuf_add(&l, ") ");
+	textbuf_num(&l, ktime_since_us(rv->r->started_us));
+	textbuf_add(&l, "us (db ");
+	textbuf_num(&l, rv->db_us);
+	textbuf_add(&l, "us");
 	if (rv->asked_ldap && rv->ldap.cached) {
-		log_line_add(&l, ", ldap cached");
+		textbuf_add(&l, ", ldap cached");
 	} else if (rv->asked_ldap) {
-		log_line_add(&l, ", ldap bind ");
-		log_line_num(&l, rv->ldap.bind_us);
-		log_line_add(&l, "us, search ");
-		log_line_num(&l, rv->ldap.search_us);
-		log_line_add(&l, "us in ");
-		log_line_num(&l, rv->ldap.searches);
+		textbuf_add(&l, ", ldap bind ");
+		textbuf_num(&l, rv->ldap.bind_us);
+		textbuf_add(&l, "us, search ");
+		textbuf_num(&l, rv->ldap.search_us);
+		textbuf_add(&l, "us in ");
+		textbuf_num(&l, rv->ldap.searches);
 	}
-	log_line_add(&l, ")");
-	log_line_write(LOG_LVL_INFO, &l);
+	textbuf_add(&l, ")");
+	log_text(LOG_LVL_INFO, l.text, l.len);
 }
 
 /* The answer's opening: apiVersion, kind, and "status": { */

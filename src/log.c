@@ -2,6 +2,7 @@
  * log.c — stderr or syslog, levels 1..9.
  */
 #include "log.h"
+#include "textbuf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -116,19 +117,29 @@ log_prefix(int level, char *line, size_t size)
 {
 	static time_t stamp_sec = -1;
 	static char stamp[32];
+	struct textbuf b = { .text = line, .size = size, .len = 0 };
 	struct timespec ts;
 	struct tm tm;
-	int k;
+	long ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != stamp_sec) {
 		gmtime_r(&ts.tv_sec, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S.", &tm);
 		stamp_sec = ts.tv_sec;
 	}
-	k = snprintf(line, size, "%s.%03ldZ %s[%ld]: %s: ", stamp,
-	    ts.tv_nsec / 1000000, log_ident, (long)getpid(), log_label(level));
-	return k < 0 || (size_t)k >= size ? 0 : (size_t)k;
+	/* "%s%03ldZ %s[%ld]: %s: ", appended: a line per request. */
+	ms = ts.tv_nsec / 1000000;
+	textbuf_add(&b, stamp);
+	textbuf_addn(&b, (char[]){ (char)('0' + ms / 100),
+	    (char)('0' + ms / 10 % 10), (char)('0' + ms % 10), 'Z', ' ' }, 5);
+	textbuf_add(&b, log_ident);
+	textbuf_add(&b, "[");
+	textbuf_num(&b, (long long)getpid());
+	textbuf_add(&b, "]: ");
+	textbuf_add(&b, log_label(level));
+	textbuf_add(&b, ": ");
+	return b.len < size ? b.len : 0;
 }
 
 /* Write the message TEXT (LEN bytes, at most LOG_LINE_MAX) at LEVEL: one
@@ -175,53 +186,10 @@ log_vwrite(int level, int errnum, const char *fmt, va_list ap)
 }
 
 void
-log_line_add(struct log_line *l, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n > LOG_LINE_MAX - l->len)
-		n = LOG_LINE_MAX - l->len;
-	memcpy(l->text + l->len, s, n);
-	l->len += n;
-}
-
-void
-log_line_shown(struct log_line *l, const char *s, size_t max)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i < max && l->len < LOG_LINE_MAX; i++) {
-		unsigned char c = s[i];
-		l->text[l->len++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	/* log_sanitize's cut: the last three bytes that fit become "...". */
-	if (s[i] != '\0' && i == max && max >= 3) {
-		memcpy(l->text + l->len - 3, "...", 3);
-	}
-}
-
-void
-log_line_num(struct log_line *l, long long v)
-{
-	char digits[24];
-	size_t n = 0;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
-	    (unsigned long long)v;
-
-	do
-		digits[n++] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		digits[n++] = '-';
-	while (n > 0 && l->len < LOG_LINE_MAX)
-		l->text[l->len++] = digits[--n];
-}
-
-void
-log_line_write(int level, const struct log_line *l)
+log_text(int level, const char *text, size_t len)
 {
 	if (level <= log_level)
-		log_write_text(level, l->text, l->len);
+		log_write_text(level, text, len);
 }
 
 void

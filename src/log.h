@@ -33,30 +33,10 @@ bool log_enabled(int level);
  * become '?', long text is cut with "...". */
 void log_sanitize(char *buf, size_t size, const char *text);
 
-/*
- * A line built piece by piece, for the lines written on every request (the
- * audit lines): appending a piece costs what copying it costs, where
- * printf parses its format and dispatches on every conversion. A line
- * longer than LOG_LINE_MAX is cut. Built on the stack:
- *
- *	struct log_line l = LOG_LINE_INIT;
- *	log_line_add(&l, "audit: ...");  log_line_shown(&l, user, 159);
- *	log_line_write(LOG_LVL_INFO, &l);
- */
+/* Write TEXT (LEN bytes; a longer one is cut at LOG_LINE_MAX) at LEVEL, as
+ * log_at() writes its message: for lines built with textbuf.h. */
 #define LOG_LINE_MAX 2047
-struct log_line {
-	size_t len;
-	char text[LOG_LINE_MAX + 1];
-};
-#define LOG_LINE_INIT { .len = 0 }
-void log_line_add(struct log_line *l, const char *s);
-/* Untrusted text as log_sanitize() shows it in a buffer of MAX + 1 bytes:
- * control and non-ASCII bytes become '?', text longer than MAX is cut
- * with "...". */
-void log_line_shown(struct log_line *l, const char *s, size_t max);
-void log_line_num(struct log_line *l, long long v);
-/* Write L at LEVEL, as log_at() would write its text. */
-void log_line_write(int level, const struct log_line *l);
+void log_text(int level, const char *text, size_t len);
 
 void log_at(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -576,6 +576,17 @@ struct store_token_lookup {
 	bool no_username;               /* a row of the previous release */
 };
 
+/* An id column into OUT (room for an id and its NUL): a copy, not a
+ * snprintf, on the lookup every review makes. */
+static void
+store_copy_id(char out[STORE_ID_LEN + 1], const struct db_val *c)
+{
+	size_t n = c->len < STORE_ID_LEN ? c->len : STORE_ID_LEN;
+
+	memcpy(out, c->str, n);
+	out[n] = '\0';
+}
+
 /* A row whose token_hmac is one of ours. It counts only when it was made
  * with the key whose HMAC found it: another key's HMAC that happens to
  * match is no proof of the token. */
@@ -596,8 +607,8 @@ store_token_auth_row(void *ctx, const struct db_val *c, size_t n)
 	if (i == l->ring->n)
 		return 0;
 	l->found = true;
-	snprintf(t->id, sizeof(t->id), "%s", c[0].str);
-	snprintf(t->user_id, sizeof(t->user_id), "%s", c[1].str);
+	store_copy_id(t->id, &c[0]);
+	store_copy_id(t->user_id, &c[1]);
 	l->no_username = c[2].null;
 	t->username_len = c[2].null ? 0 : c[2].len < STORE_USERNAME_MAX ?
 	    c[2].len : STORE_USERNAME_MAX;
