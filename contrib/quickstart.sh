@@ -108,6 +108,7 @@ KA_PORT_REGISTRY=$Q/.ports
 . "$SRC/t/lib/lib-mariadb.sh"
 . "$SRC/t/lib/lib-slapd.sh"
 . "$SRC/t/lib/lib-nginx.sh"
+. "$SRC/t/lib/lib-walkthrough.sh"
 
 # Sockets and migrations must be reachable by nobody (nginx's workers, the
 # service after it drops privileges) and socket paths short: when the source
@@ -195,9 +196,11 @@ if ! _ka_nobody_reads "$SRC/sql"; then
 	KA_MIGRATIONS_DIR=$run/sql
 fi
 # All three ways a directory says who is in a group: alice is in admins
-# by member, in developers by memberUid, in operators by memberOf.
+# by member, in developers by memberUid, in operators by memberOf. Users
+# are stored by mail, as the walk-through registers them.
 ka_config - <<'YAML'
 ldap:
+  id_attribute: mail
   group_methods: [member, memberUid, memberOf]
 YAML
 ka_start
@@ -216,23 +219,10 @@ chmod 0600 "$Q/env"
 healthz=$(curl -sS --cacert "$PKI_DIR/ca.pem" --max-time 10 "https://127.0.0.1:$NGINX_PORT/healthz") || true
 
 # The main job, as the original service's walk-through does it: a user,
-# a token, a TokenReview; then a rule and a SubjectAccessReview. Safe to
-# repeat: the user and the rule are made once, a token each run.
-api() {   # api METHOD PATH [JSON]
-	curl -sS --cacert "$PKI_DIR/ca.pem" --max-time 10 -X "$1" \
-		-H "x-auth-token: $KA_ADMIN_TOKEN" ${3:+-d "$3"} "https://127.0.0.1:$NGINX_PORT$2"
-}
-user_id=$(api GET "/users?username=alice@example.org" | jq -r '.[0].id // empty')
-[ -n "$user_id" ] || user_id=$(api POST /users '{"username": "alice@example.org"}' | jq -r .id)
-token=$(api POST /tokens "{\"user_id\": \"$user_id\", \"description\": \"quickstart demo\"}" | jq -r .token)
-tokenreview=$(api POST /authenticate/token "{\"spec\": {\"token\": \"$token\"}}")
-api GET /policies | jq -e '.[] | select(.name == "quickstart-admins")' >/dev/null 2>&1 ||
-	api POST /policies '{"name": "quickstart-admins", "groups": ["admins"], "verbs": ["*"],
-		"apiGroups": ["*"], "resources": ["*"], "effect": "allow",
-		"description": "quickstart demo: members of admins may do anything"}' >/dev/null
-sar=$(api POST /authorize '{"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
-	"spec": {"user": "alice@example.org", "groups": ["admins", "developers"],
-	"resourceAttributes": {"namespace": "default", "verb": "delete", "resource": "pods"}}}')
+# a token, a TokenReview; then a rule and a SubjectAccessReview.
+walkthrough=$(walkthrough "https://127.0.0.1:$NGINX_PORT" "$PKI_DIR/ca.pem" "$KA_ADMIN_TOKEN" quickstart) || true
+tokenreview=${walkthrough%%$'\n'*}
+sar=${walkthrough#*$'\n'}
 trap - EXIT
 cat <<EOF
 

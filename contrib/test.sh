@@ -4,11 +4,13 @@
 # slapd and nginx). Debian 12, as root (the tests start nginx and drop the
 # service's privileges).
 #
-# usage: contrib/test.sh [--sanitizers] [--no-deps] [--deps-only] [-- PROVE-ARGS...]
+# usage: contrib/test.sh [--sanitizers] [--no-deps] [--deps-only] [--build-only] [-- PROVE-ARGS...]
 #   --sanitizers   build with ./configure --enable-sanitizers (ASan+UBSan)
 #                  and give the tests more time (TEST_TIME_FACTOR=3)
 #   --no-deps      do not install Debian packages
 #   --deps-only    only install them
+#   --build-only   install them and build the service, in the tree as it is
+#                  configured (contrib/ha-lab.sh); run no test
 # Extra arguments go to t/run.sh (prove options, test files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,16 +18,18 @@ cd "$(dirname "$0")/.."
 # Keep in step with .ci/run.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libfcgi-dev libmariadb-dev libyajl-dev libyaml-dev libssl-dev libldap-dev
-	mariadb-server slapd ldap-utils nginx curl jq wrk openssl ca-certificates python3 socat debhelper"
+	mariadb-server slapd ldap-utils nginx curl jq wrk openssl ca-certificates python3 socat debhelper
+	galera-4 rsync mariadb-backup haproxy"
 
-sanitizers=0 deps=1 build=1
+sanitizers=0 deps=1 build=1 tests=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sanitizers) sanitizers=1 ;;
 	--no-deps) deps=0 ;;
 	--deps-only) build=0 ;;
+	--build-only) tests=0 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 	shift
@@ -58,6 +62,10 @@ if [ "$deps" = 1 ]; then
 	install_deps
 fi
 [ "$build" = 1 ] || exit 0
+if [ "$tests" = 0 ]; then
+	[ -f Makefile ] || { [ -x configure ] || ./autogen.sh; ./configure; }
+	exec make -j"$(nproc)" kubernetes-auth >/dev/null
+fi
 
 # Build in the source tree; reconfigure when the sanitizer choice changed.
 [ -x configure ] || ./autogen.sh

@@ -17,6 +17,7 @@
 #include "ctx.h"
 #include "crypto.h"
 #include "db.h"
+#include "dirsearch.h"
 #include "hex.h"
 #include "json.h"
 #include "ktime.h"
@@ -312,27 +313,73 @@ admin_user_body_parse(struct req *r, yajl_val body, struct store_user *u)
 	return 0;
 }
 
+/* U's username as the directory names it: the id_attribute of the one
+ * entry user_filter finds, so that one entry is one local user ("ALICE",
+ * "alice " and a full-width "alice" are alice). Returns 0 with U rewritten,
+ * or -1 (400 no or several entries, 503 no directory). */
+static int
+admin_user_resolve(struct req *r, struct store_user *u)
+{
+	enum dirsearch_resolution res;
+	char *id;
+
+	if (dirsearch_resolve(r->ctx->dir, u->username, u->username_len, &id,
+	    &res) < 0)
+		return req_fail(r, 503, "ldap unavailable");
+	switch (res) {
+	case DIRSEARCH_NONE:
+		return req_fail(r, 400, "username: no directory entry matches it");
+	case DIRSEARCH_SEVERAL:
+		return req_fail(r, 400, "username: several directory entries "
+		    "match it");
+	case DIRSEARCH_NO_ID:
+		return req_fail(r, 400, "username: its directory entry has no %s",
+		    r->ctx->conf->ldap.id_attribute);
+	case DIRSEARCH_ONE:
+		break;
+	}
+	if (strlen(id) > STORE_USERNAME_MAX) {
+		free(id);
+		return req_fail(r, 400, "username: its directory entry's %s is "
+		    "longer than %d bytes", r->ctx->conf->ldap.id_attribute,
+		    STORE_USERNAME_MAX);
+	}
+	u->username_len = strlen(id);
+	memcpy(u->username, id, u->username_len + 1);
+	free(id);
+	return 0;
+}
+
 void
 admin_users_create(struct req *r)
 {
-	struct store_user u;
+	struct store_user u, here;
 	const char *admin;
 	yajl_val body = NULL;
-	char shown[128];
+	char shown[128], typed[128];
+	bool found;
 
 	if ((admin = admin_auth(r)) == NULL || admin_body(r, &body) < 0)
 		return;
 	if (admin_user_body_parse(r, body, &u) < 0)
 		goto done;
+	log_sanitize(typed, sizeof(typed), u.username);
+	if (admin_user_resolve(r, &u) < 0)
+		goto done;
 	if (store_user_create(r->ctx->db, &u) < 0) {
-		if (db_error(r->ctx->db) == DB_ERR_DUPLICATE)
-			req_fail(r, 409, "a user with this username exists");
-		else
+		if (db_error(r->ctx->db) != DB_ERR_DUPLICATE)
 			req_fail_db(r);
+		else if (store_user_find(r->ctx->db, u.username, &here,
+		    &found) == 0 && found)
+			req_fail(r, 409, "the directory entry of this username "
+			    "is user %s already", here.id);
+		else
+			req_fail(r, 409, "a user with this username exists");
 		goto done;
 	}
 	log_sanitize(shown, sizeof(shown), u.username);
-	log_info("audit: admin %s created user %s (username %s)", admin, u.id, shown);
+	log_info("audit: admin %s created user %s (username %s, as %s)", admin,
+	    u.id, shown, typed);
 	admin_gen_user(req_json(r), &u);
 	req_send_json(r, 201);
 done:

@@ -523,6 +523,16 @@ authn_directory_user(struct authn_review *rv, const struct dirsearch_user **u)
 		authn_deny(rv, COUNTERS_AUTHN_AMBIGUOUS, NULL);
 		return -1;
 	}
+	/* The entry must name itself exactly as the user is stored: the
+	 * directory matches "ALICE", "alice " or a full-width "alice" to
+	 * alice's entry, and each would otherwise be a second local user
+	 * (with tokens of its own) authenticating as alice. */
+	if ((*u)->id == NULL || strcmp((*u)->id, rv->tok.username) != 0) {
+		authn_deny(rv, COUNTERS_AUTHN_NOT_IN_DIRECTORY, "the directory "
+		    "entry found does not have the stored name as its "
+		    "id_attribute");
+		return -1;
+	}
 	return 0;
 }
 

@@ -168,6 +168,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
 	{ "ldap.uid_attribute", CONF_KEY_STRING, CONF_OFF(ldap.uid_attribute), "uidNumber",
 	    0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
+	{ "ldap.member_uid_attribute", CONF_KEY_STRING, CONF_OFF(ldap.member_uid_attribute),
+	    "uid", 0, 0, NULL, CONF_KEY_NONEMPTY, NULL },
 	{ "ldap.extra_attributes", CONF_KEY_LIST, CONF_OFF(ldap.extra_attributes), NULL, 0, 0, NULL, 0, NULL },
 	{ "ldap.group_methods", CONF_KEY_BITS, CONF_OFF(ldap.group_methods), "member",
 	    0, 0, conf_group_method_words, CONF_KEY_NONEMPTY, NULL },

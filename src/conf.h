@@ -102,6 +102,7 @@ struct conf {
 		char *id_attribute;
 		char *username_attribute;
 		char *uid_attribute;
+		char *member_uid_attribute;  /* what memberUid holds (uid) */
 		struct conf_list extra_attributes;
 		unsigned group_methods; /* enum conf_group_method bits */
 		unsigned member_attributes;  /* enum conf_member_attribute bits:

@@ -224,14 +224,32 @@ static int
 db_node_check(struct db *db)
 {
 	char value[64], where[300];
+	bool was_galera = db->galera;
 	unsigned int e = 0;
 
-	db->galera = false;
 	db->node_state[0] = '\0';
-	/* MySQL has no wsrep_on at all: a plain server. */
+	/* The session's reads are causal on a Galera node, and a node cut
+	 * off refuses causal reads -- SELECT and SHOW alike (1205): look at
+	 * its state without waiting. */
+	if (was_galera &&
+	    mysql_query(db->mysql, "SET SESSION wsrep_sync_wait = 0") != 0) {
+		e = mysql_errno(db->mysql);
+		goto unusable;
+	}
 	if (db_query_value(db->mysql, "SELECT @@global.wsrep_on", value,
-	    sizeof(value), &e) < 0 || strcmp(value, "1") != 0)
-		return db_errno_is_connection(e) ? -1 : 0;
+	    sizeof(value), &e) < 0) {
+		/* MySQL has no wsrep_on at all: a plain server. Any other
+		 * error says nothing good about the node. */
+		if (e == ER_UNKNOWN_SYSTEM_VARIABLE && !was_galera) {
+			db->galera = false;
+			return 0;
+		}
+		goto unusable;
+	}
+	if (strcmp(value, "1") != 0) {
+		db->galera = false;
+		return 0;
+	}
 	db->galera = true;
 	if (db_query_value(db->mysql, "SHOW GLOBAL STATUS LIKE "
 	    "'wsrep_local_state_comment'", db->node_state,
@@ -438,6 +456,9 @@ db_classify(unsigned int e)
 	case ER_LOCK_DEADLOCK:
 	case ER_LOCK_WAIT_TIMEOUT:
 		return DB_ERR_DEADLOCK;
+	case ER_UNKNOWN_COM_ERROR:      /* Galera: node not ready */
+	case ER_ERROR_DURING_COMMIT:    /* Galera: no primary component */
+		return DB_ERR_UNAVAILABLE;
 	}
 	return DB_ERR_OTHER;
 }
@@ -714,9 +735,10 @@ done:
  * it did not run)? Galera answers 1047 (ER_UNKNOWN_COM_ERROR, "WSREP has
  * not yet prepared node for application use") on a node outside the
  * primary component, and with wsrep_sync_wait a read there fails with
- * 1205 (lock wait timeout) at once; both, like a deadlock (1213), are
- * also what a healthy node answers for other reasons, so the node's own
- * state decides.
+ * 1205 (lock wait timeout) at once, and a commit there fails with 1180
+ * ("Not connected to Primary Component"); these, like a deadlock (1213),
+ * are also what a healthy node answers for other reasons, so the node's
+ * own state decides.
  */
 static bool
 db_refused(struct db *db, unsigned int e)
@@ -724,7 +746,7 @@ db_refused(struct db *db, unsigned int e)
 	if (!db->galera || db->mysql == NULL)
 		return false;
 	if (e != ER_UNKNOWN_COM_ERROR && e != ER_LOCK_WAIT_TIMEOUT &&
-	    e != ER_LOCK_DEADLOCK)
+	    e != ER_LOCK_DEADLOCK && e != ER_ERROR_DURING_COMMIT)
 		return false;
 	return db_node_check(db) < 0;
 }
@@ -924,7 +946,7 @@ db_commit(struct db *db)
 	db_rollback(db);
 	/* A node outside the primary component refuses the commit: nothing
 	 * was written anywhere, and db_transaction() runs it all again. */
-	if (e == ER_UNKNOWN_COM_ERROR && db->galera) {
+	if (db_refused(db, e)) {
 		db_mark_down(db, db->host);
 		db_disconnect(db);
 		db->error = DB_ERR_UNAVAILABLE;

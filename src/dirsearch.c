@@ -175,6 +175,7 @@ dirsearch_user_free(struct dirsearch_user *user)
 		return;
 	free(user->dn);
 	free(user->id);
+	free(user->member_uid);
 	free(user->username);
 	free(user->uid);
 	for (i = 0; i < user->nextra; i++) {
@@ -379,6 +380,11 @@ dirsearch_user_attr(const struct berval *attr, const struct berval *vals,
 		    conf->ldap.username_attribute);
 	if (u->uid == NULL && dirsearch_attr_is(attr, conf->ldap.uid_attribute))
 		u->uid = dirsearch_first_value(vals, conf->ldap.uid_attribute);
+	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) &&
+	    u->member_uid == NULL &&
+	    dirsearch_attr_is(attr, conf->ldap.member_uid_attribute))
+		u->member_uid = dirsearch_first_value(vals,
+		    conf->ldap.member_uid_attribute);
 	for (i = 0; i < conf->ldap.extra_attributes.n; i++)
 		if (a->extra[i].values == NULL &&
 		    dirsearch_attr_is(attr, conf->ldap.extra_attributes.v[i]))
@@ -434,7 +440,7 @@ dirsearch_user_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
 static char **
 dirsearch_user_attrs(const struct conf *conf)
 {
-	size_t n = 0, i, max = 5 + conf->ldap.extra_attributes.n;
+	size_t n = 0, i, max = 6 + conf->ldap.extra_attributes.n;
 	char **attrs = calloc(max, sizeof(*attrs));
 
 	if (attrs == NULL)
@@ -442,6 +448,8 @@ dirsearch_user_attrs(const struct conf *conf)
 	attrs[n++] = conf->ldap.id_attribute;
 	attrs[n++] = conf->ldap.username_attribute;
 	attrs[n++] = conf->ldap.uid_attribute;
+	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID)
+		attrs[n++] = conf->ldap.member_uid_attribute;
 	for (i = 0; i < conf->ldap.extra_attributes.n; i++)
 		attrs[n++] = conf->ldap.extra_attributes.v[i];
 	if (dirsearch_want_member_of(conf))
@@ -736,7 +744,7 @@ dirsearch_filter_end(struct dirsearch_filter *f)
 
 /* The groups that list U by the search methods of group_methods, all in
  * one search: member (each of ldap.member_attributes) is its DN,
- * memberUid its id. */
+ * memberUid its member_uid_attribute (uid, RFC 2307). */
 static int
 dirsearch_direct_groups(struct directory *dir, const struct dirsearch_user *u,
     struct dirsearch_groups *g, struct dirsearch_outcome *out)
@@ -748,8 +756,9 @@ dirsearch_direct_groups(struct directory *dir, const struct dirsearch_user *u,
 
 	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER)
 		dirsearch_filter_member(&f, conf, u->dn);
-	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) && u->id != NULL)
-		dirsearch_filter_term(&f, "memberUid", u->id);
+	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) &&
+	    u->member_uid != NULL)
+		dirsearch_filter_term(&f, "memberUid", u->member_uid);
 	if (f.nterms == 0)
 		return 0;
 	filter = dirsearch_filter_end(&f);
@@ -968,4 +977,27 @@ dirsearch_probe_groups(struct directory *dir, const char *dn, const char *id,
 	if (rc < 0 && out.dead)
 		directory_disconnect(dir);
 	return rc;
+}
+
+int
+dirsearch_resolve(struct directory *dir, const char *name, size_t len,
+    char **id, enum dirsearch_resolution *res)
+{
+	struct dirsearch_user *u = NULL;
+	size_t nentries;
+
+	*id = NULL;
+	if (dirsearch_lookup(dir, name, len, false, &u, &nentries) < 0)
+		return -1;
+	if (nentries != 1)
+		*res = nentries == 0 ? DIRSEARCH_NONE : DIRSEARCH_SEVERAL;
+	else if (u->id == NULL || u->id[0] == '\0')
+		*res = DIRSEARCH_NO_ID;
+	else {
+		*res = DIRSEARCH_ONE;
+		if ((*id = strdup(u->id)) == NULL)
+			fatal("strdup");
+	}
+	dirsearch_user_free(u);
+	return 0;
 }

@@ -37,6 +37,8 @@ struct dirsearch_user {
 	char *id;                       /* first id_attribute value, or NULL */
 	char *username;                 /* first username_attribute value, or NULL */
 	char *uid;                      /* first uid_attribute value, or NULL */
+	char *member_uid;               /* first member_uid_attribute value (with
+	                                   group_methods memberUid), or NULL */
 	struct dirsearch_attr *extra;   /* extra_attributes the entry has */
 	size_t nextra;
 	char **groups;                  /* names (ldap.group_name), distinct, */
@@ -51,6 +53,23 @@ void dirsearch_user_free(struct dirsearch_user *user);
  * answer (logged; the caller answers 503). */
 int dirsearch_lookup(struct directory *dir, const char *name, size_t len,
     bool with_groups, struct dirsearch_user **userp, size_t *nentries);
+
+/* What a name is to the directory (dirsearch_resolve). */
+enum dirsearch_resolution {
+	DIRSEARCH_ONE,                  /* one entry: *id is its id_attribute */
+	DIRSEARCH_NONE,                 /* no entry matches */
+	DIRSEARCH_SEVERAL,              /* more than one entry matches */
+	DIRSEARCH_NO_ID,                /* one entry, without id_attribute */
+};
+
+/* The directory's own name for NAME (LEN bytes, as typed: a uid, a mail,
+ * in any case or width the directory's matching rules accept): the
+ * id_attribute value of the one entry ldap.user_filter finds, in *ID
+ * (malloc'd; the caller frees) when *RES is DIRSEARCH_ONE. A local user is
+ * stored under this value, so that one entry is one local user. Returns
+ * 0, or -1 when the directory cannot answer (logged). */
+int dirsearch_resolve(struct directory *dir, const char *name, size_t len,
+    char **id, enum dirsearch_resolution *res);
 
 /* The groups of a made-up entry DN (its id ID) by the configured methods,
  * after a service bind: what the group search costs the directory even

@@ -22,6 +22,8 @@
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
+#include "directory.h"
+#include "dirsearch.h"
 #include "json.h"
 #include "ktime.h"
 #include "log.h"
@@ -463,27 +465,65 @@ import_str(yajl_val obj, const char *key)
 	return s != NULL ? s : "";
 }
 
+/* USERNAME as the directory names it (dirsearch_resolve), as POST /users
+ * stores it: malloc'd, or NULL when it cannot be (logged). */
+static char *
+import_user_resolve(struct directory *dir, const char *id, const char *username)
+{
+	enum dirsearch_resolution res;
+	char shown[128], *stored;
+
+	log_sanitize(shown, sizeof(shown), username);
+	if (dirsearch_resolve(dir, username, strlen(username), &stored, &res) < 0) {
+		log_warnx("import: user %s (username %s): the directory cannot "
+		    "answer", id, shown);
+		return NULL;
+	}
+	if (res != DIRSEARCH_ONE || strlen(stored) > STORE_USERNAME_MAX) {
+		log_warnx("import: user %s (username %s): %s: not imported (nor "
+		    "its tokens)", id, shown, res == DIRSEARCH_NONE ?
+		    "no directory entry matches" : res == DIRSEARCH_SEVERAL ?
+		    "several directory entries match" : "its directory entry has "
+		    "no usable id_attribute");
+		free(stored);
+		return NULL;
+	}
+	if (strcmp(stored, username) != 0) {
+		char as[128];
+		log_sanitize(as, sizeof(as), stored);
+		log_info("import: user %s: username %s is %s in the directory: "
+		    "stored as %s", id, shown, as, as);
+	}
+	return stored;
+}
+
 static void
-import_users(struct db *db, yajl_val list, struct import_counts *n)
+import_users(struct db *db, struct directory *dir, yajl_val list,
+    struct import_counts *n)
 {
 	size_t i;
 
 	for (i = 0; i < list->u.array.len; i++) {
 		yajl_val v = list->u.array.values[i];
 		struct store_user u = { .id = "" }, here;
-		const char *username = json_string(json_get(v, "username"));
-		char shown[128];
+		const char *typed = json_string(json_get(v, "username"));
+		char shown[128], *username = NULL;
 		bool found;
 
-		if (import_id(v, "id", u.id) < 0 || username == NULL ||
-		    username[0] == '\0' || strlen(username) > STORE_USERNAME_MAX) {
+		if (import_id(v, "id", u.id) < 0 || typed == NULL ||
+		    typed[0] == '\0' || strlen(typed) > STORE_USERNAME_MAX) {
 			log_warnx("import: users[%zu]: no valid id and username", i);
+			n->failed++;
+			continue;
+		}
+		if ((username = import_user_resolve(dir, u.id, typed)) == NULL) {
 			n->failed++;
 			continue;
 		}
 		log_sanitize(shown, sizeof(shown), username);
 		if (store_user_get(db, u.id, &here, &found) < 0) {
 			n->failed++;
+			free(username);
 			continue;
 		}
 		if (found) {
@@ -494,6 +534,7 @@ import_users(struct db *db, yajl_val list, struct import_counts *n)
 				    "username: left as it is", u.id);
 				n->failed++;
 			}
+			free(username);
 			continue;
 		}
 		u.username_len = strlen(username);
@@ -501,12 +542,15 @@ import_users(struct db *db, yajl_val list, struct import_counts *n)
 		if (store_user_create(db, &u) < 0) {
 			if (db_error(db) == DB_ERR_DUPLICATE)
 				log_warnx("import: user %s: username %s exists here "
-				    "with another id", u.id, shown);
+				    "with another id (one directory entry, one "
+				    "user): not imported", u.id, shown);
 			n->failed++;
+			free(username);
 			continue;
 		}
 		log_info("import: added user %s (username %s)", u.id, shown);
 		n->added++;
+		free(username);
 	}
 }
 
@@ -660,6 +704,7 @@ import_run(const struct conf *conf, const struct secrets *secrets,
 	struct import_counts users = { 0 }, clusters = { 0 }, tokens = { 0 };
 	yajl_val tree = NULL;
 	struct import_url u;
+	struct directory *dir = NULL;
 	struct db *db = NULL;
 	int status = 1;
 
@@ -674,10 +719,12 @@ import_run(const struct conf *conf, const struct secrets *secrets,
 		log_warnx("import: cannot reach the database");
 		goto done;
 	}
+	if (directory_new(conf, secrets->ldap_bind_password, &dir) < 0)
+		goto done;
 	/* Users first, then clusters: tokens name both. */
 	if (import_get(&u, "/users", admin_token, &tree) < 0)
 		goto done;
-	import_users(db, tree, &users);
+	import_users(db, dir, tree, &users);
 	json_free(tree);
 	if (import_get(&u, "/clusters", admin_token, &tree) < 0)
 		goto done;
@@ -701,6 +748,7 @@ import_run(const struct conf *conf, const struct secrets *secrets,
 	    tokens.added, tokens.unchanged, tokens.failed);
 	status = users.failed + clusters.failed + tokens.failed == 0 ? 0 : 1;
 done:
+	directory_free(dir);
 	db_free(db);
 	return status;
 }

@@ -192,6 +192,11 @@ main_listen_tcp(const struct conf *conf)
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
 	}
+	/* Any local process can reach a TCP port, and a FastCGI client sends
+	 * whatever parameters it likes, SSL_CLIENT_VERIFY included. */
+	log_warnx("listen %s: FastCGI over TCP, where no peer can be checked: "
+	    "any local process may act as nginx and claim a verified client "
+	    "certificate; use a unix socket (listen_peer_users)", conf->listen);
 	rc = getaddrinfo(host[0] != '\0' ? host : "127.0.0.1", colon + 1, &hints, &res);
 	if (rc != 0)
 		fatalx("listen %s: %s", conf->listen, gai_strerror(rc));
@@ -322,6 +327,52 @@ main_cluster_name_check(void *ctx, const struct store_cluster *c)
 	else
 		printf("cluster %s \"%s\": not a DNS-1123 label (new clusters "
 		    "must be); it goes on working\n", c->id, shown);
+	return 0;
+}
+
+/* check-config --connect: local users that are not one directory entry
+ * each (made before POST /users resolved names, or in the database by
+ * hand). Each is reported, never changed: which of two users is the right
+ * one is the operator's call (doc/security.md). */
+struct main_user_check {
+	struct db *db;
+	struct directory *dir;
+	unsigned bad;
+};
+
+static int
+main_user_check(void *ctx, const struct store_user *u)
+{
+	struct main_user_check *c = ctx;
+	enum dirsearch_resolution res;
+	struct store_user other;
+	char shown[300], as[300], *id;
+	bool found = false;
+
+	if (dirsearch_resolve(c->dir, u->username, u->username_len, &id,
+	    &res) < 0)
+		return -1;
+	log_sanitize(shown, sizeof(shown), u->username);
+	if (res == DIRSEARCH_ONE && strcmp(id, u->username) == 0) {
+		free(id);
+		return 0;
+	}
+	c->bad++;
+	if (res != DIRSEARCH_ONE) {
+		printf("user %s \"%s\": %s: its tokens do not authenticate\n",
+		    u->id, shown, res == DIRSEARCH_NONE ? "no directory entry" :
+		    res == DIRSEARCH_SEVERAL ? "several directory entries" :
+		    "its entry has no id_attribute");
+		return 0;
+	}
+	log_sanitize(as, sizeof(as), id);
+	if (store_user_find(c->db, id, &other, &found) < 0)
+		found = false;
+	printf("user %s \"%s\": the directory names it \"%s\"%s%s%s: its tokens "
+	    "do not authenticate\n", u->id, shown, as,
+	    found ? ", which is user " : "", found ? other.id : "",
+	    found ? " (two local users, one entry)" : "");
+	free(id);
 	return 0;
 }
 
@@ -479,6 +530,16 @@ main_check_config(const struct conf *conf, const struct options *o,
 				fprintf(stderr, "%s: an LDAP lookup failed\n",
 				    conf->path);
 				status = 1;
+			}
+			if (status == 0) {
+				struct main_user_check c = { db, dir, 0 };
+				if (store_user_list(db, NULL, main_user_check,
+				    &c) < 0)
+					fprintf(stderr, "%s: cannot check the "
+					    "users\n", conf->path);
+				else if (c.bad > 0)
+					printf("users: %u are not one directory "
+					    "entry each (above)\n", c.bad);
 			}
 		}
 		db_free(db);

@@ -78,14 +78,19 @@ secrets_load_token_keys(const struct conf *conf, struct secrets *s)
 }
 
 int
-secrets_load_tools(const struct conf *conf, bool want_keys, struct secrets *s)
+secrets_load_tools(const struct conf *conf, bool for_import, struct secrets *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (conf->database.password_file[0] != '\0' &&
 	    secret_read_file(conf->database.password_file,
 	    "database.password_file", &s->db_password) < 0)
 		goto fail;
-	if (want_keys && secrets_load_token_keys(conf, s) < 0)
+	/* import resolves each user in the directory and seals tokens. */
+	if (for_import && conf->ldap.bind_password_file[0] != '\0' &&
+	    secret_read_file(conf->ldap.bind_password_file,
+	    "ldap.bind_password_file", &s->ldap_bind_password) < 0)
+		goto fail;
+	if (for_import && secrets_load_token_keys(conf, s) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -35,9 +35,10 @@ void secrets_cleanup(struct secrets *s);
 int secrets_load_token_keys(const struct conf *conf, struct secrets *s);
 
 /* Only what the command-line tools need (migrate, import, purge-expired):
- * the database password, and with WANT_KEYS the token keys. No admin
- * token. Returns 0 or -1 (logged); on failure *s holds nothing. */
-int secrets_load_tools(const struct conf *conf, bool want_keys,
+ * the database password, and FOR_IMPORT also the token keys and the LDAP
+ * bind password. No admin token. Returns 0 or -1 (logged); on failure *s
+ * holds nothing. */
+int secrets_load_tools(const struct conf *conf, bool for_import,
     struct secrets *s);
 
 #endif

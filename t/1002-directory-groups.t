@@ -7,6 +7,7 @@
 # the test adds entries.
 . "$(dirname "$0")/lib/tap.sh"
 . "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 . "$KA_SRCDIR/t/lib/lib-authn.sh"
 
 command -v jq >/dev/null || skip_all "jq not installed"
@@ -131,20 +132,28 @@ ka_start || bail "kubernetes-auth did not start"
 
 # token_for NAME: $tok, a token of the local user whose stored id is NAME.
 declare -A TOKENS
+# token_for NAME [--stored]: a token of the local user NAME, made through
+# POST /users, or with --stored straight in the database (an older row
+# that POST /users, which asks the directory, would refuse).
 token_for() {
 	if [ -z "${TOKENS["x$1"]:-}" ]; then
 		local id
-		id=$(jq -rn --arg u "$1" '{username: $u}' | curl -s --cacert "$KA_CACERT" -X POST \
-			"$KA_URL/users" -H "x-auth-token: $KA_ADMIN_TOKEN" -d @- | jq -r .id)
+		if [ "${2:-}" = --stored ]; then
+			db_user "$1"
+			id=$user_id
+		else
+			id=$(jq -rn --arg u "$1" '{username: $u}' | curl -s --cacert "$KA_CACERT" -X POST \
+				"$KA_URL/users" -H "x-auth-token: $KA_ADMIN_TOKEN" -d @- | jq -r .id)
+		fi
 		TOKENS["x$1"]=$(curl -s --cacert "$KA_CACERT" -X POST "$KA_URL/tokens" \
 			-H "x-auth-token: $KA_ADMIN_TOKEN" -d "{\"user_id\": \"$id\"}" | jq -r .token)
 	fi
 	tok=${TOKENS["x$1"]}
 }
-# groups_of NAME: $got, the sorted groups comma-separated, or the error
-# (not in a subshell: the tokens made and $body stay).
+# groups_of NAME [--stored]: $got, the sorted groups comma-separated, or
+# the error (not in a subshell: the tokens made and $body stay).
 groups_of() {
-	token_for "$1"
+	token_for "$1" "${2:-}"
 	review "$tok"
 	if [ "$(jq -r .status.authenticated <<<"$body")" = true ]; then
 		got=$(jq -r '.status.user.groups | sort | join(",")' <<<"$body")
@@ -223,12 +232,17 @@ is "$got" "All Users,gruppe-ä" "a non-ASCII id and group"
 is "$(jq -r .status.user.username <<<"$body")" juergen@example.org "... the right user"
 # Injection attempts match no one else.
 for evil in '*' '*)(uid=*' 'alic*' 'a*b(c)d*' 'dave)(uid=alice' 'twin*' 'dave\2a'; do
-	groups_of "$evil"
+	admin_curl POST /users --data-binary "$(jq -cn --arg u "$evil" '{username: $u}')"
+	is "$status" 400 "POST /users '$evil': 400 (no single directory entry)"
+	groups_of "$evil" --stored
 	is "$got" "error 200: user not found in directory" "stored id '$evil' matches no one"
 done
-groups_of twin@example.org
+admin_curl POST /users -d '{"username": "twin@example.org"}'
+is "$status:$(body_error)" "400:username: several directory entries match it" \
+	"POST /users of a name two entries match: 400"
+groups_of twin@example.org --stored
 is "$got" "error 200: user matches several directory entries" \
-	"two entries match: refused"
+	"an older user two entries match: refused"
 groups_of sysuser
 is "$got" "error 200: user not allowed" "a username starting with system: is refused"
 grep -q 'deny (username starts with system:)' "$T/ka.log"

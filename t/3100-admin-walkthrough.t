@@ -6,7 +6,12 @@
 . "$(dirname "$0")/lib/tap.sh"
 . "$KA_SRCDIR/t/lib/lib-stack.sh"
 
-stack_up
+# The walk-through registers users by mail: the local user is the entry's
+# mail (id_attribute), as the original stored the backend's own id.
+stack_up - <<'YAML'
+ldap:
+  id_attribute: mail
+YAML
 
 K8S_AUTH_URL=$KA_URL
 K8S_AUTH_ADMIN_TOKEN=$KA_ADMIN_TOKEN
@@ -52,10 +57,18 @@ code=$(curl -s -o "$T/out" -w '%{http_code}' -X POST "$K8S_AUTH_URL/users" \
 	-H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN" -H 'Content-Type: application/json' \
 	-d '{"username": "carol@example.org"}')
 is "$code" 201 "POST /users with Content-Type: application/json"
+curl -s -o /dev/null -X DELETE "$K8S_AUTH_URL/users/$(jq -r .id <"$T/out")" \
+	-H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN"
 code=$(curl -s -o "$T/out" -w '%{http_code}' -X POST "$K8S_AUTH_URL/users" \
 	-H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN" -H 'Content-Type: text/plain' \
-	-d '{"username": "dave@example.org", "ignored": [1, {"x": true}]}')
+	-d '{"username": "carol@example.org", "ignored": [1, {"x": true}]}')
 is "$code" 201 "... with text/plain and an unknown field (ignored)"
+# One directory entry, one local user: another spelling of the same entry.
+code=$(curl -s -o "$T/out" -w '%{http_code}' -X POST "$K8S_AUTH_URL/users" \
+	-H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN" -d '{"username": "CAROL@example.org"}')
+is "$code:$(jq -r .error <"$T/out")" "409:the directory entry of this username is user $(jq -r .id <<<"$(curl -s \
+	"$K8S_AUTH_URL/users?username=carol@example.org" -H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN" | jq -c '.[0]')") already" \
+	"... CAROL@example.org, the same entry: 409 naming the user"
 
 # Without the admin token: 401 JSON, and nothing listed.
 code=$(curl -s -o "$T/out" -w '%{http_code}' "$K8S_AUTH_URL/users")

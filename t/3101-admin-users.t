@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Users: create, list, filter, get, delete; names kept byte for byte; every
+# Users: create, list, filter, get, delete; one directory entry, one local
+# user (names resolved in the directory); names kept byte for byte; every
 # kind of bad input refused with {"error": ...} and nothing changed.
 . "$(dirname "$0")/lib/tap.sh"
 . "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-admin.sh"
+. "$KA_SRCDIR/t/lib/lib-authn.sh"
 
 stack_up
 
@@ -23,13 +25,37 @@ is "$(jq -r .id <<<"$body")" "$alice" "GET /users/{ID in upper case}: the same u
 admin_curl GET "/users/$alice/"
 is "$status" 200 "a trailing slash is fine"
 
-# Names are compared byte for byte.
-admin_user Alice
-is "$status" 201 "Alice is not alice: 201"
-admin_user "alice "
-is "$status" 201 "'alice ' (trailing space) is not alice: 201"
-admin_refused 409 "duplicate username" POST /users -d '{"username": "alice"}'
-is "$(jq -r .error <<<"$body")" "a user with this username exists" "... says why"
+# One directory entry, one local user: the directory matches these to
+# alice's entry (case, spaces, width, her mail), so each would be a second
+# user with tokens of its own, authenticating as alice.
+for name in alice Alice "alice " "ａｌｉｃｅ" alice@example.org; do
+	admin_refused 409 "POST /users '$name' (alice's entry)" POST /users \
+		--data-binary "$(jq -cn --arg u "$name" '{username: $u}')"
+	is "$(jq -r .error <<<"$body")" "the directory entry of this username is user $alice already" \
+		"... naming the user it is"
+done
+admin_refused 400 "a name no directory entry matches" POST /users -d '{"username": "nobody-here"}'
+is "$(jq -r .error <<<"$body")" "username: no directory entry matches it" "... says why"
+admin_curl GET "/users/$alice"
+is "$(jq -r .username <<<"$body")" alice "the entry's own uid is what is stored"
+# Such a second user made before POST /users asked the directory (or by
+# hand) does not authenticate: the entry found must name itself exactly as
+# the user is stored. check-config --connect reports it; nothing merges.
+db_user ALICE
+upper_alice=$user_id
+admin_token "$upper_alice"
+review "$token"
+is "$(review_answer)" "user not found in directory" "an older user ALICE's token: refused"
+like "$(grep 'audit: authn' "$T/ka.log" | tail -1)" "user ALICE .*deny.*does not have the stored name" \
+	"... and the audit line says why"
+admin_token "$alice"
+review "$token"
+is "$(review_answer)" "authenticated as alice@example.org" "alice's own token authenticates"
+checked=$(ka_check_config --connect 2>&1)
+like "$checked" "user $upper_alice \"ALICE\": the directory names it \"alice\", which is user $alice \(two local users, one entry\)" \
+	"check-config --connect reports the second user of alice's entry"
+unlike "$checked" "^user $alice " "... and not alice itself"
+admin_curl DELETE "/users/$upper_alice"
 
 specials=(
 	"'; DROP TABLE users; --"
@@ -44,9 +70,13 @@ specials=(
 	'ünïcødé 用户 🙂'
 	'<script>'
 )
+# Such names reach no directory entry, so POST /users refuses them; rows
+# made before names were resolved (or imported) may hold anything, and are
+# kept and found byte for byte.
 for name in "${specials[@]}"; do
-	admin_user "$name"
-	is "$status" 201 "stored: $name"
+	admin_refused 400 "POST /users '$name': no directory entry" POST /users \
+		--data-binary "$(jq -cn --arg u "$name" '{username: $u}')"
+	db_user "$name"
 	admin_curl GET "/users/$user_id"
 	is "$(jq -r .username <<<"$body")" "$name" "... returned byte for byte"
 	admin_curl GET /users -G --data-urlencode "username=$name"
@@ -59,15 +89,17 @@ admin_curl GET /users -G --data-urlencode "username=%"
 is "$(jq -r 'length' <<<"$body")" 1 "?username=%: % is no wildcard (one match: the user named %)"
 admin_curl GET /users -G --data-urlencode "username=ALICE"
 is "$body" "[]" "?username=ALICE: no match (case matters)"
+db_user "alice "
 admin_curl GET '/users?username=alice+'
 is "$(jq -r '.[0].username' <<<"$body")" "alice " "?username=alice+ : + is a space (form encoding)"
 admin_curl GET '/users?username='
 is "$body" "[]" "?username= (empty): no match"
 name255=$(printf 'x%.0s' $(seq 255))
-admin_user "$name255"
-is "$status" 201 "a 255-byte username is fine"
+admin_refused 400 "a 255-byte username no entry matches" POST /users -d "{\"username\": \"$name255\"}"
+is "$(jq -r .error <<<"$body")" "username: no directory entry matches it" "... (255 bytes is a length it takes)"
+db_user "$name255"
 admin_curl GET /users
-is "$(jq -r length <<<"$body")" $((4 + ${#specials[@]})) "GET /users lists them all"
+is "$(jq -r length <<<"$body")" $((3 + ${#specials[@]})) "GET /users lists them all"
 is "$(jq -r '[.[] | keys | join(",")] | unique | join(" ")' <<<"$body")" "id,username" \
 	"... each with id and username only"
 is "$(jq -r '.[0].username' <<<"$body")" "alice" "... oldest first"
@@ -138,7 +170,7 @@ is "$status" 404 "... and its token is gone"
 is "$(db_sql "SELECT COUNT(*) FROM tokens WHERE user_id = '$alice'")" 0 "... from the database too"
 admin_curl DELETE "/users/$alice"
 is "$status" 404 "DELETE again: 404"
-is "$(db_sql "SELECT COUNT(*) FROM users WHERE username = 'Alice'")" 1 "Alice is still there"
+is "$(db_sql "SELECT COUNT(*) FROM users WHERE username = 'alice '")" 1 "'alice ' is still there"
 grep -q "audit: admin flag deleted user $alice" "$T/ka.log"
 ok $? "audit line for the deletion"
 

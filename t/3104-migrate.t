@@ -40,7 +40,7 @@ is "$out" "$latest" "migrate version: the latest"
 ka_stop
 ka_start || bail "no second start"
 is "$(grep -c 'migrations: applied' "$T/ka.log")" "$n" "a second start applies nothing"
-admin_curl POST /users -d '{"username": "keep-me"}'
+admin_curl POST /users -d '{"username": "alice"}'
 is "$status" 201 "the service works"
 ka_stop
 
@@ -55,7 +55,7 @@ is "$out" "${versions[-4]}" "migrate version says so"
 ka_start || bail "no start at a middle version"
 is "$(tables)" "clusters generations policies schema_migrations token_clusters tokens users " "a middle version: the service migrates up at start"
 is "$(schema)" "$full" "... to the same schema"
-is "$(db_sql "SELECT username FROM users")" "keep-me" "... data kept"
+is "$(db_sql "SELECT username FROM users")" "alice" "... data kept"
 ka_stop
 mig down "$n"
 is "$rc" 0 "migrate down $n: exit 0"

@@ -27,7 +27,7 @@ S2=$(openssl rand -hex 32)
 cat >"$T/original.json" <<JSON
 {
  "/users": [{"id": "$U1", "username": "alice@example.org"},
-            {"id": "$U2", "username": "'; DROP TABLE users; --"}],
+            {"id": "$U2", "username": "bob"}],
  "/clusters": [{"id": "$C1", "name": "namedcluster", "master": "", "node": "",
    "kubeconfig": "apiVersion: v1\nclusters:\n- cluster:\n server: https://master.kubernetes-cluster.local:6443",
    "created": "2018-01-01T12:34:56Z"}],
@@ -54,6 +54,9 @@ class H(http.server.BaseHTTPRequestHandler):
         if path not in data:
             return self.answer(404, b'{"error":"not found"}')
         items = list(data[path])
+        if self.path.startswith("/bad/users"):
+            items.append({"id": "0b7e0ee5-7b7d-4c2c-9a4b-9c7c1f2f7f11",
+                          "username": "'; DROP TABLE users; --"})
         if self.path.startswith("/bad/tokens"):
             items.append({"id": "0b7e0ee5-7b7d-4c2c-9a4b-9c7c1f2f7f10", "token": "X" * 64,
                           "user_id": items[0]["user_id"], "expiry": "2030-01-01T00:00:00Z"})
@@ -111,7 +114,9 @@ like "$out" "clusters: 1 added" "... 1 cluster"
 like "$out" "tokens: 2 added" "... 2 tokens"
 unlike "$out" "$S1|$S2" "... no secret in its output"
 is "$(db_sql "SELECT id FROM users ORDER BY id" | tr '\n' ' ')" "$U1 $U2 " "user ids kept"
-is "$(db_sql "SELECT username FROM users WHERE id = '$U2'")" "'; DROP TABLE users; --" "... usernames byte for byte"
+is "$(db_sql "SELECT username FROM users WHERE id = '$U1'")" "alice" \
+	"... usernames as the directory names them (alice@example.org is alice's entry)"
+like "$out" "username alice@example.org is alice in the directory: stored as alice" "... and it says so"
 is "$(db_sql "SELECT created FROM clusters WHERE id = '$C1'")" "2018-01-01 12:34:56.000000" "cluster created kept"
 is "$(db_sql "SELECT expiry FROM tokens WHERE id = '$T1'")" "2031-08-03 11:09:51.396053" "token expiry kept (in UTC)"
 dump=$(db_dump) || bail "mariadb-dump failed"
@@ -140,8 +145,10 @@ out=$(SSL_CERT_FILE=$PKI_DIR/other-ca.pem "$KA_BIN" import -config-file "$T/conf
 	--from "https://localhost:$tport/api" --admin-token foo 2>&1)
 is "$?" 1 "https trusting another CA only: refused"
 imp --from "http://127.0.0.1:$port/bad" --admin-token foo
-is "$rc" 1 "a token whose secret is not 64 lowercase hex: exit 1"
+is "$rc" 1 "a token whose secret is not 64 lowercase hex, a user no entry matches: exit 1"
 like "$out" "not 64 lowercase hex" "... says why"
+like "$out" "username '; DROP TABLE users; --\): no directory entry matches: not imported" \
+	"... and why the user is not imported"
 unlike "$out" "XXXXXXXX" "... without printing it"
 is "$(db_dump_sum)" "$after" "... nothing changed"
 
@@ -151,7 +158,7 @@ admin_curl GET /tokens
 is "$(jq -r --arg id "$T1" '.[] | select(.id == $id) | .token' <<<"$body")" "$S1" "GET /tokens shows the imported secret"
 is "$(jq -r --arg id "$T1" '.[] | select(.id == $id) | .expiry' <<<"$body")" "2031-08-03T11:09:51.396053Z" "... and its expiry"
 admin_curl GET "/users/$U2"
-is "$(jq -r .username <<<"$body")" "'; DROP TABLE users; --" "GET /users/{id} of an imported user"
+is "$(jq -r .username <<<"$body")" "bob" "GET /users/{id} of an imported user"
 admin_curl GET /clusters?name=namedcluster
 is "$(jq -r '.[0].created' <<<"$body")" "2018-01-01T12:34:56Z" "GET /clusters?name= renders created as the original did"
 ka_stop

@@ -6,13 +6,20 @@
 . "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-admin.sh"
 
-stack_up
-
-for i in $(seq -w 0 24); do
-	admin_user "page-$i"
-done
-for name in other-a 'x%y' x_y 'x\z' xay; do
-	admin_user "$name"
+# A user is stored under its directory entry's uid: the directory gets an
+# entry for each name (base64 in the LDIF: one holds a backslash).
+stack_up --private-ldap
+names=()
+for i in $(seq -w 0 24); do names+=("page-$i"); done
+names+=(other-a 'x%y' x_y 'x\z' xay)
+for name in "${names[@]}"; do
+	dn="uid=${name//\\/\\5c},ou=people,$LDAP_BASE_DN"
+	printf 'dn:: %s\nobjectClass: inetOrgPerson\nuid:: %s\ncn: t\nsn: t\n\n' \
+		"$(printf '%s' "$dn" | base64 -w0)" "$(printf '%s' "$name" | base64 -w0)"
+done >"$T/people.ldif"
+ldap_root ldapadd -f "$T/people.ldif" >"$T/ldapadd.log" 2>&1 || { sed 's/^/# /' "$T/ldapadd.log" | tail; bail "ldapadd failed"; }
+for name in "${names[@]}"; do
+	admin_user "$name" || bail "POST /users $name: $status $body"
 done
 admin_curl GET /users
 is "$status" 200 "GET /users: 200"

@@ -77,14 +77,14 @@ is "$(post_users)" $((posted + 1)) "... where one whole POST /users is counted"
 is "$(worker_count)" 3 "no worker died"
 
 # 3. 1,000 parallel POST /tokens for one user.
-admin_curl POST /users -d '{"username":"load-user"}'
+admin_curl POST /users -d '{"username":"bob"}'
 is "$status" 201 "a user for the tokens"
 user_id=$(jq -r .id <<<"$body")
 seq 1000 | xargs -P 50 -I{} curl -sS --cacert "$KA_CACERT" -o /dev/null -w '%{http_code}\n' \
 	-H "x-auth-token: $KA_ADMIN_TOKEN" -d "{\"user_id\":\"$user_id\",\"description\":\"load {}\"}" \
 	"$KA_URL/tokens" >"$T/codes"
 is "$(sort "$T/codes" | uniq -c | xargs)" "1000 201" "1,000 parallel POST /tokens: all 201"
-is "$(db_sql "SELECT COUNT(*), COUNT(DISTINCT token_hmac) FROM tokens WHERE user_id = (SELECT id FROM users WHERE username = 'load-user')")" \
+is "$(db_sql "SELECT COUNT(*), COUNT(DISTINCT token_hmac) FROM tokens WHERE user_id = (SELECT id FROM users WHERE username = 'bob')")" \
 	"1000	1000" "1,000 rows, 1,000 distinct tokens"
 admin_curl GET "/tokens?user_id=$user_id"
 is "$(jq -r '.[].token' <<<"$body" | sort -u | wc -l)" 1000 "GET /tokens shows 1,000 distinct secrets"

@@ -173,6 +173,8 @@ ldap:
   bind_password_file: $ETC/ldap-password
   base_dn: $LDAP_BASE_DN
   user_filter: "(|(uid=%s)(mail=%s))"
+  # The walk-through registers users by mail: users are stored by mail.
+  id_attribute: mail
   username_attribute: mail
   group_methods: [member, memberUid]
   network_timeout: 2s

@@ -41,4 +41,7 @@ if [ "${#logs[@]}" -gt 0 ] || [ "${#dumps[@]}" -gt 0 ]; then
 	done < <(grep -rHoFf "$secrets" "${logs[@]}" "${dumps[@]}" 2>/dev/null | sort -u | head -50)
 fi
 is "$hits" 0 "no secret in any log or database dump"
+# A file that holds a secret is its owner's alone (the lists themselves).
+modes=$("$KA_SRCDIR/t/lib/secret-modes.sh" "$KA_AUDIT_DIR" "$secrets")
+is "$?:$modes" "0:" "no file in the audit directory that holds a secret is readable by others"
 done_testing

@@ -7,6 +7,9 @@
 #                      POST /tokens for USER-ID, with FIELDS merged in (e.g.
 #                      '{"clusters": ["prod"]}'); sets $token (the secret)
 #                      and $token_id (empty, and status 1, when refused)
+#   db_user NAME       a local user stored as NAME straight in the database,
+#                      as one made before POST /users resolved names in the
+#                      directory (or by hand); sets $user_id
 #   admin_refused STATUS DESCRIPTION METHOD PATH [CURL-ARGS...]
 #                      admin_curl METHOD PATH ...; three checks: the answer
 #                      is STATUS, it carries {"error": "..."}, and the
@@ -20,6 +23,12 @@ admin_user() {   # admin_user NAME
 	admin_curl POST /users --data-binary "$(jq -cn --arg u "$1" '{username: $u}')"
 	user_id=$(jq -r '.id // empty' <<<"$body" 2>/dev/null)
 	[ -n "$user_id" ]
+}
+
+db_user() {   # db_user NAME
+	user_id=$(cat /proc/sys/kernel/random/uuid)
+	db_sql "INSERT INTO users (id, username, created_at) VALUES ('$user_id', \
+		X'$(printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n')', UTC_TIMESTAMP(6))"
 }
 
 admin_token() {   # admin_token USER-ID [FIELDS-JSON]

@@ -244,7 +244,10 @@ secret_file() {   # secret_file PATH CONTENT
 secret_used() {   # secret_used SECRET...
 	local s
 	for s in "$@"; do
-		[ -n "$s" ] && printf '%s\n' "$s" >>"$T/.secrets"
+		# The list holds every secret: the owner's alone (also when an
+		# older run left it readable).
+		[ -n "$s" ] && (umask 077 && printf '%s\n' "$s" >>"$T/.secrets" &&
+			chmod 0600 "$T/.secrets")
 	done
 	return 0
 }
@@ -254,7 +257,7 @@ _ka_audit_save() {
 	[ -n "${KA_AUDIT_DIR:-}" ] || return 0
 	dest=$KA_AUDIT_DIR/$(basename "$0" .t).$$
 	mkdir -p "$dest/logs"
-	[ -f "$T/.secrets" ] && cp "$T/.secrets" "$dest/secrets"
+	[ -f "$T/.secrets" ] && (umask 077 && cp "$T/.secrets" "$dest/secrets")
 	find "$T" -maxdepth 3 -name '*.log' -not -path '*/my/*' -not -path '*/ldap/*' \
 		-exec sh -c 'd=$1 t=$2; shift 2; for f; do cp "$f" "$d/logs/$(echo "${f#"$t"/}" | tr / _)"; done' _ "$dest" "$T" {} +
 	[ -f "$T/.dump.sql" ] && cp "$T/.dump.sql" "$dest/dump.sql"

@@ -17,8 +17,9 @@
 #   nginx_limit_most SECONDS   the most requests from one untrusted address
 #                      that limit gets through in SECONDS (see below)
 #
-# Server-level function, also used by contrib/quickstart.sh:
+# Server-level functions, also used by contrib/quickstart.sh and the HA lab:
 #   nginx_server_start DIR PORT SOCKET   sets NGINX_PID; needs pki_setup
+#   nginx_server_files DIR PORT SOCKET   only write (and check) its files
 #   nginx_server_stop DIR
 
 [ -n "${_KA_LIB_NGINX:-}" ] && return 0
@@ -43,9 +44,10 @@ _nginx_site() {   # _nginx_site DIR PORT SOCKET > SITE
 		"$KA_SRCDIR/nginx/kubernetes-auth.conf"
 }
 
-nginx_server_start() {   # nginx_server_start DIR PORT SOCKET
+# The site file and nginx.conf in DIR, checked, without starting nginx.
+nginx_server_files() {   # nginx_server_files DIR PORT SOCKET
 	local d=$1 port=$2 sock=$3 left
-	: "${PKI_DIR:?nginx_server_start needs pki_setup}"
+	: "${PKI_DIR:?nginx_server_files needs pki_setup}"
 	mkdir -p "$d/logs" "$d/tmp"
 	_nginx_site "$d" "$port" "$sock" >"$d/kubernetes-auth.conf" || return 1
 	# A path the substitutions missed means the site file changed under us.
@@ -75,7 +77,12 @@ nginx_server_start() {   # nginx_server_start DIR PORT SOCKET
 	    include $d/kubernetes-auth.conf;
 	}
 	EOF
-	nginx -q -t -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf" || return 1
+	nginx -q -t -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf"
+}
+
+nginx_server_start() {   # nginx_server_start DIR PORT SOCKET
+	local d=$1 port=$2 sock=$3
+	nginx_server_files "$d" "$port" "$sock" || return 1
 	spawn_daemon nginx "$d/logs/stdout.log" nginx -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf"
 	NGINX_PID=$SPAWNED_PID
 	echo "$NGINX_PID" >"$d/pid"
