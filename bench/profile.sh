@@ -42,11 +42,23 @@ export KA_SRCDIR
 mariadb_setup
 slapd_setup --private
 slapd_stop_private
-sed -i 's/^\(index .*\bmember\) eq$/\1,uniqueMember eq/' "$SLAPD_PRIVATE_DIR/slapd.conf"
-seq 0 $((NUSERS - 1)) | awk -v base="$LDAP_BASE_DN" '{ u = sprintf("u%05d", $1)
+# Shaped like bench/run.sh's directory: each user in a group with every
+# user, one with a quarter, a team of ten and a group of its own (memberOf
+# written into the entries: slapadd runs no overlay); member indexed,
+# uniqueMember not.
+seq 0 $((NUSERS - 1)) | awk -v base="$LDAP_BASE_DN" -v n="$NUSERS" '{ u = sprintf("u%05d", $1)
+	m = sprintf("member: uid=%s,ou=people,%s\n", u, base)
 	printf "dn: uid=%s,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\n", u, base
-	printf "uid: %s\ncn: %s\nsn: B\nmail: %s@example.org\nuidNumber: %d\ngidNumber: 100\nhomeDirectory: /home/%s\n\n", u, u, u, 10000 + $1, u
-	printf "dn: cn=pg-%s,ou=groups,%s\nobjectClass: groupOfNames\ncn: pg-%s\nmember: uid=%s,ou=people,%s\n\n", u, base, u, u, base }' \
+	printf "uid: %s\ncn: %s\nsn: B\nmail: %s@example.org\nuidNumber: %d\ngidNumber: 100\nhomeDirectory: /home/%s\n", u, u, u, 10000 + $1, u
+	printf "memberOf: cn=everyone,ou=groups,%s\nmemberOf: cn=quarter-%d,ou=groups,%s\n", base, $1 % 4, base
+	printf "memberOf: cn=team-%02d,ou=groups,%s\nmemberOf: cn=pg-%s,ou=groups,%s\n\n", $1 % 20, base, u, base
+	printf "dn: cn=pg-%s,ou=groups,%s\nobjectClass: groupOfNames\ncn: pg-%s\n%s\n", u, base, u, m
+	all = all m; quarter[$1 % 4] = quarter[$1 % 4] m; team[$1 % 20] = team[$1 % 20] m }
+	END { printf "dn: cn=everyone,ou=groups,%s\nobjectClass: groupOfNames\ncn: everyone\n%s\n", base, all
+	for (q = 0; q < 4; q++)
+		printf "dn: cn=quarter-%d,ou=groups,%s\nobjectClass: groupOfNames\ncn: quarter-%d\n%s\n", q, base, q, quarter[q]
+	for (t = 0; t < 20; t++)
+		printf "dn: cn=team-%02d,ou=groups,%s\nobjectClass: groupOfNames\ncn: team-%02d\n%s\n", t, base, t, team[t] }' \
 	>"$T/users.ldif"
 slapadd -q -f "$SLAPD_PRIVATE_DIR/slapd.conf" -l "$T/users.ldif" >"$T/slapadd.log" 2>&1 || die "slapadd failed"
 slapd_start_private || die "slapd did not restart"
@@ -60,6 +72,7 @@ profile_config() {   # profile_config CACHE-TTL: one worker, as long as it takes
 	  level: 4
 	ldap:
 	  cache_ttl: $1
+	  group_methods: [member]
 	YAML
 }
 profile_config 0
