@@ -209,7 +209,8 @@ steady="UPDATE tokens SET last_used_at = UTC_TIMESTAMP(6)"
 single_sql "$DB_NAME" -e "$steady" && galera_sql 1 "USE $DB_NAME; $steady" || die "cannot set last_used_at"
 want=$(single_sql "$DB_NAME" -e 'SELECT COUNT(*) FROM tokens')
 for i in 1 2 3; do
-	got=$(galera_sql "$i" "SELECT COUNT(*) FROM $DB_NAME.tokens")
+	# A causal read: it waits until node i has applied what node 1 took.
+	got=$(galera_sql "$i" "SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) FROM $DB_NAME.tokens")
 	[ "$got" = "$want" ] || die "node $i holds $got tokens, the single server $want"
 done
 
