@@ -2,7 +2,7 @@
 # bench/galera.sh — what a three-node MariaDB Galera cluster costs a
 # TokenReview, next to a single MariaDB server, in one run, as a ratio.
 #
-#   bench/galera.sh                   # as root; ~4 minutes; adds its section to bench/RESULTS.md
+#   bench/galera.sh                   # as root; ~3 minutes; adds its section to bench/RESULTS.md
 #   BENCH_DURATION=5 BENCH_GALERA_ROUNDS=1 bench/galera.sh   # a quick look
 #   BENCH_GALERA=1 bench/run.sh       # after bench/run.sh's targets, on its binary
 #
