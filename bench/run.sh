@@ -497,3 +497,10 @@ echo
 cat "$RESULTS"
 say "done in $(elapsed "$T0")s; written to $RESULTS"
 ka_stop
+
+# Optional, BENCH_GALERA=1: TokenReview on a 3-node Galera cluster vs a
+# single server (bench/galera.sh, ~3 minutes more), on this run's binary;
+# its section is added to the results file.
+if [ "${BENCH_GALERA:-0}" = 1 ]; then
+	BENCH_BIN=$B/kubernetes-auth BENCH_RESULTS=$RESULTS "$SRC/bench/galera.sh" || say "bench/galera.sh failed"
+fi
