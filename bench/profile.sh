@@ -6,7 +6,8 @@
 # are dumped between kinds. Prints the top functions (self cost) of each.
 #
 #   bench/profile.sh               # TokenReview (LDAP every request),
-#                                  # TokenReview (unknown token), SAR
+#                                  # TokenReview (unknown token), SAR,
+#                                  # TokenReview (ldap.cache_ttl on: hits)
 #   PROFILE_SECONDS=20 PROFILE_TOP=25 bench/profile.sh
 #
 # callgrind rather than perf: perf needs hardware counters, which virtual
@@ -41,22 +42,40 @@ export KA_SRCDIR
 mariadb_setup
 slapd_setup --private
 slapd_stop_private
-sed -i 's/^\(index .*\bmember\) eq$/\1,uniqueMember eq/' "$SLAPD_PRIVATE_DIR/slapd.conf"
-seq 0 $((NUSERS - 1)) | awk -v base="$LDAP_BASE_DN" '{ u = sprintf("u%05d", $1)
+# Shaped like bench/run.sh's directory: each user in a group with every
+# user, one with a quarter, a team of ten and a group of its own (memberOf
+# written into the entries: slapadd runs no overlay); member indexed,
+# uniqueMember not.
+seq 0 $((NUSERS - 1)) | awk -v base="$LDAP_BASE_DN" -v n="$NUSERS" '{ u = sprintf("u%05d", $1)
+	m = sprintf("member: uid=%s,ou=people,%s\n", u, base)
 	printf "dn: uid=%s,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\n", u, base
-	printf "uid: %s\ncn: %s\nsn: B\nmail: %s@example.org\nuidNumber: %d\ngidNumber: 100\nhomeDirectory: /home/%s\n\n", u, u, u, 10000 + $1, u
-	printf "dn: cn=pg-%s,ou=groups,%s\nobjectClass: groupOfNames\ncn: pg-%s\nmember: uid=%s,ou=people,%s\n\n", u, base, u, u, base }' \
+	printf "uid: %s\ncn: %s\nsn: B\nmail: %s@example.org\nuidNumber: %d\ngidNumber: 100\nhomeDirectory: /home/%s\n", u, u, u, 10000 + $1, u
+	printf "memberOf: cn=everyone,ou=groups,%s\nmemberOf: cn=quarter-%d,ou=groups,%s\n", base, $1 % 4, base
+	printf "memberOf: cn=team-%02d,ou=groups,%s\nmemberOf: cn=pg-%s,ou=groups,%s\n\n", $1 % 20, base, u, base
+	printf "dn: cn=pg-%s,ou=groups,%s\nobjectClass: groupOfNames\ncn: pg-%s\n%s\n", u, base, u, m
+	all = all m; quarter[$1 % 4] = quarter[$1 % 4] m; team[$1 % 20] = team[$1 % 20] m }
+	END { printf "dn: cn=everyone,ou=groups,%s\nobjectClass: groupOfNames\ncn: everyone\n%s\n", base, all
+	for (q = 0; q < 4; q++)
+		printf "dn: cn=quarter-%d,ou=groups,%s\nobjectClass: groupOfNames\ncn: quarter-%d\n%s\n", q, base, q, quarter[q]
+	for (t = 0; t < 20; t++)
+		printf "dn: cn=team-%02d,ou=groups,%s\nobjectClass: groupOfNames\ncn: team-%02d\n%s\n", t, base, t, team[t] }' \
 	>"$T/users.ldif"
 slapadd -q -f "$SLAPD_PRIVATE_DIR/slapd.conf" -l "$T/users.ldif" >"$T/slapadd.log" 2>&1 || die "slapadd failed"
 slapd_start_private || die "slapd did not restart"
 
-ka_config - <<-YAML
-workers: 1
-max_requests: 0
-request_timeout: 60s
-logging:
-  level: 4
-YAML
+profile_config() {   # profile_config CACHE-TTL: one worker, as long as it takes
+	ka_config - <<-YAML
+	workers: 1
+	max_requests: 0
+	request_timeout: 60s
+	logging:
+	  level: 4
+	ldap:
+	  cache_ttl: $1
+	  group_methods: [member]
+	YAML
+}
+profile_config 0
 nginx_setup
 mkdir -m 1777 "$T/cg"
 # The worker drops to nobody: callgrind writes into a directory it may use.
@@ -116,4 +135,8 @@ phase() {   # phase NAME PATH MODE [ARGS...]
 phase tokenreview /authenticate/token tokenreview "$T/tokens" true
 phase unknown-token /authenticate/token tokenreview "$T/bad-tokens" false
 phase sar /authorize/prod sar
+# The cache on: the warm-up fills it (one worker, 200 users), so what is
+# measured is the hit path.
+profile_config 10m
+phase tokenreview-cached /authenticate/token tokenreview "$T/tokens" true
 [ "${KA_KEEP_TMP:-0}" = 1 ] && echo "profiles: $T/cg/*.callgrind (callgrind_annotate, kcachegrind)"

@@ -4,6 +4,7 @@
 #include "admin.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,23 +215,86 @@ admin_gen_user(void *ctx, const struct store_user *u)
 	return 0;
 }
 
+#define ADMIN_USERS_PAGE_MAX 1000
+
+/* GET /users's paging and prefix (doc/admin-api.md): *PAGED false when
+ * none is asked for, so the whole list is answered as it always was.
+ * Returns 0, or -1 with a 400 that names the parameter. */
+static int
+admin_users_page(struct req *r, const char *username, struct store_user_page *page,
+    char **limit, char **after, char **prefix, bool *paged)
+{
+	char *end;
+	unsigned long long n;
+
+	*page = (struct store_user_page){ 0 };
+	if (admin_query(r, "limit", limit) < 0 || admin_query(r, "after", after) < 0 ||
+	    admin_query(r, "prefix", prefix) < 0)
+		return -1;
+	*paged = *limit != NULL || *after != NULL || *prefix != NULL;
+	if (*limit != NULL) {
+		errno = 0;
+		n = strtoull(*limit, &end, 10);
+		if ((*limit)[0] < '0' || (*limit)[0] > '9' || *end != '\0' ||
+		    errno != 0 || n < 1 || n > ADMIN_USERS_PAGE_MAX)
+			return req_fail(r, 400, "limit: expected a whole number "
+			    "from 1 to %d", ADMIN_USERS_PAGE_MAX);
+		page->limit = n;
+	}
+	if (*after != NULL) {
+		if (!crypto_uuid_valid(*after))
+			return req_fail(r, 400, "after: expected a user id (the "
+			    "last of the previous page)");
+		page->after_id = *after;
+	}
+	if (*prefix != NULL) {
+		if ((*prefix)[0] == '\0' || strlen(*prefix) > STORE_USERNAME_MAX)
+			return req_fail(r, 400, "prefix: expected 1 to %d bytes",
+			    STORE_USERNAME_MAX);
+		page->prefix = *prefix;
+	}
+	/* A username names one user at most: no pages to walk. */
+	if (username != NULL && (*after != NULL || *prefix != NULL))
+		return req_fail(r, 400, "%s: cannot be used with username",
+		    *after != NULL ? "after" : "prefix");
+	return 0;
+}
+
 void
 admin_users_list(struct req *r)
 {
-	char *username = NULL;
+	struct store_user_page page;
+	char *username = NULL, *limit = NULL, *after = NULL, *prefix = NULL;
+	bool paged, after_found = true;
 	yajl_gen g;
+	int rc;
 
-	if (admin_auth(r) == NULL || admin_query(r, "username", &username) < 0)
+	if (admin_auth(r) == NULL || admin_query(r, "username", &username) < 0 ||
+	    admin_users_page(r, username, &page, &limit, &after, &prefix,
+	    &paged) < 0)
 		goto done;
 	g = req_json(r);
 	yajl_gen_array_open(g);
-	if (store_user_list(r->ctx->db, username, admin_gen_user, g) < 0) {
+	if (!paged || username != NULL)
+		rc = store_user_list(r->ctx->db, username, admin_gen_user, g);
+	else
+		rc = store_user_list_page(r->ctx->db, &page, admin_gen_user, g,
+		    &after_found);
+	if (rc < 0) {
 		req_fail_db(r);
+		goto done;
+	}
+	if (!after_found) {
+		req_fail(r, 400, "after: no user with this id (deleted since? "
+		    "start again from the first page)");
 		goto done;
 	}
 	yajl_gen_array_close(g);
 	req_send_json(r, 200);
 done:
+	free(prefix);
+	free(after);
+	free(limit);
 	free(username);
 }
 

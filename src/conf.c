@@ -74,6 +74,7 @@ static int conf_check_ldap_url(const char *, char *, size_t);
 static int conf_check_user_filter(const char *, char *, size_t);
 
 static const char *const conf_group_method_words[] = { "member", "memberUid", "memberOf", NULL };
+static const char *const conf_member_attribute_words[] = { "member", "uniqueMember", NULL };
 static const char *const conf_group_name_words[] = { "cn", "dn", NULL };
 static const char *const conf_authz_default_words[] = { "no-opinion", "deny", NULL };
 static const char *const conf_log_target_words[] = { "stderr", "syslog", NULL };
@@ -83,6 +84,8 @@ static const char *const conf_client_cert_words[] = { "optional", "required", NU
  * in conf.h in the same order. */
 _Static_assert(CONF_GROUPS_MEMBER == 1 << 0 && CONF_GROUPS_MEMBER_UID == 1 << 1 &&
     CONF_GROUPS_MEMBER_OF == 1 << 2, "conf_group_method_words order");
+_Static_assert(CONF_MEMBER_ATTR_MEMBER == 1 << 0 && CONF_MEMBER_ATTR_UNIQUE_MEMBER == 1 << 1,
+    "conf_member_attribute_words order");
 _Static_assert(CONF_GROUP_NAME_CN == 0 && CONF_GROUP_NAME_DN == 1, "conf_group_name_words order");
 _Static_assert(CONF_AUTHZ_NO_OPINION == 0 && CONF_AUTHZ_DENY == 1, "conf_authz_default_words order");
 _Static_assert(CONF_LOG_STDERR == 0 && CONF_LOG_SYSLOG == 1, "conf_log_target_words order");
@@ -170,6 +173,10 @@ static const struct conf_key conf_keys[] = {
 	{ "ldap.extra_attributes", CONF_KEY_LIST, CONF_OFF(ldap.extra_attributes), NULL, 0, 0, NULL, 0, NULL },
 	{ "ldap.group_methods", CONF_KEY_BITS, CONF_OFF(ldap.group_methods), "member",
 	    0, 0, conf_group_method_words, CONF_KEY_NONEMPTY, NULL },
+	/* uniqueMember is opt-in: a directory that does not index it answers
+	 * a filter naming it by reading every entry (doc/authentication.md). */
+	{ "ldap.member_attributes", CONF_KEY_BITS, CONF_OFF(ldap.member_attributes), "member",
+	    0, 0, conf_member_attribute_words, CONF_KEY_NONEMPTY, NULL },
 	{ "ldap.group_base_dn", CONF_KEY_STRING, CONF_OFF(ldap.group_base_dn), "", 0, 0, NULL, 0, NULL },
 	{ "ldap.group_name", CONF_KEY_ENUM, CONF_OFF(ldap.group_name), "cn",
 	    0, 0, conf_group_name_words, 0, NULL },

@@ -34,6 +34,11 @@ enum conf_group_method {            /* bits of ldap.group_methods */
 	CONF_GROUPS_MEMBER_OF  = 1 << 2,  /* memberOf on the user entry */
 };
 
+enum conf_member_attribute {        /* bits of ldap.member_attributes */
+	CONF_MEMBER_ATTR_MEMBER        = 1 << 0,  /* member (groupOfNames) */
+	CONF_MEMBER_ATTR_UNIQUE_MEMBER = 1 << 1,  /* uniqueMember (groupOfUniqueNames) */
+};
+
 enum conf_group_name { CONF_GROUP_NAME_CN, CONF_GROUP_NAME_DN };
 enum conf_authz_default { CONF_AUTHZ_NO_OPINION, CONF_AUTHZ_DENY };
 enum conf_log_target { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
@@ -100,6 +105,9 @@ struct conf {
 		char *member_uid_attribute;  /* what memberUid holds (uid) */
 		struct conf_list extra_attributes;
 		unsigned group_methods; /* enum conf_group_method bits */
+		unsigned member_attributes;  /* enum conf_member_attribute bits:
+		                           what the member method and nesting
+		                           search for the DN */
 		char *group_base_dn;    /* "" = base_dn */
 		enum conf_group_name group_name;
 		int nested_depth;       /* 0 = off */

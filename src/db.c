@@ -533,15 +533,31 @@ db_time_to_mysql(int64_t us, MYSQL_TIME *t)
 	t->time_type = MYSQL_TIMESTAMP_DATETIME;
 }
 
+/* Days from 1970-01-01 to the proleptic Gregorian date Y-M-D (Howard
+ * Hinnant's days_from_civil): what timegm() computes, without the time zone
+ * machinery glibc runs through for it (650 instructions a call, two calls
+ * a token lookup). */
+static int64_t
+db_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
 static int64_t
 db_time_from_mysql(const MYSQL_TIME *t)
 {
-	struct tm tm = {
-		.tm_year = (int)t->year - 1900, .tm_mon = (int)t->month - 1,
-		.tm_mday = (int)t->day, .tm_hour = (int)t->hour,
-		.tm_min = (int)t->minute, .tm_sec = (int)t->second,
-	};
-	return (int64_t)timegm(&tm) * 1000000 + (int64_t)t->second_part;
+	int64_t secs = db_days_from_civil(t->year, t->month, t->day) * 86400 +
+	    (int64_t)t->hour * 3600 + (int64_t)t->minute * 60 + t->second;
+
+	return secs * 1000000 + (int64_t)t->second_part;
 }
 
 /* Everything one execution needs, kept off the heap for params. */

@@ -17,6 +17,7 @@
 struct directory_stats {
 	long bind_us;                   /* service bind (and any reconnect) */
 	long search_us;                 /* user and group searches */
+	long group_search_us;           /* of which the group searches */
 	unsigned searches;              /* search operations (pages count) */
 	bool cached;                    /* answered from the cache */
 };

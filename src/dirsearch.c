@@ -54,33 +54,33 @@ dirsearch_grow(void *v, size_t n, size_t *cap, size_t size)
 	return v;
 }
 
-/* The values of ATTR in ENTRY that are valid UTF-8, as a malloc'd array
- * of malloc'd strings (*np of them; NULL when none). */
+/* The values VALS (a NULL-terminated array, as ldap_get_attribute_ber()
+ * gives them) of ATTR that are valid UTF-8, as a malloc'd array of
+ * malloc'd strings (*np of them; NULL when none). */
 static char **
-dirsearch_values(struct directory *dir, LDAPMessage *entry, const char *attr,
-    size_t *np)
+dirsearch_values(const struct berval *vals, const char *attr, size_t *np)
 {
-	struct berval **vals = ldap_get_values_len(dir->ld, entry, attr);
 	char **out = NULL, shown[128];
 	size_t i, n = 0;
 
 	*np = 0;
 	if (vals == NULL)
 		return NULL;
-	for (i = 0; vals[i] != NULL; i++)
+	for (i = 0; vals[i].bv_val != NULL; i++)
 		;
-	if (i > 0 && (out = calloc(i, sizeof(*out))) == NULL)
+	if (i == 0)
+		return NULL;
+	if ((out = calloc(i, sizeof(*out))) == NULL)
 		fatal("calloc");
-	for (i = 0; vals[i] != NULL; i++) {
-		if (!json_utf8_valid(vals[i]->bv_val, vals[i]->bv_len)) {
+	for (i = 0; vals[i].bv_val != NULL; i++) {
+		if (!json_utf8_valid(vals[i].bv_val, vals[i].bv_len)) {
 			log_sanitize(shown, sizeof(shown), attr);
 			log_warnx("ldap: a value of %s is not UTF-8 text: left out",
 			    shown);
 			continue;
 		}
-		out[n++] = dirsearch_strdup(vals[i]->bv_val, vals[i]->bv_len);
+		out[n++] = dirsearch_strdup(vals[i].bv_val, vals[i].bv_len);
 	}
-	ldap_value_free_len(vals);
 	*np = n;
 	if (n == 0) {
 		free(out);
@@ -100,20 +100,70 @@ dirsearch_strv_free(char **v, size_t n)
 	free(v);
 }
 
-/* The first UTF-8 value of ATTR, or NULL. */
+/* The first UTF-8 value of VALS, malloc'd, or NULL. */
 static char *
-dirsearch_first_value(struct directory *dir, LDAPMessage *entry,
-    const char *attr)
+dirsearch_first_value(const struct berval *vals, const char *attr)
 {
-	size_t n;
-	char **v = dirsearch_values(dir, entry, attr, &n), *first;
+	char shown[128];
+	size_t i;
 
-	if (n == 0)
-		return NULL;
-	first = v[0];
-	v[0] = NULL;
-	dirsearch_strv_free(v, n);
-	return first;
+	for (i = 0; vals != NULL && vals[i].bv_val != NULL; i++) {
+		if (json_utf8_valid(vals[i].bv_val, vals[i].bv_len))
+			return dirsearch_strdup(vals[i].bv_val, vals[i].bv_len);
+		log_sanitize(shown, sizeof(shown), attr);
+		log_warnx("ldap: a value of %s is not UTF-8 text: left out",
+		    shown);
+	}
+	return NULL;
+}
+
+/* Is the attribute type ATTR (as the server wrote it) NAME? Attribute
+ * types compare without regard to case, as ldap_get_values_len() does. */
+static bool
+dirsearch_attr_is(const struct berval *attr, const char *name)
+{
+	return strlen(name) == attr->bv_len &&
+	    strncasecmp(attr->bv_val, name, attr->bv_len) == 0;
+}
+
+/* Walk ENTRY once: its DN (in place, into *DN) and each attribute with
+ * its values (in place, valid while the walk lasts) to FN. One decoding
+ * pass: ldap_get_values_len() scans the entry again for every attribute
+ * asked. Returns 0, or -1 (logged) when the entry does not decode or FN
+ * fails. */
+typedef int (*dirsearch_attr_fn)(const struct berval *attr,
+    const struct berval *vals, void *ctx);
+static int
+dirsearch_entry_walk(struct directory *dir, LDAPMessage *entry,
+    struct berval *dn, dirsearch_attr_fn fn, void *ctx)
+{
+	BerElement *ber = NULL;
+	struct berval attr, *vals;
+	int rc = -1;
+
+	if (ldap_get_dn_ber(dir->ld, entry, &ber, dn) != LDAP_SUCCESS)
+		goto bad;
+	for (;;) {
+		vals = NULL;
+		if (ldap_get_attribute_ber(dir->ld, entry, ber, &attr, &vals) !=
+		    LDAP_SUCCESS)
+			goto bad;
+		if (attr.bv_val == NULL)
+			break;
+		if (fn(&attr, vals, ctx) < 0) {
+			ber_memfree(vals);
+			goto done;
+		}
+		ber_memfree(vals);
+	}
+	rc = 0;
+	goto done;
+bad:
+	log_warnx("ldap %s: an entry of a search answer does not decode",
+	    dir->url);
+done:
+	ber_free(ber, 0);
+	return rc;
 }
 
 void
@@ -303,6 +353,50 @@ dirsearch_want_member_of(const struct conf *conf)
 	return (conf->ldap.group_methods & CONF_GROUPS_MEMBER_OF) != 0;
 }
 
+/* One user entry's attributes as dirsearch_entry_walk() meets them: each
+ * configured role an attribute plays (the same one may play several:
+ * uid is both id and username by default) takes its values. */
+struct dirsearch_user_attrs {
+	const struct conf *conf;
+	struct dirsearch_user *u;
+	struct dirsearch_attr *extra;   /* per extra_attributes item */
+	struct dirsearch_user_walk *w;
+};
+
+static int
+dirsearch_user_attr(const struct berval *attr, const struct berval *vals,
+    void *ctx)
+{
+	struct dirsearch_user_attrs *a = ctx;
+	const struct conf *conf = a->conf;
+	struct dirsearch_user *u = a->u;
+	size_t i;
+
+	if (u->id == NULL && dirsearch_attr_is(attr, conf->ldap.id_attribute))
+		u->id = dirsearch_first_value(vals, conf->ldap.id_attribute);
+	if (u->username == NULL &&
+	    dirsearch_attr_is(attr, conf->ldap.username_attribute))
+		u->username = dirsearch_first_value(vals,
+		    conf->ldap.username_attribute);
+	if (u->uid == NULL && dirsearch_attr_is(attr, conf->ldap.uid_attribute))
+		u->uid = dirsearch_first_value(vals, conf->ldap.uid_attribute);
+	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) &&
+	    u->member_uid == NULL &&
+	    dirsearch_attr_is(attr, conf->ldap.member_uid_attribute))
+		u->member_uid = dirsearch_first_value(vals,
+		    conf->ldap.member_uid_attribute);
+	for (i = 0; i < conf->ldap.extra_attributes.n; i++)
+		if (a->extra[i].values == NULL &&
+		    dirsearch_attr_is(attr, conf->ldap.extra_attributes.v[i]))
+			a->extra[i].values = dirsearch_values(vals,
+			    conf->ldap.extra_attributes.v[i], &a->extra[i].nvalues);
+	if (dirsearch_want_member_of(conf) && a->w->member_of == NULL &&
+	    dirsearch_attr_is(attr, "memberOf"))
+		a->w->member_of = dirsearch_values(vals, "memberOf",
+		    &a->w->nmember_of);
+	return 0;
+}
+
 /* dirsearch_entry_fn of the user search: CTX counts the entries and keeps
  * the first. */
 static int
@@ -310,44 +404,36 @@ dirsearch_user_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
 {
 	struct dirsearch_user_walk *w = ctx;
 	const struct conf *conf = dir->conf;
-	struct dirsearch_user *u;
-	char *dn;
-	size_t i, cap = 0;
+	size_t i, nextra = conf->ldap.extra_attributes.n;
+	struct dirsearch_user_attrs a = { .conf = conf, .w = w };
+	struct berval dn;
+	int rc;
 
 	if (w->n++ > 0)
 		return 0;
-	if ((u = calloc(1, sizeof(*u))) == NULL)
+	if ((a.u = calloc(1, sizeof(*a.u))) == NULL ||
+	    (nextra > 0 && (a.extra = calloc(nextra, sizeof(*a.extra))) == NULL))
 		fatal("calloc");
-	w->user = u;
-	if ((dn = ldap_get_dn(dir->ld, entry)) == NULL)
-		fatalx("ldap_get_dn: out of memory");
-	u->dn = dirsearch_strdup(dn, strlen(dn));
-	ldap_memfree(dn);
-	u->id = dirsearch_first_value(dir, entry, conf->ldap.id_attribute);
-	u->username = dirsearch_first_value(dir, entry,
-	    conf->ldap.username_attribute);
-	u->uid = dirsearch_first_value(dir, entry, conf->ldap.uid_attribute);
-	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID)
-		u->member_uid = dirsearch_first_value(dir, entry,
-		    conf->ldap.member_uid_attribute);
-	for (i = 0; i < conf->ldap.extra_attributes.n; i++) {
+	w->user = a.u;
+	rc = dirsearch_entry_walk(dir, entry, &dn, dirsearch_user_attr, &a);
+	if (rc == 0)
+		a.u->dn = dirsearch_strdup(dn.bv_val, dn.bv_len);
+	/* The extra attributes the entry has, in the configured order. */
+	for (i = 0; i < nextra; i++) {
 		const char *name = conf->ldap.extra_attributes.v[i];
-		size_t n;
-		char **v = dirsearch_values(dir, entry, name, &n);
 
-		if (n == 0)
+		if (a.extra[i].nvalues == 0)
 			continue;
-		u->extra = dirsearch_grow(u->extra, u->nextra, &cap,
-		    sizeof(*u->extra));
-		u->extra[u->nextra].name = dirsearch_strdup(name, strlen(name));
-		u->extra[u->nextra].values = v;
-		u->extra[u->nextra].nvalues = n;
-		u->nextra++;
+		a.extra[a.u->nextra].name = dirsearch_strdup(name, strlen(name));
+		a.extra[a.u->nextra].values = a.extra[i].values;
+		a.extra[a.u->nextra].nvalues = a.extra[i].nvalues;
+		a.u->nextra++;
 	}
-	if (dirsearch_want_member_of(conf))
-		w->member_of = dirsearch_values(dir, entry, "memberOf",
-		    &w->nmember_of);
-	return 0;
+	if (a.u->nextra > 0)
+		a.u->extra = a.extra;
+	else
+		free(a.extra);
+	return rc;
 }
 
 /* The attributes the user search asks for: nothing else. */
@@ -375,14 +461,20 @@ dirsearch_user_attrs(const struct conf *conf)
 /* --- groups ----------------------------------------------------------- */
 
 struct dirsearch_group {
-	char *key;                      /* normalised DN, lowercase: identity */
+	char *key;                      /* normalised DN, lowercase: identity
+	                                   (NULL until a second source needs
+	                                   it: dirsearch_groups_keyed()) */
 	char *dn;                       /* as the server wrote it */
-	char *name;                     /* the name answered (cn or dn) */
+	char *name;                     /* the name answered (cn), or NULL:
+	                                   the DN */
 };
 
 struct dirsearch_groups {
 	struct dirsearch_group *v;
 	size_t n, cap;
+	bool keyed;                     /* every group has its key, and an
+	                                   added group is checked against
+	                                   them */
 	bool too_many;
 };
 
@@ -400,6 +492,24 @@ dirsearch_groups_cleanup(struct dirsearch_groups *g)
 	memset(g, 0, sizeof(*g));
 }
 
+/* From now on, G tells groups apart by normalised DN. Normalising a DN is
+ * the dearest thing the client does for a group (ldap_dn_normalize), and
+ * one search never answers the same entry twice: so keys are made only
+ * once a second source (memberOf after a search, or nesting) may repeat
+ * a group. */
+static void
+dirsearch_groups_keyed(struct dirsearch_groups *g)
+{
+	size_t i;
+
+	if (g->keyed)
+		return;
+	for (i = 0; i < g->n; i++)
+		if (g->v[i].key == NULL)
+			g->v[i].key = dirdn_key(g->v[i].dn);
+	g->keyed = true;
+}
+
 static bool
 dirsearch_groups_have(const struct dirsearch_groups *g, const char *key)
 {
@@ -411,37 +521,73 @@ dirsearch_groups_have(const struct dirsearch_groups *g, const char *key)
 	return false;
 }
 
-/* Add the group DN, named CN (taken over; NULL: its first RDN's cn) when
- * group_name is cn. A group seen before is skipped: the cycle guard of
- * nesting. */
+/* Add the group DN (malloc'd, taken over), named CN (taken over; NULL: its
+ * first RDN's cn) when group_name is cn. Once G is keyed, a group seen
+ * before is skipped: the cycle guard of nesting. */
 static void
 dirsearch_groups_add(struct directory *dir, struct dirsearch_groups *g,
-    const char *dn, char *cn)
+    char *dn, char *cn)
 {
 	struct dirsearch_group *grp;
-	char *key = dirdn_key(dn);
+	char *key = g->keyed ? dirdn_key(dn) : NULL;
 
-	if (dirsearch_groups_have(g, key)) {
+	if ((key != NULL && dirsearch_groups_have(g, key)) ||
+	    g->n == DIRSEARCH_MAX_GROUPS) {
+		if (g->n == DIRSEARCH_MAX_GROUPS)
+			g->too_many = true;
 		free(key);
-		free(cn);
-		return;
-	}
-	if (g->n == DIRSEARCH_MAX_GROUPS) {
-		g->too_many = true;
-		free(key);
+		free(dn);
 		free(cn);
 		return;
 	}
 	g->v = dirsearch_grow(g->v, g->n, &g->cap, sizeof(*g->v));
 	grp = &g->v[g->n++];
 	grp->key = key;
-	grp->dn = dirsearch_strdup(dn, strlen(dn));
+	grp->dn = dn;
 	if (dir->conf->ldap.group_name == CONF_GROUP_NAME_DN) {
 		free(cn);
-		grp->name = dirsearch_strdup(dn, strlen(dn));
+		grp->name = NULL;
 	} else {
 		grp->name = cn != NULL ? cn : dirdn_rdn_cn(dn);
 	}
+}
+
+/* A group entry's cn, as dirsearch_entry_walk() meets its attributes. */
+struct dirsearch_group_attrs {
+	const struct berval *dn;        /* the entry's DN (set by the walk) */
+	char *cn;                       /* the name chosen, malloc'd */
+};
+
+static int
+dirsearch_group_attr(const struct berval *attr, const struct berval *vals,
+    void *ctx)
+{
+	struct dirsearch_group_attrs *a = ctx;
+	char *rdn_cn = NULL, *dn;
+	size_t i;
+
+	if (a->cn != NULL || !dirsearch_attr_is(attr, "cn") || vals == NULL ||
+	    vals[0].bv_val == NULL)
+		return 0;
+	/* Several cn values: the one naming the entry, else the first. One
+	 * value (the usual case) needs no look at the DN. */
+	if (vals[1].bv_val != NULL) {
+		dn = dirsearch_strdup(a->dn->bv_val, a->dn->bv_len);
+		rdn_cn = dirdn_rdn_cn(dn);
+		free(dn);
+	}
+	if (rdn_cn != NULL) {
+		for (i = 0; vals[i].bv_val != NULL && a->cn == NULL; i++)
+			if (vals[i].bv_len == strlen(rdn_cn) &&
+			    memcmp(vals[i].bv_val, rdn_cn, vals[i].bv_len) == 0 &&
+			    json_utf8_valid(vals[i].bv_val, vals[i].bv_len))
+				a->cn = dirsearch_strdup(vals[i].bv_val,
+				    vals[i].bv_len);
+		free(rdn_cn);
+	}
+	if (a->cn == NULL)
+		a->cn = dirsearch_first_value(vals, "cn");
+	return 0;
 }
 
 /* dirsearch_entry_fn of the group searches: one group into CTX. */
@@ -449,27 +595,16 @@ static int
 dirsearch_group_entry(struct directory *dir, LDAPMessage *entry, void *ctx)
 {
 	struct dirsearch_groups *g = ctx;
-	char *dn = ldap_get_dn(dir->ld, entry), *cn = NULL, *rdn_cn;
-	size_t n, i;
-	char **cns;
+	struct berval dn;
+	struct dirsearch_group_attrs a = { .dn = &dn };
 
-	if (dn == NULL)
-		fatalx("ldap_get_dn: out of memory");
-	if (dir->conf->ldap.group_name == CONF_GROUP_NAME_CN) {
-		/* Several cn values: the one naming the entry, else the
-		 * first. */
-		cns = dirsearch_values(dir, entry, "cn", &n);
-		rdn_cn = dirdn_rdn_cn(dn);
-		for (i = 0; i < n && cn == NULL; i++)
-			if (rdn_cn != NULL && strcmp(cns[i], rdn_cn) == 0)
-				cn = cns[i], cns[i] = NULL;
-		if (cn == NULL && n > 0)
-			cn = cns[0], cns[0] = NULL;
-		free(rdn_cn);
-		dirsearch_strv_free(cns, n);
+	/* The DN and the cn values (only cn was asked for), in place. */
+	if (dirsearch_entry_walk(dir, entry, &dn, dirsearch_group_attr, &a) < 0) {
+		free(a.cn);
+		return -1;
 	}
-	dirsearch_groups_add(dir, g, dn, cn);
-	ldap_memfree(dn);
+	dirsearch_groups_add(dir, g, dirsearch_strdup(dn.bv_val, dn.bv_len),
+	    a.cn);
 	return 0;
 }
 
@@ -481,28 +616,55 @@ dirsearch_group_base(const struct conf *conf)
 	    conf->ldap.base_dn;
 }
 
-/* A search for groups; a cut-short result is logged here, where the filter
- * is known. */
+/* Forget the groups G got since it held N (a search being asked again). */
+static void
+dirsearch_groups_truncate(struct dirsearch_groups *g, size_t n)
+{
+	while (g->n > n) {
+		g->n--;
+		free(g->v[g->n].key);
+		free(g->v[g->n].dn);
+		free(g->v[g->n].name);
+	}
+	g->too_many = false;
+}
+
+/*
+ * A search for groups. Most users are in a few groups, and slapd charges
+ * a paged search about 2.5 times a plain one: so the search is first sent
+ * plain, with a size limit of one page, and only an answer that limit (or
+ * the server's) cut is asked again, whole and paged. The cut answer is
+ * dropped: a shorter group list would be a wrong answer. A search that
+ * still comes back short is logged here, where the filter is known.
+ */
 static int
 dirsearch_group_search(struct directory *dir, const char *filter,
     struct dirsearch_groups *g, struct dirsearch_outcome *out)
 {
 	static char *cn_attrs[] = { "cn", NULL };
 	static char *no_attrs[] = { LDAP_NO_ATTRS, NULL };
-	const struct dirsearch_query q = {
+	struct dirsearch_query q = {
 		.base = dirsearch_group_base(dir->conf),
 		.scope = LDAP_SCOPE_SUBTREE,
 		.filter = filter,
 		.attrs = dir->conf->ldap.group_name == CONF_GROUP_NAME_CN ?
 		    cn_attrs : no_attrs,
-		.paged = true,
+		.sizelimit = DIRSEARCH_PAGE_SIZE,
 		.fn = dirsearch_group_entry,
 		.ctx = g,
 	};
+	size_t before = g->n;
 	char shown[256];
 
 	if (dirsearch_run(dir, &q, out) == 0 && !g->too_many)
 		return 0;
+	if (out->size_exceeded && !g->too_many) {
+		dirsearch_groups_truncate(g, before);
+		q.sizelimit = 0;
+		q.paged = true;
+		if (dirsearch_run(dir, &q, out) == 0 && !g->too_many)
+			return 0;
+	}
 	log_sanitize(shown, sizeof(shown), filter);
 	if (out->size_exceeded)
 		log_warnx("ldap %s: group search %s under \"%s\" hit the "
@@ -516,81 +678,110 @@ dirsearch_group_search(struct directory *dir, const char *filter,
 	return -1;
 }
 
-/* "(|(member=V)(uniqueMember=V)...)" for the N DNs V of DNS, each
- * escaped. Malloc'd. */
-static char *
-dirsearch_member_filter(char **dns, size_t n)
-{
-	size_t i, size = 4;
-	char **esc = calloc(n, sizeof(*esc)), *filter, *p;
+/* A filter being written: "(|" and its terms. */
+struct dirsearch_filter {
+	char *text;
+	size_t len, cap;
+	size_t nterms;
+};
 
-	if (esc == NULL)
-		fatal("calloc");
-	for (i = 0; i < n; i++) {
-		if ((esc[i] = direscape_filter(dns[i], strlen(dns[i]))) ==
-		    NULL)
-			fatal("direscape_filter");
-		size += 2 * strlen(esc[i]) + 32;
+static void
+dirsearch_filter_append(struct dirsearch_filter *f, const char *s, size_t len)
+{
+	if (f->len + len + 1 > f->cap) {
+		f->cap = f->len + len + 1 < 256 ? 256 : 2 * (f->len + len + 1);
+		if ((f->text = realloc(f->text, f->cap)) == NULL)
+			fatal("realloc");
 	}
-	if ((filter = malloc(size)) == NULL)
-		fatal("malloc");
-	p = filter;
-	p += sprintf(p, "(|");
-	for (i = 0; i < n; i++) {
-		p += sprintf(p, "(member=%s)(uniqueMember=%s)", esc[i], esc[i]);
-		free(esc[i]);
-	}
-	sprintf(p, ")");
-	free(esc);
-	return filter;
+	memcpy(f->text + f->len, s, len);
+	f->len += len;
+	f->text[f->len] = '\0';
 }
 
-/* The groups that list U by the search methods of group_methods: member
- * (or uniqueMember) is its DN, memberUid its member_uid_attribute (uid,
- * RFC 2307). */
+/* Add the term "(ATTR=VALUE)", VALUE escaped (RFC 4515). */
+static void
+dirsearch_filter_term(struct dirsearch_filter *f, const char *attr,
+    const char *value)
+{
+	char *esc = direscape_filter(value, strlen(value));
+
+	if (esc == NULL)
+		fatal("direscape_filter");
+	if (f->nterms++ == 0)
+		dirsearch_filter_append(f, "(|", 2);
+	dirsearch_filter_append(f, "(", 1);
+	dirsearch_filter_append(f, attr, strlen(attr));
+	dirsearch_filter_append(f, "=", 1);
+	dirsearch_filter_append(f, esc, strlen(esc));
+	dirsearch_filter_append(f, ")", 1);
+	free(esc);
+}
+
+/* Add a term for DN in each of ldap.member_attributes. */
+static void
+dirsearch_filter_member(struct dirsearch_filter *f, const struct conf *conf,
+    const char *dn)
+{
+	if (conf->ldap.member_attributes & CONF_MEMBER_ATTR_MEMBER)
+		dirsearch_filter_term(f, "member", dn);
+	if (conf->ldap.member_attributes & CONF_MEMBER_ATTR_UNIQUE_MEMBER)
+		dirsearch_filter_term(f, "uniqueMember", dn);
+}
+
+/* The filter (at least one term), malloc'd: the caller frees it. One
+ * term goes alone: "(|(member=X))" asks the same in more words. */
+static char *
+dirsearch_filter_end(struct dirsearch_filter *f)
+{
+	if (f->nterms == 1) {
+		memmove(f->text, f->text + 2, f->len - 2 + 1);
+		f->len -= 2;
+	} else {
+		dirsearch_filter_append(f, ")", 1);
+	}
+	return f->text;
+}
+
+/* The groups that list U by the search methods of group_methods, all in
+ * one search: member (each of ldap.member_attributes) is its DN,
+ * memberUid its member_uid_attribute (uid, RFC 2307). */
 static int
 dirsearch_direct_groups(struct directory *dir, const struct dirsearch_user *u,
     struct dirsearch_groups *g, struct dirsearch_outcome *out)
 {
 	const struct conf *conf = dir->conf;
-	char *filter, *esc;
+	struct dirsearch_filter f = { 0 };
+	char *filter;
 	int rc;
 
-	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER) {
-		char *dn[1] = { u->dn };
-		filter = dirsearch_member_filter(dn, 1);
-		rc = dirsearch_group_search(dir, filter, g, out);
-		free(filter);
-		if (rc < 0)
-			return -1;
-	}
+	if (conf->ldap.group_methods & CONF_GROUPS_MEMBER)
+		dirsearch_filter_member(&f, conf, u->dn);
 	if ((conf->ldap.group_methods & CONF_GROUPS_MEMBER_UID) &&
-	    u->member_uid != NULL) {
-		if ((esc = direscape_filter(u->member_uid,
-		    strlen(u->member_uid))) == NULL)
-			fatal("direscape_filter");
-		if (asprintf(&filter, "(memberUid=%s)", esc) < 0)
-			fatal("asprintf");
-		free(esc);
-		rc = dirsearch_group_search(dir, filter, g, out);
-		free(filter);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
+	    u->member_uid != NULL)
+		dirsearch_filter_term(&f, "memberUid", u->member_uid);
+	if (f.nterms == 0)
+		return 0;
+	filter = dirsearch_filter_end(&f);
+	rc = dirsearch_group_search(dir, filter, g, out);
+	free(filter);
+	return rc;
 }
 
-/* Nesting: the groups whose member (or uniqueMember) is a group of the
- * previous level, breadth first, up to nested_depth levels above G's; a
- * group already found is not followed again, which ends cycles. */
+/* Nesting: the groups whose member (ldap.member_attributes) is a group of
+ * the previous level, breadth first, up to nested_depth levels above G's,
+ * DIRSEARCH_NEST_CHUNK groups a search; a group already found is not
+ * followed again, which ends cycles. */
 static int
 dirsearch_nested_groups(struct directory *dir, struct dirsearch_groups *g,
     struct dirsearch_outcome *out)
 {
-	char *filter, *dns[DIRSEARCH_NEST_CHUNK];
+	struct dirsearch_filter f;
+	char *filter;
 	size_t i, k, to, from = 0, level_end;
 	int depth, rc;
 
+	if (dir->conf->ldap.nested_depth > 0)
+		dirsearch_groups_keyed(g);
 	for (depth = 0; depth < dir->conf->ldap.nested_depth; depth++) {
 		level_end = g->n;
 		if (from == level_end)
@@ -598,9 +789,10 @@ dirsearch_nested_groups(struct directory *dir, struct dirsearch_groups *g,
 		for (i = from; i < level_end; i += DIRSEARCH_NEST_CHUNK) {
 			to = i + DIRSEARCH_NEST_CHUNK < level_end ?
 			    i + DIRSEARCH_NEST_CHUNK : level_end;
+			f = (struct dirsearch_filter){ 0 };
 			for (k = i; k < to; k++)
-				dns[k - i] = g->v[k].dn;
-			filter = dirsearch_member_filter(dns, to - i);
+				dirsearch_filter_member(&f, dir->conf, g->v[k].dn);
+			filter = dirsearch_filter_end(&f);
 			rc = dirsearch_group_search(dir, filter, g, out);
 			free(filter);
 			if (rc < 0)
@@ -611,26 +803,39 @@ dirsearch_nested_groups(struct directory *dir, struct dirsearch_groups *g,
 	return 0;
 }
 
-/* G's names into U->groups: distinct, in the order found. A group named
- * by something else than cn (group_name: cn) is answered by its DN. */
+static int
+dirsearch_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* G's names into U->groups: distinct, sorted (byte order), so that the
+ * answer does not depend on the order the server sent them in, nor on
+ * which search found them. A group named by something else than cn
+ * (group_name: cn) is answered by its DN. */
 static void
 dirsearch_group_names(struct dirsearch_user *u,
     const struct dirsearch_groups *g)
 {
-	size_t i, k, cap = 0;
+	size_t i, n = 0;
 
+	if (g->n == 0)
+		return;
+	if ((u->groups = calloc(g->n, sizeof(*u->groups))) == NULL)
+		fatal("calloc");
 	for (i = 0; i < g->n; i++) {
 		const char *name = g->v[i].name != NULL ? g->v[i].name : g->v[i].dn;
-		for (k = 0; k < u->ngroups; k++)
-			if (strcmp(u->groups[k], name) == 0)
-				break;
-		if (k < u->ngroups)
-			continue;
-		if (!json_utf8_valid(name, strlen(name)))
-			continue;
-		u->groups = dirsearch_grow(u->groups, u->ngroups, &cap,
-		    sizeof(*u->groups));
-		u->groups[u->ngroups++] = dirsearch_strdup(name, strlen(name));
+		if (json_utf8_valid(name, strlen(name)))
+			u->groups[n++] = dirsearch_strdup(name, strlen(name));
+	}
+	qsort(u->groups, n, sizeof(*u->groups), dirsearch_name_cmp);
+	u->ngroups = 0;
+	for (i = 0; i < n; i++) {
+		if (u->ngroups > 0 &&
+		    strcmp(u->groups[u->ngroups - 1], u->groups[i]) == 0)
+			free(u->groups[i]);
+		else
+			u->groups[u->ngroups++] = u->groups[i];
 	}
 }
 
@@ -641,19 +846,27 @@ dirsearch_user_groups(struct directory *dir, struct dirsearch_user *u,
     char **member_of, size_t nmember_of, struct dirsearch_outcome *out)
 {
 	struct dirsearch_groups g = { 0 };
+	int64_t started = ktime_mono_us();
 	size_t i;
 	int rc = -1;
 
 	if (dirsearch_direct_groups(dir, u, &g, out) < 0)
 		goto done;
-	for (i = 0; i < nmember_of; i++)
+	/* memberOf values are distinct, but may repeat what the search
+	 * found. */
+	if (g.n > 0 && nmember_of > 0)
+		dirsearch_groups_keyed(&g);
+	for (i = 0; i < nmember_of; i++) {
 		dirsearch_groups_add(dir, &g, member_of[i], NULL);
+		member_of[i] = NULL;
+	}
 	if (dirsearch_nested_groups(dir, &g, out) < 0)
 		goto done;
 	dirsearch_group_names(u, &g);
 	rc = 0;
 done:
 	dirsearch_groups_cleanup(&g);
+	dir->stats.group_search_us += ktime_since_us(started);
 	return rc;
 }
 
@@ -737,6 +950,32 @@ dirsearch_lookup(struct directory *dir, const char *name, size_t len,
 	if (rc < 0 && out.dead)
 		directory_disconnect(dir);
 	free(filter);
+	return rc;
+}
+
+int
+dirsearch_probe_groups(struct directory *dir, const char *dn, const char *id,
+    size_t *ngroups)
+{
+	struct dirsearch_user u = { .dn = (char *)(uintptr_t)dn,
+	    .id = (char *)(uintptr_t)id };
+	struct dirsearch_outcome out;
+	int64_t started;
+	int rc;
+
+	*ngroups = 0;
+	memset(&dir->stats, 0, sizeof(dir->stats));
+	started = ktime_mono_us();
+	rc = directory_service_bind(dir);
+	dir->stats.bind_us += ktime_since_us(started);
+	if (rc < 0)
+		return -1;
+	memset(&out, 0, sizeof(out));
+	rc = dirsearch_user_groups(dir, &u, NULL, 0, &out);
+	*ngroups = u.ngroups;
+	dirsearch_strv_free(u.groups, u.ngroups);
+	if (rc < 0 && out.dead)
+		directory_disconnect(dir);
 	return rc;
 }
 

@@ -6,9 +6,11 @@
  * the credentials still work), the user search (ldap.user_filter under
  * ldap.base_dn, asking only for the configured attributes) and, when asked
  * for, the user's groups by every ldap.group_methods, nested up to
- * ldap.nested_depth. Group searches use paged results (RFC 2696); a search
- * the server cuts short (size or admin limit) fails the lookup: a shorter
- * group list would be a wrong answer. A connection lost on the way is
+ * ldap.nested_depth. The direct groups come from one search whatever the
+ * methods; a group search is sent plain with a size limit of one page and,
+ * only when that cuts it, again with paged results (RFC 2696); a search
+ * the server cuts short even then fails the lookup: a shorter group list
+ * would be a wrong answer. A connection lost on the way is
  * re-opened once. Each filter, and what is asked for: doc/authentication.md,
  * "LDAP". Where the lookup's time went: directory_get_stats().
  */
@@ -40,7 +42,7 @@ struct dirsearch_user {
 	struct dirsearch_attr *extra;   /* extra_attributes the entry has */
 	size_t nextra;
 	char **groups;                  /* names (ldap.group_name), distinct, */
-	size_t ngroups;                 /* in the order they were found */
+	size_t ngroups;                 /* sorted (byte order) */
 };
 void dirsearch_user_free(struct dirsearch_user *user);
 
@@ -68,5 +70,14 @@ enum dirsearch_resolution {
  * 0, or -1 when the directory cannot answer (logged). */
 int dirsearch_resolve(struct directory *dir, const char *name, size_t len,
     char **id, enum dirsearch_resolution *res);
+
+/* The groups of a made-up entry DN (its id ID) by the configured methods,
+ * after a service bind: what the group search costs the directory even
+ * when there is no user to look up (check-config --connect times it; a
+ * search on an unindexed attribute costs the same whoever it is for).
+ * *NGROUPS gets how many groups it found; directory_get_stats() the time.
+ * DN and ID are borrowed. Returns 0 or -1 (logged). */
+int dirsearch_probe_groups(struct directory *dir, const char *dn,
+    const char *id, size_t *ngroups);
 
 #endif

@@ -2,6 +2,7 @@
  * log.c — stderr or syslog, levels 1..9.
  */
 #include "log.h"
+#include "textbuf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -107,15 +108,71 @@ log_label(int level)
 	return "debug";
 }
 
-/* One line, one write(2): lines from several workers sharing stderr do not
- * interleave. errnum >= 0 appends strerror(errnum). */
+/* The prefix of a stderr line into LINE (at least 160 bytes): the time,
+ * the ident and pid, the level. Returns its length, or 0. The stamp of
+ * the second last written is kept: a busy worker writes many lines a
+ * second, and gmtime_r + strftime cost more than the rest of a line. */
+static size_t
+log_prefix(int level, char *line, size_t size)
+{
+	static time_t stamp_sec = -1;
+	static char stamp[32];
+	struct textbuf b = { .text = line, .size = size, .len = 0 };
+	struct timespec ts;
+	struct tm tm;
+	long ms;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != stamp_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S.", &tm);
+		stamp_sec = ts.tv_sec;
+	}
+	/* "%s%03ldZ %s[%ld]: %s: ", appended: a line per request. */
+	ms = ts.tv_nsec / 1000000;
+	textbuf_add(&b, stamp);
+	textbuf_addn(&b, (char[]){ (char)('0' + ms / 100),
+	    (char)('0' + ms / 10 % 10), (char)('0' + ms % 10), 'Z', ' ' }, 5);
+	textbuf_add(&b, log_ident);
+	textbuf_add(&b, "[");
+	textbuf_num(&b, (long long)getpid());
+	textbuf_add(&b, "]: ");
+	textbuf_add(&b, log_label(level));
+	textbuf_add(&b, ": ");
+	return b.len < size ? b.len : 0;
+}
+
+/* Write the message TEXT (LEN bytes, at most LOG_LINE_MAX) at LEVEL: one
+ * line, one write(2), so that lines from several workers sharing stderr
+ * do not interleave. */
+static void
+log_write_text(int level, const char *text, size_t len)
+{
+	char line[LOG_LINE_MAX + 160];
+	size_t head;
+
+	if (log_syslog) {
+		syslog(log_priority(level), "%.*s", (int)len, text);
+		return;
+	}
+	if ((head = log_prefix(level, line, 158)) == 0)
+		return;
+	if (len > LOG_LINE_MAX)
+		len = LOG_LINE_MAX;
+	memcpy(line + head, text, len);
+	line[head + len] = '\n';
+	/* Nothing sensible to do when stderr is gone. */
+	if (write(STDERR_FILENO, line, head + len + 1) < 0)
+		return;
+}
+
+/* errnum >= 0 appends strerror(errnum). */
 static void log_vwrite(int, int, const char *, va_list)
     __attribute__((format(printf, 3, 0)));
-
 static void
 log_vwrite(int level, int errnum, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char msg[LOG_LINE_MAX + 1];
 	int n;
 
 	if (level > log_level)
@@ -125,28 +182,14 @@ log_vwrite(int level, int errnum, const char *fmt, va_list ap)
 		return;
 	if (errnum >= 0 && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(errnum));
-	if (log_syslog) {
-		syslog(log_priority(level), "%s", msg);
-		return;
-	}
+	log_write_text(level, msg, strnlen(msg, sizeof(msg)));
+}
 
-	char line[2200], stamp[32];
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(line, sizeof(line), "%s.%03ldZ %s[%ld]: %s: %s\n", stamp,
-	    ts.tv_nsec / 1000000, log_ident, (long)getpid(), log_label(level), msg);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line)) {
-		n = sizeof(line) - 1;
-		line[n - 1] = '\n';
-	}
-	/* Nothing sensible to do when stderr is gone. */
-	if (write(STDERR_FILENO, line, n) < 0)
-		return;
+void
+log_text(int level, const char *text, size_t len)
+{
+	if (level <= log_level)
+		log_write_text(level, text, len);
 }
 
 void

@@ -33,6 +33,11 @@ bool log_enabled(int level);
  * become '?', long text is cut with "...". */
 void log_sanitize(char *buf, size_t size, const char *text);
 
+/* Write TEXT (LEN bytes; a longer one is cut at LOG_LINE_MAX) at LEVEL, as
+ * log_at() writes its message: for lines built with textbuf.h. */
+#define LOG_LINE_MAX 2047
+void log_text(int level, const char *text, size_t len);
+
 void log_at(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

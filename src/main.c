@@ -42,6 +42,7 @@ struct options {
 	int log_level;                  /* 0 = from the config */
 	char *admin_token;              /* points into argv or environ */
 	bool connect;                   /* check-config --connect */
+	const char *lookup;             /* check-config --connect -lookup NAME */
 	const char *from;               /* import --from */
 	const char *cacert;             /* import --cacert */
 	const char *args[MAIN_MAX_ARGS];  /* subcommand and its operands */
@@ -53,7 +54,7 @@ main_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: kubernetes-auth [-config-file PATH] [-log-level N] [-admin-token TOKEN]\n"
-	    "       kubernetes-auth check-config [--connect] [-config-file PATH]\n"
+	    "       kubernetes-auth check-config [--connect [-lookup NAME]] [-config-file PATH]\n"
 	    "       kubernetes-auth migrate up | down N | version | force V\n"
 	    "       kubernetes-auth import --from URL --admin-token TOKEN [--cacert FILE]\n"
 	    "       kubernetes-auth purge-expired\n"
@@ -106,7 +107,7 @@ main_parse_args(int argc, char **argv, struct options *o)
 			continue;
 		}
 		if (!IS("config-file") && !IS("log-level") && !IS("admin-token") &&
-		    !IS("from") && !IS("cacert")) {
+		    !IS("from") && !IS("lookup") && !IS("cacert")) {
 			fprintf(stderr, "kubernetes-auth: unknown option '%.*s' "
 			    "(try --help)\n", (int)name_len, name);
 			return -1;
@@ -133,6 +134,8 @@ main_parse_args(int argc, char **argv, struct options *o)
 			o->log_level = (int)level;
 		} else if (IS("admin-token")) {
 			o->admin_token = value;
+		} else if (IS("lookup")) {
+			o->lookup = value;
 		} else if (IS("cacert")) {
 			o->cacert = value;
 		} else {
@@ -380,6 +383,106 @@ main_user_check(void *ctx, const struct store_user *u)
 
 /* check-config [--connect]: parse, read secrets, optionally reach MySQL and
  * LDAP. Prints what failed; exit status 0 only when all is well. */
+/* What one authentication costs the directory, best of MAIN_LOOKUP_RUNS
+ * (the first also connects). A search much slower than a bind, which
+ * costs the server next to nothing, is one the server answers by reading
+ * entries rather than an index. */
+#define MAIN_LOOKUP_RUNS 3
+#define MAIN_SLOW_SEARCH_US 1000        /* and MAIN_SLOW_SEARCH_BINDS binds */
+#define MAIN_SLOW_SEARCH_BINDS 5
+
+struct main_lookup_time {
+	long bind_us, user_us, group_us;
+};
+
+static void
+main_lookup_keep_best(struct main_lookup_time *best, const struct directory_stats *s,
+    int run)
+{
+	long user_us = s->search_us - s->group_search_us;
+
+	if (run == 0 || s->bind_us < best->bind_us)
+		best->bind_us = s->bind_us;
+	if (run == 0 || user_us < best->user_us)
+		best->user_us = user_us;
+	if (run == 0 || s->group_search_us < best->group_us)
+		best->group_us = s->group_search_us;
+}
+
+static bool
+main_search_slow(long search_us, long bind_us)
+{
+	return search_us > MAIN_SLOW_SEARCH_US &&
+	    search_us > MAIN_SLOW_SEARCH_BINDS * (bind_us > 0 ? bind_us : 1);
+}
+
+/* check-config --connect: time a lookup of NAME (-lookup, or a name that
+ * matches no one: then the group search is timed for a made-up entry
+ * under base_dn, which costs an unindexed directory as much). Prints the
+ * times; warns when a search looks unindexed. Returns 0, or -1 when the
+ * directory could not answer. */
+static int
+main_time_lookup(const struct conf *conf, struct directory *dir,
+    const char *name)
+{
+	const char *probe = "kubernetes-auth-check-config-probe";
+	struct main_lookup_time best = { 0 };
+	struct directory_stats stats;
+	struct dirsearch_user *u = NULL;
+	size_t nentries = 0, ngroups = 0;
+	char *dn = NULL;
+	int run;
+
+	if (name == NULL)
+		name = probe;
+	if (asprintf(&dn, "uid=%s,%s", probe, conf->ldap.base_dn) < 0)
+		fatal("asprintf");
+	for (run = 0; run < MAIN_LOOKUP_RUNS; run++) {
+		dirsearch_user_free(u);
+		u = NULL;
+		if (dirsearch_lookup(dir, name, strlen(name), true, &u,
+		    &nentries) < 0)
+			goto fail;
+		directory_get_stats(dir, &stats);
+		ngroups = u != NULL ? u->ngroups : 0;
+		if (nentries != 1) {
+			long user_us = stats.search_us, bind_us = stats.bind_us;
+			if (dirsearch_probe_groups(dir, dn, probe, &ngroups) < 0)
+				goto fail;
+			directory_get_stats(dir, &stats);
+			stats.bind_us = bind_us;
+			stats.search_us += user_us;
+		}
+		main_lookup_keep_best(&best, &stats, run);
+	}
+	printf("ldap: lookup of \"%s\" (%s): bind %.2f ms, user search %.2f ms, "
+	    "group search %.2f ms (best of %d)\n", name,
+	    nentries == 1 ? "found" : nentries == 0 ? "no such entry: groups of a "
+	    "made-up one" : "several entries: groups of a made-up one",
+	    best.bind_us / 1000.0, best.user_us / 1000.0, best.group_us / 1000.0,
+	    MAIN_LOOKUP_RUNS);
+	if (nentries == 1)
+		printf("ldap: \"%s\" is in %zu groups\n", name, ngroups);
+	if (main_search_slow(best.user_us, best.bind_us))
+		printf("ldap: warning: the user search takes %.1f times a bind: "
+		    "is every attribute of ldap.user_filter indexed (eq) on the "
+		    "server? (doc/authentication.md, \"Indexes\")\n",
+		    (double)best.user_us / (best.bind_us > 0 ? best.bind_us : 1));
+	if (main_search_slow(best.group_us, best.bind_us))
+		printf("ldap: warning: the group search takes %.1f times a bind: "
+		    "is every attribute it asks for (ldap.member_attributes, "
+		    "memberUid) indexed (eq) on the server? "
+		    "(doc/authentication.md, \"Indexes\")\n",
+		    (double)best.group_us / (best.bind_us > 0 ? best.bind_us : 1));
+	dirsearch_user_free(u);
+	free(dn);
+	return 0;
+fail:
+	dirsearch_user_free(u);
+	free(dn);
+	return -1;
+}
+
 static int
 main_check_config(const struct conf *conf, const struct options *o,
     const char *admin_token)
@@ -387,6 +490,10 @@ main_check_config(const struct conf *conf, const struct options *o,
 	struct secrets secrets;
 	int status = 0;
 
+	if (o->lookup != NULL && !o->connect) {
+		fprintf(stderr, "kubernetes-auth: -lookup needs --connect\n");
+		return 1;
+	}
 	if (secrets_load(conf, admin_token, &secrets) < 0)
 		return 1;
 	/* policy_file (src/policy_file.h): what start-up would refuse. */
@@ -424,6 +531,11 @@ main_check_config(const struct conf *conf, const struct options *o,
 			status = 1;
 		} else {
 			printf("ldap: ok\n");
+			if (main_time_lookup(conf, dir, o->lookup) < 0) {
+				fprintf(stderr, "%s: an LDAP lookup failed\n",
+				    conf->path);
+				status = 1;
+			}
 			if (status == 0) {
 				struct main_user_check c = { db, dir, 0 };
 				if (store_user_list(db, NULL, main_user_check,

@@ -2,6 +2,7 @@
  * req.c — struct req over FCGX_Request: params, bounded body, answers.
  */
 #include "req.h"
+#include "textbuf.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -292,27 +293,37 @@ req_write_as(struct req *r, int status, const char *content_type,
     const unsigned char *body, size_t len, bool newline)
 {
 	char head[512];
-	int n;
+	struct textbuf h = TEXTBUF_INIT(head);
 
-	/* snprintf, not FCGX_FPrintF: libfcgi's own formatter knows no %zu
-	 * and silently drops the rest of the format. */
-	n = snprintf(head, sizeof(head),
-	    "Status: %d %s\r\n"
-	    "Content-Type: %s\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "%s%s%s"
-	    "%s%s%s"
-	    "\r\n",
-	    status, req_status_text(status), content_type, len + newline,
-	    r->allow != NULL ? "Allow: " : "", r->allow != NULL ? r->allow : "",
-	    r->allow != NULL ? "\r\n" : "",
-	    r->challenge != NULL ? "WWW-Authenticate: " : "",
-	    r->challenge != NULL ? r->challenge : "",
-	    r->challenge != NULL ? "\r\n" : "");
-	if (n < 0 || (size_t)n >= sizeof(head))
-		fatalx("response header longer than %zu bytes", sizeof(head));
-	FCGX_PutStr(head, n, r->fcgx->out);
+	/* Appended, not snprintf'd: every answer has one. No Cache-Control on
+	 * a webhook's answer: API servers cache by their own flags, and the
+	 * header is nginx's to parse and copy on the hottest path; tokens and
+	 * users (the admin and user APIs) keep it. */
+	textbuf_add(&h, "Status: ");
+	textbuf_num(&h, status);
+	textbuf_add(&h, " ");
+	textbuf_add(&h, req_status_text(status));
+	textbuf_add(&h, "\r\nContent-Type: ");
+	textbuf_add(&h, content_type);
+	textbuf_add(&h, "\r\nContent-Length: ");
+	textbuf_num(&h, (long long)(len + newline));
+	textbuf_add(&h, "\r\n");
+	if (!req_is_webhook(r))
+		textbuf_add(&h, "Cache-Control: no-store\r\n");
+	if (r->allow != NULL) {
+		textbuf_add(&h, "Allow: ");
+		textbuf_add(&h, r->allow);
+		textbuf_add(&h, "\r\n");
+	}
+	if (r->challenge != NULL) {
+		textbuf_add(&h, "WWW-Authenticate: ");
+		textbuf_add(&h, r->challenge);
+		textbuf_add(&h, "\r\n");
+	}
+	textbuf_add(&h, "\r\n");
+	if (h.len == h.size)
+		fatalx("response header longer than %zu bytes", sizeof(head) - 1);
+	FCGX_PutStr(head, (int)h.len, r->fcgx->out);
 	FCGX_PutStr((const char *)body, (int)len, r->fcgx->out);
 	if (newline)
 		FCGX_PutChar('\n', r->fcgx->out);

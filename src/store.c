@@ -36,6 +36,15 @@ static const struct db_stmt_def store_user_select_id = {
 	"user_select_id",
 	"SELECT id, username, created_at FROM users WHERE id = ?", true,
 };
+/* A page: the (created_at, id) of the previous page's last user bounds it,
+ * which the users_created index (created_at, and id as InnoDB appends the
+ * primary key) serves in order. */
+static const struct db_stmt_def store_user_select_page = {
+	"user_select_page",
+	"SELECT id, username, created_at FROM users WHERE username LIKE ? AND "
+	"(created_at > ? OR (created_at = ? AND id > ?)) "
+	"ORDER BY created_at, id LIMIT ?", true,
+};
 static const struct db_stmt_def store_user_delete_id = {
 	"user_delete", "DELETE FROM users WHERE id = ?", true,
 };
@@ -93,6 +102,49 @@ store_user_list(struct db *db, const char *username, store_user_fn fn, void *ctx
 	    store_user_cols, 3, store_user_row, &w, NULL);
 }
 
+/* PREFIX as a LIKE pattern: its own %, _ and \ escaped, then %. */
+static void
+store_like_prefix(const char *prefix, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *prefix != '\0' && n + 3 < size; prefix++) {
+		if (*prefix == '%' || *prefix == '_' || *prefix == '\\')
+			out[n++] = '\\';
+		out[n++] = *prefix;
+	}
+	out[n++] = '%';
+	out[n] = '\0';
+}
+
+int
+store_user_list_page(struct db *db, const struct store_user_page *page,
+    store_user_fn fn, void *ctx, bool *after_found)
+{
+	struct store_user_walk w = { fn, ctx };
+	char pattern[2 * STORE_USERNAME_MAX + 2];
+	struct store_user after = { .id = "", .created_us = 0 };
+	bool found = true;
+
+	*after_found = true;
+	if (page->after_id != NULL) {
+		if (store_user_get(db, page->after_id, &after, &found) < 0)
+			return -1;
+		if (!found) {
+			*after_found = false;
+			return 0;
+		}
+	}
+	store_like_prefix(page->prefix != NULL ? page->prefix : "", pattern,
+	    sizeof(pattern));
+	struct db_val p[] = { db_bin(pattern, strlen(pattern)),
+	    db_time(after.created_us), db_time(after.created_us), db_str(after.id),
+	    db_int(page->limit > 0 && page->limit < (unsigned long long)INT64_MAX ?
+	    (long long)page->limit : INT64_MAX) };
+	return db_run(db, &store_user_select_page, p, 5, store_user_cols, 3,
+	    store_user_row, &w, NULL);
+}
+
 /* The one user DEF finds with KEY. */
 static int
 store_user_one(struct db *db, const struct db_stmt_def *def, struct db_val key,
@@ -143,7 +195,8 @@ store_user_delete(struct db *db, const char *id, bool *found)
 static const struct db_stmt_def store_token_insert = {
 	"token_insert",
 	"INSERT INTO tokens (id, user_id, token_hmac, token_enc, key_id, "
-	"description, scoped, expiry, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	"description, scoped, expiry, created_at, username) VALUES "
+	"(?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT username FROM users WHERE id = ?))",
 	false,
 };
 static const struct db_stmt_def store_token_cluster_insert = {
@@ -329,7 +382,7 @@ store_token_insert_scoped(struct db *db, void *ctx)
 	size_t i;
 
 	tx->missing = NULL;
-	if (db_run(db, &store_token_insert, tx->p, 9, NULL, 0, NULL, NULL,
+	if (db_run(db, &store_token_insert, tx->p, 10, NULL, 0, NULL, NULL,
 	    NULL) < 0)
 		return -1;
 	for (i = 0; i < in->nclusters; i++) {
@@ -356,7 +409,7 @@ store_token_insert_once(struct db *db, const struct db_val *p,
 	int rc;
 
 	if (in->nclusters == 0)
-		return db_run(db, &store_token_insert, p, 9, NULL, 0, NULL, NULL, NULL);
+		return db_run(db, &store_token_insert, p, 10, NULL, 0, NULL, NULL, NULL);
 	/* Once: store_token_create() runs a deadlocked insert again, and
 	 * retrying here too would multiply its attempts. */
 	rc = db_transaction(db, 1, store_token_insert_scoped, &tx);
@@ -398,7 +451,7 @@ store_token_create(struct db *db, const struct crypto_keyring *ring,
 			reveal ? db_bin(sealed, sizeof(sealed)) : db_null(DB_T_BIN),
 			db_int(key->id), db_str(in->description),
 			db_int(in->nclusters > 0), db_time(in->expiry_us),
-			db_time(out->created_us),
+			db_time(out->created_us), db_str(in->user_id),
 		};
 		if (store_token_insert_once(db, p, in, missing) == 0) {
 			rc = 0;
@@ -502,10 +555,12 @@ store_token_purge(struct db *db, int64_t before_us, unsigned long long *count)
 
 #define STORE_HMAC_PLACEHOLDERS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 
+/* One row of one table (sql/1732521630_tokens_username.up.sql): the user's
+ * stored id is on the token row. */
 #define STORE_TOKEN_AUTH_SELECT \
-	"SELECT t.id, t.user_id, u.username, t.key_id, t.token_hmac, t.expiry, " \
+	"SELECT t.id, t.user_id, t.username, t.key_id, t.token_hmac, t.expiry, " \
 	"t.revoked_at IS NOT NULL, t.scoped, t.last_used_at " \
-	"FROM tokens t JOIN users u ON u.id = t.user_id "
+	"FROM tokens t "
 static const struct db_stmt_def store_token_by_hmac = {
 	"token_by_hmac",
 	STORE_TOKEN_AUTH_SELECT
@@ -542,7 +597,19 @@ struct store_token_lookup {
 	unsigned char hmacs[CRYPTO_KEYRING_MAX][CRYPTO_SHA256_LEN];
 	struct store_token_auth *out;
 	bool found;
+	bool no_username;               /* a row of the previous release */
 };
+
+/* An id column into OUT (room for an id and its NUL): a copy, not a
+ * snprintf, on the lookup every review makes. */
+static void
+store_copy_id(char out[STORE_ID_LEN + 1], const struct db_val *c)
+{
+	size_t n = c->len < STORE_ID_LEN ? c->len : STORE_ID_LEN;
+
+	memcpy(out, c->str, n);
+	out[n] = '\0';
+}
 
 /* A row whose token_hmac is one of ours. It counts only when it was made
  * with the key whose HMAC found it: another key's HMAC that happens to
@@ -564,11 +631,13 @@ store_token_auth_row(void *ctx, const struct db_val *c, size_t n)
 	if (i == l->ring->n)
 		return 0;
 	l->found = true;
-	snprintf(t->id, sizeof(t->id), "%s", c[0].str);
-	snprintf(t->user_id, sizeof(t->user_id), "%s", c[1].str);
-	t->username_len = c[2].len < STORE_USERNAME_MAX ? c[2].len :
-	    STORE_USERNAME_MAX;
-	memcpy(t->username, c[2].str, t->username_len);
+	store_copy_id(t->id, &c[0]);
+	store_copy_id(t->user_id, &c[1]);
+	l->no_username = c[2].null;
+	t->username_len = c[2].null ? 0 : c[2].len < STORE_USERNAME_MAX ?
+	    c[2].len : STORE_USERNAME_MAX;
+	if (t->username_len > 0)
+		memcpy(t->username, c[2].str, t->username_len);
 	t->username[t->username_len] = '\0';
 	t->key_id = key_id;
 	t->expiry_us = c[5].num;
@@ -624,10 +693,24 @@ store_token_find(struct db *db, const struct crypto_keyring *ring,
 	crypto_fingerprint(l.hmacs[ring->n - 1], t->fingerprint);
 	if (store_token_by_hmacs(db, &l) < 0)
 		goto done;
+	if (l.found && l.no_username) {
+		/* Made by the previous release, which does not copy the
+		 * username onto the token row. */
+		struct store_user u;
+		bool user_found;
+		if (store_user_get(db, t->user_id, &u, &user_found) < 0)
+			goto done;
+		l.found = user_found;
+		if (user_found) {
+			memcpy(t->username, u.username, u.username_len + 1);
+			t->username_len = u.username_len;
+		}
+	}
 	*found = l.found;
 	rc = 0;
 done:
-	OPENSSL_cleanse(l.hmacs, sizeof(l.hmacs));
+	/* The ones computed: the array has room for CRYPTO_KEYRING_MAX. */
+	OPENSSL_cleanse(l.hmacs, ring->n * sizeof(l.hmacs[0]));
 	return rc;
 }
 

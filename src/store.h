@@ -42,6 +42,18 @@ int store_user_create(struct db *db, struct store_user *u);
 /* Users with USERNAME (NULL = all; compared byte for byte), oldest first. */
 int store_user_list(struct db *db, const char *username, store_user_fn fn,
     void *ctx);
+/* One page of the users list, oldest first (the order of
+ * store_user_list()): those whose username starts with PREFIX (bytes; NULL
+ * = any), coming after the user AFTER_ID (the last of the previous page;
+ * NULL = from the first), at most LIMIT (0 = no limit). *after_found is
+ * false, and nothing listed, when AFTER_ID names no user. */
+struct store_user_page {
+	const char *prefix;
+	const char *after_id;
+	unsigned long long limit;
+};
+int store_user_list_page(struct db *db, const struct store_user_page *page,
+    store_user_fn fn, void *ctx, bool *after_found);
 /* The user with ID, or named USERNAME (byte for byte), in *U; *found
  * false when there is none. */
 int store_user_get(struct db *db, const char *id, struct store_user *u,

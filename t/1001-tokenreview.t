@@ -185,6 +185,22 @@ new=$(db_sql "SELECT last_used_at FROM tokens WHERE id = '$tid'")
 [ "$new" != "$old" ] && [[ "$new" > "$old" ]]
 ok $? "... but 10 minutes later it is ($old -> $new)"
 
+# --- headers: no Cache-Control on the webhook (nginx copies every header
+# on the hottest path); the admin API keeps no-store -----------------------
+review "$TOKEN"
+is "$status:$(header cache-control)" "200:" "a TokenReview answer has no Cache-Control"
+admin_curl GET /users
+is "$(header cache-control)" "no-store" "an admin answer keeps Cache-Control: no-store"
+
+# --- the user's stored id on the token row (sql/1732521630) --------------
+is "$(db_sql "SELECT t.username = u.username FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = '$tid'")" 1 \
+	"a new token carries its user's stored id"
+# A row written by the previous release has none: the lookup asks users.
+db_sql "UPDATE tokens SET username = NULL WHERE id = '$tid'"
+review "$TOKEN"
+is "$(jq -r '.status.authenticated, .status.user.username' <<<"$body" | paste -sd ' ')" "true alice@example.org" \
+	"a token row of the previous release (no username) authenticates the same"
+
 # --- audit lines ----------------------------------------------------------
 grep -q "audit: authn token $tid user alice@example.org cluster -: allow" "$T/ka.log"
 ok $? "audit line for an allow: token id, user, cluster, decision"

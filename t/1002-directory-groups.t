@@ -162,16 +162,25 @@ groups_of() {
 	fi
 }
 
-# The test config's defaults: member + memberUid, cn, no nesting.
+# The test config's defaults: member + memberUid, cn, no nesting;
+# member_attributes: [member] (uniqueMember is opt-in).
 groups_of dave
-is "$got" "All Users,g-member,g-posix,g-unique" \
-	"member + memberUid: groupOfNames, groupOfUniqueNames, posixGroup; system:masters dropped"
+is "$got" "All Users,g-member,g-posix" \
+	"member + memberUid: groupOfNames, posixGroup (not groupOfUniqueNames); system:masters dropped"
 grep -q 'group "system:masters" of user .* dropped' "$T/ka.log"
 ok $? "... the dropped system:masters group is logged"
+n=$(grep "audit: authn .* user dave cluster -: allow" "$T/ka.log" | tail -1 | sed -n 's/.* search [0-9]*us in \([0-9]*\)).*/\1/p')
+is "${n:-?}" 2 "... in two searches: the user, and one for both methods' groups"
+ka_restart - <<<"$(printf 'ldap:\n  member_attributes: [member, uniqueMember]\n')"
+groups_of dave
+is "$got" "All Users,g-member,g-posix,g-unique" \
+	"member_attributes [member, uniqueMember]: groupOfUniqueNames too"
+n=$(grep "audit: authn .* user dave cluster -: allow" "$T/ka.log" | tail -1 | sed -n 's/.* search [0-9]*us in \([0-9]*\)).*/\1/p')
+is "${n:-?}" 2 "... still in two searches"
 
 ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member]\n')"
 groups_of dave
-is "$got" "All Users,g-member,g-unique" "member only"
+is "$got" "All Users,g-member" "member only"
 ka_restart - <<<"$(printf 'ldap:\n  group_methods: [memberUid]\n')"
 groups_of dave
 is "$got" "All Users,g-posix" "memberUid only"
@@ -181,22 +190,22 @@ is "$got" "All Users,g-member,g-team" \
 	"memberOf only (g-team's members are unreadable: found through memberOf)"
 ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member, memberUid, memberOf]\nauthentication:\n  default_groups: ["All Users", "system:masters", "g-member"]\n')"
 groups_of dave
-is "$got" "All Users,g-member,g-posix,g-team,g-unique" \
+is "$got" "All Users,g-member,g-posix,g-team" \
 	"all three combined, each group once; system: in default_groups dropped too"
 
 ka_restart - <<<"$(printf 'ldap:\n  group_name: dn\n')"
 groups_of dave
-is "$got" "All Users,cn=g-member,ou=groups,$B,cn=g-posix,ou=groups,$B,cn=g-unique,ou=groups,$B" \
+is "$got" "All Users,cn=g-member,ou=groups,$B,cn=g-posix,ou=groups,$B" \
 	"group_name: dn (cn=system:masters,... dropped too)"
 
 ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 1\n')"
 groups_of dave
-is "$got" "All Users,g-member,g-unique,n1" "nested_depth 1: one level up"
+is "$got" "All Users,g-member,n1" "nested_depth 1: one level up"
 ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 10\n')"
 groups_of dave
-is "$got" "All Users,g-member,g-unique,n1,n2,n3" \
+is "$got" "All Users,g-member,n1,n2,n3" \
 	"nested_depth 10 with a cycle (n1 <-> n2): every group once, and an answer"
-ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 2\n  group_name: dn\n')"
+ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member]\n  member_attributes: [member, uniqueMember]\n  nested_depth: 2\n  group_name: dn\n')"
 groups_of dave
 is "$got" "All Users,cn=g-member,ou=groups,$B,cn=g-unique,ou=groups,$B,cn=n1,ou=groups,$B,cn=n2,ou=groups,$B" \
 	"nested_depth 2, named by DN"
@@ -206,7 +215,7 @@ ka_restart - <<<"$(printf 'ldap:\n  extra_attributes: [departmentNumber, cn]\nau
 token_for dave
 review "$tok"
 is "$(jq -r .status.user.username <<<"$body")" "ldap:dave@example.org" "username_prefix"
-is "$(jq -r '.status.user.groups | sort | join(",")' <<<"$body")" "All Users,ldap:g-member,ldap:g-posix,ldap:g-unique" \
+is "$(jq -r '.status.user.groups | sort | join(",")' <<<"$body")" "All Users,ldap:g-member,ldap:g-posix" \
 	"group_prefix on LDAP groups (not on default_groups); ldap:system:masters dropped all the same"
 is "$(jq -c .status.user.uid <<<"$body")" '"510"' "uid from uidNumber"
 is "$(jq -c .status.user.extra <<<"$body")" '{"departmentNumber":["42","43"],"cn":["dave"]}' \

@@ -223,6 +223,8 @@ check_defaults(const struct conf *c, const char *label)
 	is_str(c->ldap.uid_attribute, "uidNumber", "%s: ldap.uid_attribute", label);
 	is_int(c->ldap.extra_attributes.n, 0, "%s: ldap.extra_attributes", label);
 	is_int(c->ldap.group_methods, CONF_GROUPS_MEMBER, "%s: ldap.group_methods", label);
+	is_int(c->ldap.member_attributes, CONF_MEMBER_ATTR_MEMBER,
+	    "%s: ldap.member_attributes: member only", label);
 	is_str(c->ldap.group_base_dn, "", "%s: ldap.group_base_dn", label);
 	is_int(c->ldap.group_name, CONF_GROUP_NAME_CN, "%s: ldap.group_name", label);
 	is_int(c->ldap.nested_depth, 0, "%s: ldap.nested_depth", label);
@@ -365,6 +367,8 @@ test_good(void)
 	}
 	is_int(c->ldap.group_methods, CONF_GROUPS_MEMBER_OF | CONF_GROUPS_MEMBER_UID,
 	    "values: ldap.group_methods memberOf + memberUid");
+	is_int(c->ldap.member_attributes, CONF_MEMBER_ATTR_MEMBER | CONF_MEMBER_ATTR_UNIQUE_MEMBER,
+	    "values: ldap.member_attributes uniqueMember + member");
 	is_str(c->ldap.group_base_dn, "ou=groups,dc=example,dc=org", "values: ldap.group_base_dn");
 	is_int(c->ldap.group_name, CONF_GROUP_NAME_DN, "values: ldap.group_name dn");
 	is_int(c->ldap.nested_depth, 3, "values: ldap.nested_depth");
@@ -508,6 +512,11 @@ static const struct {
 	{ "bad-group-methods-unknown.yaml", 1,
 	    { "5: ldap.group_methods: expected each item to be member, memberUid or memberOf, "
 	      "got \"uniqueMember\"" } },
+	{ "bad-member-attributes-empty.yaml", 1,
+	    { "5: ldap.member_attributes: must list at least one of member or uniqueMember" } },
+	{ "bad-member-attributes-unknown.yaml", 1,
+	    { "5: ldap.member_attributes: expected each item to be member or uniqueMember, "
+	      "got \"memberUid\"" } },
 	{ "bad-secret-inline.yaml", 3, {
 	    "5: ldap.bind_password: unknown key: secrets are read from files: use bind_password_file",
 	    "6: admin_token: unknown key: secrets are read from files: use admin_token_file",
