@@ -155,12 +155,13 @@ is "$(jq -r .error "$T/out")" forbidden "... as JSON"
 # one is not, and the webhooks never are.
 limited=0
 for _ in $(seq 40); do
-	code=$(curl -sS --interface 127.0.0.2 --cacert "$KA_CACERT" -o "$T/out" -w '%{http_code}' \
-		-H "x-auth-token: $KA_ADMIN_TOKEN" "$KA_URL/users")
-	[ "$code" = 429 ] && limited=$((limited + 1)) && cp "$T/out" "$T/429"
+	code=$(curl -sS --interface 127.0.0.2 --cacert "$KA_CACERT" -o "$T/out" -D "$T/out.h" \
+		-w '%{http_code}' -H "x-auth-token: $KA_ADMIN_TOKEN" "$KA_URL/users")
+	[ "$code" = 429 ] && limited=$((limited + 1)) && cp "$T/out" "$T/429" && cp "$T/out.h" "$T/429.h"
 done
 ok "$([ "$limited" -gt 0 ]; echo $?)" "40 quick admin requests from 127.0.0.2: $limited answered 429"
 is "$(jq -r .error "$T/429" 2>/dev/null)" "too many requests" "the 429 is JSON"
+is "$(grep -i '^retry-after:' "$T/429.h" | tr -d '\r' | tr A-Z a-z)" "retry-after: 1" "... and says when to try again"
 trusted_limited=0
 for _ in $(seq 40); do
 	admin_curl GET /users
