@@ -13,7 +13,8 @@
 #
 # Everything lives in .quickstart/ at the top of the source tree: data, logs,
 # pid files, the configuration (.quickstart/config.yaml) and the test CA.
-# nginx listens on https://127.0.0.1:8443 with a certificate from that CA;
+# nginx listens on https://127.0.0.1:8443 with a certificate from that CA
+# (the users' page: https://127.0.0.1:8443/ui/);
 # MariaDB and slapd listen on free loopback ports. The demo directory is the
 # test suite's: users alice, bob and carol (mail <name>@example.org,
 # password <name>-secret), groups admins, developers and operators.
@@ -29,7 +30,7 @@ NGINX_PORT=8443
 cmd=${1:-start}
 case $cmd in
 start|stop|status|clean) ;;
--h|--help|help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help|help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 *) echo "usage: $0 [start|stop|status|clean]" >&2; exit 2 ;;
 esac
 
@@ -195,10 +196,14 @@ if ! _ka_nobody_reads "$SRC/sql"; then
 	KA_MIGRATIONS_DIR=$run/sql
 fi
 # All three ways a directory says who is in a group: alice is in admins
-# by member, in developers by memberUid, in operators by memberOf.
+# by member, in developers by memberUid, in operators by memberOf. Demo
+# users may sign in to the page (/ui/) with no administrator creating
+# them first.
 ka_config - <<'YAML'
 ldap:
   group_methods: [member, memberUid, memberOf]
+login:
+  auto_create: true
 YAML
 ka_start
 echo "$KA_PID" >"$Q/kubernetes-auth.pid"
@@ -246,6 +251,10 @@ Try it:
   curl --cacert "\$K8S_AUTH_CACERT" "\$K8S_AUTH_URL/healthz"
   curl --cacert "\$K8S_AUTH_CACERT" -H "x-auth-token: \$K8S_AUTH_ADMIN_TOKEN" "\$K8S_AUTH_URL/users"
 Demo users: alice@example.org / alice-secret, bob@..., carol@...
+
+The self-service page (sign in as alice / alice-secret; trust the CA
+\$K8S_AUTH_CACERT in your browser, or accept its warning):
+  https://127.0.0.1:$NGINX_PORT/ui/
 
 GET /healthz answers: $healthz
 
