@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 # Keep in step with .ci/run.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libfcgi-dev libmariadb-dev libyajl-dev libyaml-dev libssl-dev libldap-dev
-	mariadb-server slapd ldap-utils nginx curl jq wrk openssl ca-certificates python3 socat debhelper"
+	mariadb-server slapd ldap-utils nginx curl jq wrk openssl ca-certificates python3 socat debhelper
+	chromium chromium-driver python3-selenium"
 
 sanitizers=0 deps=1 build=1
 while [ $# -gt 0 ]; do
