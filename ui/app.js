@@ -254,6 +254,8 @@
       }
       setError(refused, '');
       me = a.body;
+      // The local user, whatever was typed (a mail, say).
+      if (me.user && me.user.username) { $('session-user').textContent = me.user.username; }
       $('me-username').textContent = me.username || '';
       $('me-uid').textContent = me.uid || '—';
       fillChips($('me-groups'), me.groups, 'none');
