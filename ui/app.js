@@ -162,6 +162,7 @@
   // Leave the signed-in view; the token is gone from memory either way.
   function leave(message) {
     session = null;
+    clearTimeout(expiryTimer);
     me = null;
     clearSecret();
     $('tokens-body').textContent = '';
@@ -210,7 +211,17 @@
     return false;
   }
 
+  var expiryTimer = null;
+
   function enter() {
+    // Back to the sign-in form when the token expires, not at the next click.
+    var left = Date.parse(session.expiry) - Date.now();
+    clearTimeout(expiryTimer);
+    if (left > 0 && left < 0x7fffffff) {
+      expiryTimer = setTimeout(function () {
+        if (session) { leave('Your session has ended (it expired). Sign in again.'); }
+      }, left);
+    }
     $('session-user').textContent = session.username;
     show($('session'), true);
     show($('sign-in'), false);
