@@ -18,7 +18,8 @@ top_srcdir ?= .
 B := fuzz/build
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(SANITIZE) \
-	-Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -DLDAP_DEPRECATED=0 \
+	-Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes -Wcast-qual \
+	-D_GNU_SOURCE -DLDAP_DEPRECATED=0 \
 	$(KA_DEFS) -I$(top_srcdir)/src $(KA_CFLAGS)
 
 LIB_SRCS := $(filter %.c,$(LIBKA_SOURCES))

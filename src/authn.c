@@ -697,9 +697,28 @@ authn_login_local_user(struct req *r, const char *id, char out[STORE_ID_LEN + 1]
 	return req_fail(r, 500, "internal error");
 }
 
+/* A bind as a user that does not exist, with PASSWORD: what a wrong
+ * password for a real user costs (a connection of its own, TLS, a bind),
+ * so that /login takes as long for a name the directory does not know as
+ * for one it knows (no list of who exists by timing). */
+static void
+authn_login_decoy_bind(struct req *r, const char *password, size_t len)
+{
+	char *dn;
+	bool valid;
+
+	if (asprintf(&dn, "cn=kubernetes-auth-no-such-user,%s",
+	    r->ctx->conf->ldap.base_dn) < 0)
+		fatal("asprintf");
+	(void)directory_check_password(r->ctx->dir, dn, password, len, &valid);
+	free(dn);
+}
+
 /* Who is NAME, and is PASSWORD (LEN bytes) theirs? The directory entry
- * (with its groups) in *U, or -1 with the request failed: 401 for any
- * wrong name or password alike, 503 when the directory cannot answer. */
+ * with its groups in *U, or -1 with the request failed: 401 for any wrong
+ * name or password alike (in answer and in time: the groups are asked
+ * for only once the password is right), 503 when the directory cannot
+ * answer. */
 static int
 authn_login_verify(struct req *r, const char *name, const char *password,
     size_t len, struct dirsearch_user **u)
@@ -716,10 +735,11 @@ authn_login_verify(struct req *r, const char *name, const char *password,
 		    len == 0 ? "empty password" : "malformed user name");
 		return req_fail(r, 401, AUTHN_LOGIN_FAILED);
 	}
-	if (dirsearch_lookup(r->ctx->dir, name, strlen(name), true, u,
+	if (dirsearch_lookup(r->ctx->dir, name, strlen(name), false, u,
 	    &nentries) < 0)
 		return req_fail(r, 503, "ldap unavailable");
 	if (nentries != 1) {
+		authn_login_decoy_bind(r, password, len);
 		log_info("audit: login as %s refused: %s", shown, nentries == 0 ?
 		    "not in the directory" : "several directory entries match");
 		return req_fail(r, 401, AUTHN_LOGIN_FAILED);
@@ -729,6 +749,17 @@ authn_login_verify(struct req *r, const char *name, const char *password,
 		return req_fail(r, 503, "ldap unavailable");
 	if (!valid) {
 		log_info("audit: login as %s refused: wrong password", shown);
+		return req_fail(r, 401, AUTHN_LOGIN_FAILED);
+	}
+	/* The password is right: now the groups (login.allowed_groups). */
+	dirsearch_user_free(*u);
+	*u = NULL;
+	if (dirsearch_lookup(r->ctx->dir, name, strlen(name), true, u,
+	    &nentries) < 0)
+		return req_fail(r, 503, "ldap unavailable");
+	if (nentries != 1) {
+		log_info("audit: login as %s refused: the entry changed while "
+		    "logging in", shown);
 		return req_fail(r, 401, AUTHN_LOGIN_FAILED);
 	}
 	return 0;

@@ -105,25 +105,35 @@ authz_names_client_cn(const struct authz_names *l, const char *name)
 
 /* What a rebuild gathers from the database. */
 struct authz_load {
-	struct policy_rule **rules;     /* file rules (borrowed) first, then
-	                                   database rules (owned) */
+	const struct policy_rule **rules;  /* file rules first, then the
+	                                      database's */
 	size_t n, cap, nfile;
+	struct policy_rule **owned;     /* the database's, to free */
+	size_t nowned;
 	char error[512];                /* the first rule left out, and why */
 	size_t left_out;
 };
 
+/* Add RULE to L; OWNED: L frees it (a database rule). */
 static int
-authz_load_push(struct authz_load *l, struct policy_rule *rule)
+authz_load_push(struct authz_load *l, const struct policy_rule *rule,
+    struct policy_rule *owned)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap == 0 ? 64 : 2 * l->cap;
-		struct policy_rule **v = realloc(l->rules, cap * sizeof(*v));
-		if (v == NULL)
+		const struct policy_rule **v = realloc(l->rules, cap * sizeof(*v));
+		struct policy_rule **o = realloc(l->owned, cap * sizeof(*o));
+		if (v != NULL)
+			l->rules = v;
+		if (o != NULL)
+			l->owned = o;
+		if (v == NULL || o == NULL)
 			return -1;
-		l->rules = v;
 		l->cap = cap;
 	}
 	l->rules[l->n++] = rule;
+	if (owned != NULL)
+		l->owned[l->nowned++] = owned;
 	return 0;
 }
 
@@ -160,7 +170,7 @@ authz_load_row(void *ctx, long long id, const char *text, size_t len)
 		policy_rule_free(rule);
 		return 0;
 	}
-	if (authz_load_push(l, rule) < 0) {
+	if (authz_load_push(l, rule, rule) < 0) {
 		policy_rule_free(rule);
 		return -1;
 	}
@@ -180,8 +190,7 @@ authz_rebuild(struct ctx *w, long long generation)
 	size_t i;
 
 	for (i = 0; i < policy_file_count(); i++)
-		if (authz_load_push(&l,
-		    (struct policy_rule *)policy_file_rule(i)) < 0)
+		if (authz_load_push(&l, policy_file_rule(i), NULL) < 0)
 			goto out;
 	l.nfile = l.n;
 	if (store_policy_list(w->db, authz_load_row, &l) < 0 ||
@@ -213,8 +222,9 @@ authz_rebuild(struct ctx *w, long long generation)
 	cache->clusters = clusters;
 	clusters = (struct authz_names){ 0 };
 out:
-	for (i = l.nfile; i < l.n; i++)
-		policy_rule_free(l.rules[i]);
+	for (i = 0; i < l.nowned; i++)
+		policy_rule_free(l.owned[i]);
+	free(l.owned);
 	free(l.rules);
 	authz_names_free(&clusters);
 }

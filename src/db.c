@@ -6,6 +6,7 @@
 #include "db.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -526,6 +527,7 @@ db_time_from_mysql(const MYSQL_TIME *t)
 struct db_exec {
 	MYSQL_BIND bind[DB_MAX_PARAMS];
 	MYSQL_TIME times[DB_MAX_PARAMS];
+	long long nums[DB_MAX_PARAMS];
 	my_bool nulls[DB_MAX_PARAMS];
 	unsigned long lengths[DB_MAX_PARAMS];
 };
@@ -547,14 +549,20 @@ db_bind_params(struct db_exec *x, const struct db_val *params, size_t n)
 		case DB_T_BIN:
 			b->buffer_type = p->type == DB_T_STR ? MYSQL_TYPE_STRING :
 			    MYSQL_TYPE_BLOB;
-			b->buffer = (void *)(p->null ? "" : p->str);
+			/* MYSQL_BIND serves input and output alike, so its
+			 * buffer is not const; for a parameter the connector
+			 * only reads it. (Through uintptr_t: copying every
+			 * string to drop the const would cost a copy per
+			 * statement.) */
+			b->buffer = (void *)(uintptr_t)(p->null ? "" : p->str);
 			x->lengths[i] = p->null ? 0 : p->len;
 			b->buffer_length = x->lengths[i];
 			b->length = &x->lengths[i];
 			break;
 		case DB_T_INT:
+			x->nums[i] = p->num;
 			b->buffer_type = MYSQL_TYPE_LONGLONG;
-			b->buffer = (void *)&p->num;
+			b->buffer = &x->nums[i];
 			break;
 		case DB_T_TIME:
 			db_time_to_mysql(p->num, &x->times[i]);

@@ -168,6 +168,18 @@ policies_api_store_fail(struct req *r, const struct policy_rule *rule,
 	}
 }
 
+/* The audit line and the answer (STATUS, the rule) after RULE was stored;
+ * WHAT is "created" or "replaced". */
+static void
+policies_api_written(struct req *r, const char *admin, const char *what,
+    const struct policy_rule *rule, int status)
+{
+	log_info("audit: admin %s %s policy %lld (name %s, %s)", admin, what,
+	    rule->id, rule->name, rule->effect == POLICY_DENY ? "deny" : "allow");
+	policy_rule_gen(req_json(r), rule);
+	req_send_json(r, status);
+}
+
 void
 policies_api_create(struct req *r)
 {
@@ -193,10 +205,7 @@ policies_api_create(struct req *r)
 	}
 	authz_cache_invalidate(r->ctx);
 	rule->id = id;
-	log_info("audit: admin %s created policy %lld (name %s, %s)", admin, id,
-	    rule->name, rule->effect == POLICY_DENY ? "deny" : "allow");
-	policy_rule_gen(req_json(r), rule);
-	req_send_json(r, 201);
+	policies_api_written(r, admin, "created", rule, 201);
 done:
 	free(text);
 	policy_rule_free(rule);
@@ -239,10 +248,7 @@ policies_api_replace(struct req *r)
 	}
 	authz_cache_invalidate(r->ctx);
 	rule->id = t.id;
-	log_info("audit: admin %s replaced policy %lld (name %s, %s)", admin, t.id,
-	    rule->name, rule->effect == POLICY_DENY ? "deny" : "allow");
-	policy_rule_gen(req_json(r), rule);
-	req_send_json(r, 200);
+	policies_api_written(r, admin, "replaced", rule, 200);
 done:
 	free(text);
 	policy_rule_free(rule);

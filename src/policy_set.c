@@ -283,7 +283,8 @@ policy_set_cluster_id(const struct policy_set *set, const char *cluster)
 /* The clusters RULES name, sorted and unique, into SET: a cluster's id is
  * 1 + its index there (0 is global). */
 static int
-policy_set_clusters(struct policy_set *set, struct policy_rule *const *rules,
+policy_set_clusters(struct policy_set *set,
+    const struct policy_rule *const *rules,
     size_t n)
 {
 	const char **names;
@@ -407,7 +408,7 @@ out:
 }
 
 int
-policy_set_new(struct policy_rule *const *rules, size_t n,
+policy_set_new(const struct policy_rule *const *rules, size_t n,
     const char *load_error, struct policy_set **setp, char *err, size_t errlen)
 {
 	struct policy_set *set;

@@ -36,7 +36,7 @@ struct policy_set;
  * the evaluationError of every decision made with this set. Fails on a
  * duplicate name or out of memory, with the message in ERR. Returns 0 and
  * *setp (caller frees with policy_set_free), or -1. */
-int policy_set_new(struct policy_rule *const *rules, size_t n,
+int policy_set_new(const struct policy_rule *const *rules, size_t n,
     const char *load_error, struct policy_set **setp, char *err, size_t errlen);
 /* NULL is fine. */
 void policy_set_free(struct policy_set *set);

@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok);
 	yajl_gen_free(g);
 
-	FUZZ_ASSERT(policy_set_new(&rule, 1, NULL, &set, err, sizeof(err)) == 0);
+	FUZZ_ASSERT(policy_set_new((const struct policy_rule *const *)&rule, 1, NULL, &set, err, sizeof(err)) == 0);
 	FUZZ_ASSERT(policy_set_count(set) == 1);
 	policy_set_decide(set, rule->cluster, &sar, CONF_AUTHZ_DENY, &d);
 	FUZZ_ASSERT(d.verdict != POLICY_ALLOWED || rule->effect == POLICY_ALLOW);

@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 		policy_rule_free(again);
 	}
-	FUZZ_ASSERT(policy_set_new(rules, n, NULL, &set, err, sizeof(err)) == 0);
+	FUZZ_ASSERT(policy_set_new((const struct policy_rule *const *)rules, n, NULL, &set, err, sizeof(err)) == 0);
 	FUZZ_ASSERT(policy_set_count(set) == n);
 	policy_set_free(set);
 	policy_rule_free_all(rules, n);

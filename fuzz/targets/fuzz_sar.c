@@ -49,7 +49,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			fprintf(stderr, "fuzz_sar: rule %zu refused: %s\n", i, err);
 			abort();
 		}
-	if (policy_set_new(rules, NRULES, NULL, &set, err, sizeof(err)) < 0) {
+	if (policy_set_new((const struct policy_rule *const *)rules, NRULES, NULL, &set, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fuzz_sar: set refused: %s\n", err);
 		abort();
 	}

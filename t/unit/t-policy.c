@@ -48,7 +48,7 @@ set_of(const char *const *json, size_t n, const char *load_error)
 			printf("Bail out! rule %zu refused: %s\n", i, err);
 			exit(2);
 		}
-	if (policy_set_new(rules, n, load_error, &set, err, sizeof(err)) < 0) {
+	if (policy_set_new((const struct policy_rule *const *)rules, n, load_error, &set, err, sizeof(err)) < 0) {
 		printf("Bail out! set refused: %s\n", err);
 		exit(2);
 	}
@@ -889,7 +889,7 @@ test_set(void)
 	struct policy_rule *rules[2] = { rule(dup[0]), rule(dup[1]) };
 	struct policy_set *set = (struct policy_set *)1;
 
-	ok(policy_set_new(rules, 2, NULL, &set, err, sizeof(err)) < 0 && set == NULL,
+	ok(policy_set_new((const struct policy_rule *const *)rules, 2, NULL, &set, err, sizeof(err)) < 0 && set == NULL,
 	    "two rules with one name are refused");
 	is_str(err, "two policies are named \"same\"", "duplicate name message");
 	policy_rule_free(rules[0]);
@@ -982,7 +982,7 @@ bench(void)
 		}
 	}
 	t0 = now();
-	if (policy_set_new(rules, NRULES, NULL, &set, err, sizeof(err)) < 0) {
+	if (policy_set_new((const struct policy_rule *const *)rules, NRULES, NULL, &set, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench set: %s\n", err);
 		return 1;
 	}
