@@ -16,7 +16,7 @@ LAYERS='
 1 base      log json conf crypto hex ktime sig scoreboard counters secret
 2 backends  db store directory dircache dirdn direscape dirsearch migrate admintoken secrets policy
 3 request   req router ctx
-4 handlers  authn authz admin policies_api health metrics import
+4 handlers  authn authz admin me policies_api health metrics import
 5 process   routes worker master main
 '
 export LAYERS

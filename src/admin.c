@@ -28,6 +28,7 @@
 #define ADMIN_MAX_CLUSTERS 100          /* names in one token's "clusters" */
 #define ADMIN_KUBECONFIG_MAX (16 * 1024 * 1024)  /* bytes of a cluster's */
 #define ADMIN_CLUSTER_NAME_MAX 63       /* a DNS-1123 label */
+#define ADMIN_CA_DATA_MAX (256 * 1024)  /* base64 of a CA bundle */
 
 /* --- common --------------------------------------------------------------- */
 
@@ -49,9 +50,7 @@ admin_auth(struct req *r)
 	return name;
 }
 
-/* Path parameter IDX as a lowercase UUID in OUT, or 404: a malformed id
- * names nothing, like an unknown one. */
-static int
+int
 admin_path_id(struct req *r, size_t idx, const char *what,
     char out[STORE_ID_LEN + 1])
 {
@@ -80,6 +79,19 @@ admin_body(struct req *r, yajl_val *tree)
 		return req_fail(r, 400, "the body must be a JSON object");
 	}
 	return 0;
+}
+
+int
+admin_body_optional(struct req *r, yajl_val *tree)
+{
+	size_t i;
+
+	*tree = NULL;
+	/* (strchr() would find the NUL too: a body of NULs is no blank.) */
+	for (i = 0; i < r->body_len && r->body[i] != '\0' &&
+	    strchr(" \t\r\n", r->body[i]) != NULL; i++)
+		;
+	return i == r->body_len ? 0 : admin_body(r, tree);
 }
 
 /* UTF-8 characters in S (the JSON parser has checked it is valid). */
@@ -156,18 +168,6 @@ admin_gen_time(yajl_gen g, const char *key, int64_t us)
 	char buf[32];
 	ktime_format(us, buf);
 	json_gen_str(g, key, buf);
-}
-
-/* A duration in ms, the way the configuration writes them. */
-static void
-admin_duration(int64_t ms, char *buf, size_t size)
-{
-	if (ms % 3600000 == 0)
-		snprintf(buf, size, "%lldh", (long long)(ms / 3600000));
-	else if (ms % 60000 == 0)
-		snprintf(buf, size, "%lldm", (long long)(ms / 60000));
-	else
-		snprintf(buf, size, "%llds", (long long)(ms / 1000));
 }
 
 /* After a store call that looks up one row (RC its result, *FOUND set by
@@ -363,13 +363,26 @@ done:
 	free(user_id);
 }
 
-/* The expiry a POST /tokens asks for: "expiry" (RFC 3339) or "ttl" (a Go
- * duration string, or seconds as a number), at most tokens.max_ttl away;
- * neither: tokens.ttl. */
+/* "description": absent or null = "", at most MAX characters. */
 static int
-admin_token_expiry(struct req *r, yajl_val body, int64_t now, int64_t *expiry)
+admin_token_description(struct req *r, yajl_val body, size_t max,
+    const char **out)
 {
-	const struct conf *conf = r->ctx->conf;
+	if (admin_opt_string(r, body, "description", out) < 0)
+		return -1;
+	if (*out == NULL)
+		*out = "";
+	if (admin_utf8_chars(*out) > max)
+		return req_fail(r, 400, "description is longer than %zu characters",
+		    max);
+	return 0;
+}
+
+/* "expiry" or "ttl", at most MAX_MS away; neither: DEFAULT_MS. */
+static int
+admin_token_expiry(struct req *r, yajl_val body, int64_t now,
+    int64_t default_ms, int64_t max_ms, const char *max_name, int64_t *expiry)
+{
 	yajl_val vexp = json_get(body, "expiry"), vttl = json_get(body, "ttl");
 	char max[32];
 	int64_t ttl_ms;
@@ -378,7 +391,7 @@ admin_token_expiry(struct req *r, yajl_val body, int64_t now, int64_t *expiry)
 		vexp = NULL;
 	if (vttl != NULL && YAJL_IS_NULL(vttl))
 		vttl = NULL;
-	admin_duration(conf->tokens.max_ttl_ms, max, sizeof(max));
+	ktime_duration_text(max_ms, max, sizeof(max));
 	if (vexp != NULL && vttl != NULL)
 		return req_fail(r, 400, "give expiry or ttl, not both");
 	if (vexp != NULL) {
@@ -387,22 +400,21 @@ admin_token_expiry(struct req *r, yajl_val body, int64_t now, int64_t *expiry)
 			    "e.g. 2030-01-02T15:04:05Z");
 		if (*expiry <= now)
 			return req_fail(r, 400, "expiry is in the past");
-		if (*expiry - now > conf->tokens.max_ttl_ms * 1000)
+		if (*expiry - now > max_ms * 1000)
 			return req_fail(r, 400, "expiry is further away than "
-			    "tokens.max_ttl (%s)", max);
+			    "%s (%s)", max_name, max);
 		return 0;
 	}
 	if (vttl == NULL) {
-		ttl_ms = conf->tokens.ttl_ms;
+		ttl_ms = default_ms;
 	} else if (YAJL_IS_STRING(vttl)) {
 		if (conf_parse_duration(vttl->u.string, &ttl_ms) < 0)
 			return req_fail(r, 400, "ttl must be a duration such as "
 			    "\"720h\", or a number of seconds");
 	} else if (YAJL_IS_INTEGER(vttl)) {
-		if (vttl->u.number.i <= 0 ||
-		    vttl->u.number.i > conf->tokens.max_ttl_ms / 1000)
+		if (vttl->u.number.i <= 0 || vttl->u.number.i > max_ms / 1000)
 			return req_fail(r, 400, "ttl must be from 1 second to "
-			    "tokens.max_ttl (%s)", max);
+			    "%s (%s)", max_name, max);
 		ttl_ms = vttl->u.number.i * 1000;
 	} else {
 		return req_fail(r, 400, "ttl must be a duration such as \"720h\", "
@@ -410,8 +422,8 @@ admin_token_expiry(struct req *r, yajl_val body, int64_t now, int64_t *expiry)
 	}
 	if (ttl_ms <= 0)
 		return req_fail(r, 400, "ttl must be positive");
-	if (ttl_ms > conf->tokens.max_ttl_ms)
-		return req_fail(r, 400, "ttl is longer than tokens.max_ttl (%s)", max);
+	if (ttl_ms > max_ms)
+		return req_fail(r, 400, "ttl is longer than %s (%s)", max_name, max);
 	*expiry = now + ttl_ms * 1000;
 	return 0;
 }
@@ -453,26 +465,39 @@ admin_token_clusters(struct req *r, yajl_val body, const char ***names,
 	return 0;
 }
 
+int
+admin_token_fields_parse(struct req *r, yajl_val body, int64_t now,
+    const struct admin_token_limits *lim, struct admin_token_fields *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->description = "";
+	if (admin_token_description(r, body, lim->description_max,
+	    &f->description) < 0 ||
+	    admin_token_expiry(r, body, now, lim->default_ms, lim->max_ms,
+	    lim->max_name, &f->expiry_us) < 0)
+		return -1;
+	return admin_token_clusters(r, body, &f->clusters, &f->nclusters);
+}
+
 /* A POST /tokens body, checked: what store_token_create() needs. */
 struct admin_token_body {
 	char user_id[STORE_ID_LEN + 1];         /* lowercase */
-	const char *description;                /* borrowed; "" when absent */
-	int64_t expiry_us;
-	const char **clusters;                  /* malloc'd; names borrowed */
-	size_t nclusters;
+	struct admin_token_fields f;
 };
 
-/* Check BODY as a POST /tokens at NOW into *B (free B->clusters, also
+/* Check BODY as a POST /tokens at NOW into *B (free B->f.clusters, also
  * after a failure). Returns 0 or -1 (400). */
 static int
 admin_token_body_parse(struct req *r, yajl_val body, int64_t now,
     struct admin_token_body *b)
 {
-	const char *user_id, *description;
+	const struct conf *conf = r->ctx->conf;
+	const struct admin_token_limits lim = { conf->tokens.ttl_ms,
+	    conf->tokens.max_ttl_ms, "tokens.max_ttl", STORE_DESCRIPTION_MAX };
+	const char *user_id;
 	size_t i;
 
 	memset(b, 0, sizeof(*b));
-	b->description = "";
 	if (admin_opt_string(r, body, "user_id", &user_id) < 0)
 		return -1;
 	if (user_id == NULL)
@@ -481,23 +506,13 @@ admin_token_body_parse(struct req *r, yajl_val body, int64_t now,
 		return req_fail(r, 400, "unknown user_id");
 	for (i = 0; i <= STORE_ID_LEN; i++)
 		b->user_id[i] = (char)tolower((unsigned char)user_id[i]);
-	if (admin_opt_string(r, body, "description", &description) < 0)
-		return -1;
-	if (description != NULL) {
-		if (admin_utf8_chars(description) > STORE_DESCRIPTION_MAX)
-			return req_fail(r, 400, "description is longer than %d "
-			    "characters", STORE_DESCRIPTION_MAX);
-		b->description = description;
-	}
-	if (admin_token_expiry(r, body, now, &b->expiry_us) < 0)
-		return -1;
-	return admin_token_clusters(r, body, &b->clusters, &b->nclusters);
+	return admin_token_fields_parse(r, body, now, &lim, &b->f);
 }
 
 void
 admin_tokens_create(struct req *r)
 {
-	struct admin_token_body b = { .clusters = NULL };
+	struct admin_token_body b = { .f.clusters = NULL };
 	struct store_token_new in = { 0 };
 	struct store_token out;
 	const char *admin, *missing = NULL;
@@ -509,10 +524,10 @@ admin_tokens_create(struct req *r)
 	if (admin_token_body_parse(r, body, now, &b) < 0)
 		goto done;
 	in.user_id = b.user_id;
-	in.description = b.description;
-	in.expiry_us = b.expiry_us;
-	in.clusters = b.clusters;
-	in.nclusters = b.nclusters;
+	in.description = b.f.description;
+	in.expiry_us = b.f.expiry_us;
+	in.clusters = b.f.clusters;
+	in.nclusters = b.f.nclusters;
 	in.created_us = now;
 	if (store_token_create(r->ctx->db, r->ctx->secrets->token_keys,
 	    r->ctx->conf->tokens.reveal, &in, &out, &missing) < 0) {
@@ -531,7 +546,7 @@ admin_tokens_create(struct req *r)
 	req_send_json(r, 201);
 	OPENSSL_cleanse(out.token, sizeof(out.token));
 done:
-	free(b.clusters);
+	free(b.f.clusters);
 	json_free(body);
 }
 
@@ -592,6 +607,10 @@ admin_gen_cluster(void *ctx, const struct store_cluster *c)
 	admin_gen_time(g, "created", c->created_us);
 	if (c->client_cn != NULL)
 		json_gen_str(g, "client_cn", c->client_cn);
+	if (c->server != NULL)
+		json_gen_str(g, "server", c->server);
+	if (c->ca_data != NULL)
+		json_gen_str(g, "certificate_authority_data", c->ca_data);
 	yajl_gen_map_close(g);
 	return 0;
 }
@@ -648,6 +667,75 @@ admin_cluster_name_valid(const char *name)
 	return true;
 }
 
+bool
+admin_server_url_valid(const char *url)
+{
+	const char *host = url + 8, *end, *p;
+	size_t n = strlen(url);
+
+	if (n <= 8 || n > STORE_SERVER_MAX || strncmp(url, "https://", 8) != 0)
+		return false;
+	/* Visible ASCII only; no query, fragment or backslash. */
+	for (p = url; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '?' || *p == '#' ||
+		    *p == '\\')
+			return false;
+	end = host + strcspn(host, "/");
+	if (memchr(host, '@', (size_t)(end - host)) != NULL)
+		return false;           /* no user:password@ */
+	if (*host == '[') {             /* [IPv6]:port */
+		for (p = host + 1; p < end && *p != ']'; p++)
+			if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+				return false;
+		if (p == end || p == host + 1)
+			return false;
+		p++;
+	} else {
+		for (p = host; p < end && *p != ':'; p++)
+			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+				return false;
+		if (p == host)
+			return false;
+	}
+	if (p < end && *p == ':') {     /* a port: 1..65535 */
+		long port = 0;
+		const char *digits = ++p;
+		for (; p < end && isdigit((unsigned char)*p) && port <= 65535; p++)
+			port = port * 10 + (*p - '0');
+		if (p == digits || p != end || port < 1 || port > 65535)
+			return false;
+	}
+	return p == end;
+}
+
+/* "server" and "certificate_authority_data" of a POST /clusters body: what
+ * a user's kubeconfig needs to reach the cluster (GET /me/kubeconfig).
+ * Both optional; null = absent. */
+static int
+admin_cluster_access_parse(struct req *r, yajl_val body, struct store_cluster *c)
+{
+	char why[160];
+
+	if (admin_opt_string(r, body, "server", &c->server) < 0 ||
+	    admin_opt_string(r, body, "certificate_authority_data",
+	    &c->ca_data) < 0)
+		return -1;
+	if (c->server != NULL && !admin_server_url_valid(c->server))
+		return req_fail(r, 400, "server must be an https:// URL of at most "
+		    "%d characters (host, optional port and path; no user, query "
+		    "or fragment)", STORE_SERVER_MAX);
+	if (c->ca_data == NULL)
+		return 0;
+	if (strlen(c->ca_data) > ADMIN_CA_DATA_MAX)
+		return req_fail(r, 400, "certificate_authority_data is longer than "
+		    "%d bytes", ADMIN_CA_DATA_MAX);
+	if (crypto_ca_data_check(c->ca_data, strlen(c->ca_data), why,
+	    sizeof(why)) < 0)
+		return req_fail(r, 400, "certificate_authority_data must be base64 "
+		    "of PEM certificates: it %s", why);
+	return 0;
+}
+
 /* A POST /clusters body, checked, in *C (strings borrowed from BODY).
  * Returns 0 or -1 (400). */
 static int
@@ -672,7 +760,7 @@ admin_cluster_body_parse(struct req *r, yajl_val body, struct store_cluster *c)
 	    admin_has_control(c->client_cn)))
 		return req_fail(r, 400, "client_cn must be 1 to %d characters, "
 		    "no control characters", STORE_CLIENT_CN_MAX);
-	return 0;
+	return admin_cluster_access_parse(r, body, c);
 }
 
 void
@@ -905,32 +993,6 @@ done:
  * that fuzz/ can drive them with arbitrary bytes: the handlers' own body
  * parsers, on a request made up for the purpose.
  */
-static int
-admin_check_begin(struct req *r, struct ctx *w, const char *text,
-    size_t len, yajl_val *body)
-{
-	memset(r, 0, sizeof(*r));
-	r->ctx = w;
-	r->method = "POST";
-	if ((r->body = malloc(len + 1)) == NULL)
-		fatal("malloc");
-	memcpy(r->body, text, len);
-	r->body[len] = '\0';
-	r->body_len = len;
-	return admin_body(r, body);
-}
-
-static int
-admin_check_end(struct req *r, yajl_val body, char *err, size_t errlen)
-{
-	int rc = r->error != NULL ? -1 : 0;
-
-	snprintf(err, errlen, "%s", r->error != NULL ? r->error : "");
-	json_free(body);
-	req_cleanup(r);
-	return rc;
-}
-
 int
 admin_user_body_check(const char *text, size_t len, char *err, size_t errlen)
 {
@@ -939,9 +1001,11 @@ admin_user_body_check(const char *text, size_t len, char *err, size_t errlen)
 	struct req r;
 	yajl_val body;
 
-	if (admin_check_begin(&r, &w, text, len, &body) == 0)
+	req_check_begin(&r, &w, text, len);
+	if (admin_body(&r, &body) == 0)
 		admin_user_body_parse(&r, body, &u);
-	return admin_check_end(&r, body, err, errlen);
+	json_free(body);
+	return req_check_end(&r, err, errlen);
 }
 
 int
@@ -949,14 +1013,16 @@ admin_token_body_check(const char *text, size_t len, const struct conf *conf,
     int64_t now, char *err, size_t errlen)
 {
 	struct ctx w = { .conf = conf };
-	struct admin_token_body b = { .clusters = NULL };
+	struct admin_token_body b = { .f.clusters = NULL };
 	struct req r;
 	yajl_val body;
 
-	if (admin_check_begin(&r, &w, text, len, &body) == 0)
+	req_check_begin(&r, &w, text, len);
+	if (admin_body(&r, &body) == 0)
 		admin_token_body_parse(&r, body, now, &b);
-	free(b.clusters);
-	return admin_check_end(&r, body, err, errlen);
+	free(b.f.clusters);
+	json_free(body);
+	return req_check_end(&r, err, errlen);
 }
 
 int
@@ -967,7 +1033,9 @@ admin_cluster_body_check(const char *text, size_t len, char *err, size_t errlen)
 	struct req r;
 	yajl_val body;
 
-	if (admin_check_begin(&r, &w, text, len, &body) == 0)
+	req_check_begin(&r, &w, text, len);
+	if (admin_body(&r, &body) == 0)
 		admin_cluster_body_parse(&r, body, &c);
-	return admin_check_end(&r, body, err, errlen);
+	json_free(body);
+	return req_check_end(&r, err, errlen);
 }

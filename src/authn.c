@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "admin.h"
 #include "conf.h"
 #include "counters.h"
 #include "crypto.h"
@@ -196,13 +197,12 @@ authn_dn_is_system(const struct conf *conf, const char *dn)
 }
 
 /* The groups to answer: LDAP's (prefixed) then default_groups, distinct,
- * none starting with "system:" (dropped and logged). *NP strings, each
- * malloc'd, in a malloc'd array. */
+ * none starting with "system:" (dropped and logged, naming the local user
+ * LOCAL). *NP strings, each malloc'd, in a malloc'd array. */
 static char **
-authn_groups(struct authn_review *rv, const struct dirsearch_user *u,
-    size_t *np)
+authn_groups(const struct conf *conf, const char *local,
+    const struct dirsearch_user *u, size_t *np)
 {
-	const struct conf *conf = rv->r->ctx->conf;
 	const char *prefix = conf->authentication.group_prefix;
 	size_t i, n = 0, max = u->ngroups + conf->authentication.default_groups.n;
 	char **out = calloc(max + 1, sizeof(*out)), *name, shown[160];
@@ -220,7 +220,7 @@ authn_groups(struct authn_review *rv, const struct dirsearch_user *u,
 		    (from_ldap && authn_dn_is_system(conf, raw))) {
 			char user[160];
 			log_sanitize(shown, sizeof(shown), name);
-			log_sanitize(user, sizeof(user), rv->tok.username);
+			log_sanitize(user, sizeof(user), local);
 			log_warnx("authn: group \"%s\" of user %s dropped: names "
 			    "starting with system: never come from %s", shown,
 			    user, from_ldap ? "LDAP" : "the configuration");
@@ -237,66 +237,125 @@ authn_groups(struct authn_review *rv, const struct dirsearch_user *u,
 	return out;
 }
 
-static void
-authn_allow(struct authn_review *rv, const struct dirsearch_user *u)
+void
+authn_user_cleanup(struct authn_user *au)
 {
-	const struct conf *conf = rv->r->ctx->conf;
-	char *username, **groups;
-	size_t i, j, ngroups;
-	yajl_gen g;
+	size_t i;
 
+	for (i = 0; i < au->ngroups; i++)
+		free(au->groups[i]);
+	free(au->groups);
+	free(au->username);
+	memset(au, 0, sizeof(*au));
+}
+
+/* The user a TokenReview answers for the entry U of the local user LOCAL:
+ * 0 with *AU, or a refusal (*OUTCOME, and DETAIL for the audit line). */
+static int
+authn_user_build(const struct conf *conf, const char *local,
+    const struct dirsearch_user *u, struct authn_user *au,
+    enum counters_authn *outcome, char *detail, size_t detail_len)
+{
+	memset(au, 0, sizeof(*au));
 	if (u->username == NULL || u->username[0] == '\0') {
-		char detail[200];
-		snprintf(detail, sizeof(detail), "directory entry has no %s",
+		*outcome = COUNTERS_AUTHN_NOT_ALLOWED;
+		snprintf(detail, detail_len, "directory entry has no %s",
 		    conf->ldap.username_attribute);
-		authn_deny(rv, COUNTERS_AUTHN_NOT_ALLOWED, detail);
-		return;
+		return -1;
 	}
-	if (asprintf(&username, "%s%s", conf->authentication.username_prefix,
-	    u->username) < 0)
+	if (asprintf(&au->username, "%s%s",
+	    conf->authentication.username_prefix, u->username) < 0)
 		fatal("asprintf");
-	if (authn_is_system(u->username) || authn_is_system(username)) {
-		authn_deny(rv, COUNTERS_AUTHN_NOT_ALLOWED,
-		    "username starts with system:");
-		free(username);
-		return;
+	if (authn_is_system(u->username) || authn_is_system(au->username)) {
+		*outcome = COUNTERS_AUTHN_NOT_ALLOWED;
+		snprintf(detail, detail_len, "username starts with system:");
+		authn_user_cleanup(au);
+		return -1;
 	}
-	groups = authn_groups(rv, u, &ngroups);
+	au->uid = u->uid;
+	au->groups = authn_groups(conf, local, u, &au->ngroups);
+	au->extra = u->extra;
+	au->nextra = u->nextra;
+	*outcome = COUNTERS_AUTHN_AUTHENTICATED;
+	return 0;
+}
 
-	g = authn_answer_open(rv);
+int
+authn_identify(struct req *r, const struct store_token_auth *tok,
+    struct authn_user *au, enum counters_authn *outcome, char *detail,
+    size_t detail_len, struct directory_stats *stats)
+{
+	const struct dirsearch_user *u = NULL;
+	size_t nentries;
+	int rc;
+
+	memset(au, 0, sizeof(*au));
+	detail[0] = '\0';
+	rc = dircache_lookup(r->ctx->dir, tok->username, tok->username_len, &u,
+	    &nentries);
+	directory_get_stats(r->ctx->dir, stats);
+	if (rc < 0)
+		return -1;
+	if (nentries != 1) {
+		*outcome = nentries == 0 ? COUNTERS_AUTHN_NOT_IN_DIRECTORY :
+		    COUNTERS_AUTHN_AMBIGUOUS;
+		return 0;
+	}
+	authn_user_build(r->ctx->conf, tok->username, u, au, outcome, detail,
+	    detail_len);
+	return 0;
+}
+
+void
+authn_user_gen(yajl_gen g, const struct authn_user *au)
+{
+	size_t i, j;
+
+	json_gen_str(g, "username", au->username);
+	if (au->uid != NULL)
+		json_gen_str(g, "uid", au->uid);
+	json_gen_key(g, "groups");
+	yajl_gen_array_open(g);
+	for (i = 0; i < au->ngroups; i++)
+		json_gen_str(g, NULL, au->groups[i]);
+	yajl_gen_array_close(g);
+	if (au->nextra == 0)
+		return;
+	json_gen_key(g, "extra");
+	yajl_gen_map_open(g);
+	for (i = 0; i < au->nextra; i++) {
+		json_gen_key(g, au->extra[i].name);
+		yajl_gen_array_open(g);
+		for (j = 0; j < au->extra[i].nvalues; j++)
+			json_gen_str(g, NULL, au->extra[i].values[j]);
+		yajl_gen_array_close(g);
+	}
+	yajl_gen_map_close(g);
+}
+
+const char *
+authn_error_text(enum counters_authn outcome)
+{
+	return outcome < COUNTERS_NAUTHN && authn_errors[outcome] != NULL ?
+	    authn_errors[outcome] : "user not allowed";
+}
+
+/* authenticated: true with the user AU. */
+static void
+authn_allow(struct authn_review *rv, const struct authn_user *au)
+{
+	yajl_gen g = authn_answer_open(rv);
+
 	json_gen_bool(g, "authenticated", true);
 	json_gen_key(g, "user");
 	yajl_gen_map_open(g);
-	json_gen_str(g, "username", username);
-	if (u->uid != NULL)
-		json_gen_str(g, "uid", u->uid);
-	json_gen_key(g, "groups");
-	yajl_gen_array_open(g);
-	for (i = 0; i < ngroups; i++)
-		json_gen_str(g, NULL, groups[i]);
-	yajl_gen_array_close(g);
-	if (u->nextra > 0) {
-		json_gen_key(g, "extra");
-		yajl_gen_map_open(g);
-		for (i = 0; i < u->nextra; i++) {
-			json_gen_key(g, u->extra[i].name);
-			yajl_gen_array_open(g);
-			for (j = 0; j < u->extra[i].nvalues; j++)
-				json_gen_str(g, NULL, u->extra[i].values[j]);
-			yajl_gen_array_close(g);
-		}
-		yajl_gen_map_close(g);
-	}
+	authn_user_gen(g, au);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 	req_send_json(rv->r, 200);
 	authn_count(rv, COUNTERS_AUTHN_AUTHENTICATED);
-	authn_audit(rv, "allow", "authenticated", username, ngroups);
-	for (i = 0; i < ngroups; i++)
-		free(groups[i]);
-	free(groups);
-	free(username);
+	authn_audit(rv, "allow", "authenticated", au->username, au->ngroups);
 }
 
 /* The cluster of the path: 404 when unknown, 403 when bound to a client
@@ -461,30 +520,23 @@ authn_check_token(struct authn_review *rv, const char *token, int64_t now)
 	return 0;
 }
 
-/* The user, from the directory (or this worker's cache of it): exactly one
- * entry, or a refusal. Returns 0 with *U (borrowed from the cache), or -1
- * when the review was answered. */
+/* The user, from the directory (or this worker's cache of it), as the
+ * answer will carry it in *AU; or a refusal. Returns 0, or -1 when the
+ * review was answered. */
 static int
-authn_directory_user(struct authn_review *rv, const struct dirsearch_user **u)
+authn_directory_user(struct authn_review *rv, struct authn_user *au)
 {
-	struct req *r = rv->r;
-	size_t nentries;
-	int rc;
+	enum counters_authn outcome;
+	char detail[200];
 
 	rv->asked_ldap = true;
-	rc = dircache_lookup(r->ctx->dir, rv->tok.username,
-	    rv->tok.username_len, u, &nentries);
-	directory_get_stats(r->ctx->dir, &rv->ldap);
-	if (rc < 0) {
+	if (authn_identify(rv->r, &rv->tok, au, &outcome, detail, sizeof(detail),
+	    &rv->ldap) < 0) {
 		authn_unavailable(rv, "ldap");
 		return -1;
 	}
-	if (nentries == 0) {
-		authn_deny(rv, COUNTERS_AUTHN_NOT_IN_DIRECTORY, NULL);
-		return -1;
-	}
-	if (nentries > 1) {
-		authn_deny(rv, COUNTERS_AUTHN_AMBIGUOUS, NULL);
+	if (outcome != COUNTERS_AUTHN_AUTHENTICATED) {
+		authn_deny(rv, outcome, detail[0] != '\0' ? detail : NULL);
 		return -1;
 	}
 	return 0;
@@ -511,7 +563,7 @@ void
 authn_token_review(struct req *r)
 {
 	struct authn_review rv = { .r = r, .api_version = AUTHN_V1BETA1 };
-	const struct dirsearch_user *u = NULL;
+	struct authn_user au = { .username = NULL };
 	yajl_val tree = NULL;
 	const char *token;
 	int64_t now;
@@ -528,16 +580,17 @@ authn_token_review(struct req *r)
 	}
 	now = ktime_now_us();
 	if (authn_check_token(&rv, token, now) < 0 ||
-	    authn_directory_user(&rv, &u) < 0)
+	    authn_directory_user(&rv, &au) < 0)
 		goto done;
 	authn_touch(&rv, now);
-	authn_allow(&rv, u);
+	authn_allow(&rv, &au);
 done:
 	/* Refused before any decision: a body that is no TokenReview, an
 	 * unknown cluster, a missing client certificate, an internal error. */
 	if (!rv.counted)
 		authn_count(&rv, COUNTERS_AUTHN_OTHER);
 	json_free(tree);
+	authn_user_cleanup(&au);
 	authn_review_cleanup(&rv);
 }
 
@@ -793,6 +846,59 @@ authn_login_admit(struct req *r, const struct dirsearch_user *u)
 	return req_fail(r, 403, AUTHN_LOGIN_NOT_ALLOWED);
 }
 
+/* POST /login's optional body, checked: what the new token asks for. */
+struct authn_login_body {
+	yajl_val tree;                  /* NULL without a body */
+	struct admin_token_fields f;
+	char *description;              /* malloc'd: the login one, then f's */
+};
+
+static void
+authn_login_body_cleanup(struct authn_login_body *b)
+{
+	free(b->f.clusters);
+	free(b->description);
+	json_free(b->tree);
+	memset(b, 0, sizeof(*b));
+}
+
+/* R's body, when it has one (empty or blank: none): {"ttl"?, "expiry"?,
+ * "clusters"?, "description"?}. ttl at most login.ttl (the default); the
+ * description follows AUTHN_LOGIN_DESCRIPTION, so that login.max_tokens
+ * still finds the token. Checked before any bind: bad input costs the
+ * directory nothing. Returns 0 or -1 (400). */
+static int
+authn_login_body_parse(struct req *r, int64_t now, struct authn_login_body *b)
+{
+	const struct conf *conf = r->ctx->conf;
+	const struct admin_token_limits lim = { conf->login.ttl_ms,
+	    conf->login.ttl_ms, "login.ttl", STORE_DESCRIPTION_MAX -
+	    strlen(AUTHN_LOGIN_DESCRIPTION ": ") };
+
+	memset(b, 0, sizeof(*b));
+	if (admin_body_optional(r, &b->tree) < 0 ||
+	    admin_token_fields_parse(r, b->tree, now, &lim, &b->f) < 0)
+		return -1;
+	if (asprintf(&b->description, "%s%s%s", AUTHN_LOGIN_DESCRIPTION,
+	    b->f.description[0] != '\0' ? ": " : "", b->f.description) < 0)
+		fatal("asprintf");
+	return 0;
+}
+
+int
+authn_login_body_check(const char *text, size_t len, const struct conf *conf,
+    int64_t now, char *err, size_t errlen)
+{
+	struct ctx w = { .conf = conf };
+	struct authn_login_body b;
+	struct req r;
+
+	req_check_begin(&r, &w, text, len);
+	authn_login_body_parse(&r, now, &b);
+	authn_login_body_cleanup(&b);
+	return req_check_end(&r, err, errlen);
+}
+
 /* 201 with the token OUT of the entry U. */
 static void
 authn_login_answer(struct req *r, const struct store_token *out,
@@ -800,14 +906,22 @@ authn_login_answer(struct req *r, const struct store_token *out,
 {
 	char expiry[KTIME_TEXT_MAX];
 	yajl_gen g = req_json(r);
+	size_t i;
 
 	yajl_gen_map_open(g);
 	json_gen_str(g, "id", out->id);
 	json_gen_str(g, "token", out->token);
 	json_gen_str(g, "user_id", out->user_id);
-	json_gen_str(g, "description", AUTHN_LOGIN_DESCRIPTION);
+	json_gen_str(g, "description", out->description);
 	ktime_format(out->expiry_us, expiry);
 	json_gen_str(g, "expiry", expiry);
+	if (out->scoped) {
+		json_gen_key(g, "clusters");
+		yajl_gen_array_open(g);
+		for (i = 0; i < out->nclusters; i++)
+			json_gen_str(g, NULL, out->clusters[i]);
+		yajl_gen_array_close(g);
+	}
 	/* A users: entry of a kubeconfig, ready for `kubectl config`. */
 	json_gen_key(g, "kubeconfig_user");
 	yajl_gen_map_open(g);
@@ -827,16 +941,21 @@ authn_login(struct req *r)
 	const struct conf *conf = r->ctx->conf;
 	struct store_token_new in = { 0 };
 	struct store_token out;
+	struct authn_login_body b = { .tree = NULL };
 	struct dirsearch_user *u = NULL;
 	char *creds = NULL, *password = NULL, shown[160];
 	char user_id[STORE_ID_LEN + 1];
 	const char *name = NULL, *missing = NULL;
 	size_t creds_size = 0, password_len = 0;
-	int64_t now;
+	int64_t now = ktime_now_us();
 
 	memset(&out, 0, sizeof(out));
 	if (!conf->login.enabled) {
 		req_fail(r, 404, "login is disabled");
+		goto done;
+	}
+	if (authn_login_body_parse(r, now, &b) < 0) {
+		log_info("audit: login refused: malformed body");
 		goto done;
 	}
 	if (authn_basic(r, &creds, &creds_size, &name, &password,
@@ -851,19 +970,27 @@ authn_login(struct req *r)
 	if (authn_login_local_user(r, u->id, user_id, shown) < 0)
 		goto done;
 
-	now = ktime_now_us();
 	in.user_id = user_id;
-	in.description = AUTHN_LOGIN_DESCRIPTION;
-	in.expiry_us = now + conf->login.ttl_ms * 1000;
+	in.description = b.description;
+	in.expiry_us = b.f.expiry_us;
 	in.created_us = now;
+	in.clusters = b.f.clusters;
+	in.nclusters = b.f.nclusters;
 	if (store_token_create(r->ctx->db, r->ctx->secrets->token_keys,
 	    conf->tokens.reveal, &in, &out, &missing) < 0) {
-		req_fail_db(r);
+		if (missing != NULL && strcmp(missing, "user_id") != 0) {
+			char cluster[160];
+			log_sanitize(cluster, sizeof(cluster), missing);
+			log_info("audit: login as %s refused: unknown cluster %s",
+			    shown, cluster);
+			req_fail(r, 400, "unknown cluster in clusters: %s", missing);
+		} else
+			req_fail_db(r);
 		goto done;
 	}
 	authn_login_trim(r, user_id, now);
-	log_info("audit: login as %s: token %s created for user %s", shown,
-	    out.id, user_id);
+	log_info("audit: login as %s: token %s created for user %s%s", shown,
+	    out.id, user_id, out.scoped ? " (scoped)" : "");
 	authn_login_answer(r, &out, u);
 done:
 	OPENSSL_cleanse(out.token, sizeof(out.token));
@@ -872,40 +999,53 @@ done:
 		free(creds);
 	}
 	dirsearch_user_free(u);
+	authn_login_body_cleanup(&b);
+}
+
+int
+authn_bearer(struct req *r, const char *what, struct store_token_auth *tok)
+{
+	const char *h = req_param(r, "HTTP_AUTHORIZATION"), *token = NULL;
+	const char *why;
+	size_t len = 0;
+	bool found = false;
+
+	memset(tok, 0, sizeof(*tok));
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
+		for (token = h + 7; *token == ' '; token++)
+			;
+		len = strlen(token);
+	}
+	if (len == 0 || len > AUTHN_TOKEN_MAX) {
+		why = len == 0 ? "no bearer token" : "token too long";
+	} else if (store_token_find(r->ctx->db, r->ctx->secrets->token_keys,
+	    token, len, tok, &found) < 0) {
+		return req_fail_db(r);
+	} else if (!found) {
+		why = "unknown";
+	} else if (tok->revoked) {
+		why = "revoked";
+	} else if (tok->expiry_us <= ktime_now_us()) {
+		why = "expired";
+	} else {
+		return 0;
+	}
+	log_info("audit: %s refused: token %s%s %s", what, found ? "" : "fp:",
+	    found ? tok->id : tok->fingerprint[0] != '\0' ? tok->fingerprint :
+	    "-", why);
+	r->challenge = "Bearer";
+	return req_fail(r, 401, "invalid token");
 }
 
 void
 authn_logout(struct req *r)
 {
-	const char *h = req_param(r, "HTTP_AUTHORIZATION"), *token;
 	struct store_token_auth tok;
-	size_t len;
 	bool found;
 	yajl_gen g;
 
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
-		req_fail(r, 401, "Authorization: Bearer <token> required");
+	if (authn_bearer(r, "logout", &tok) < 0)
 		return;
-	}
-	for (token = h + 7; *token == ' '; token++)
-		;
-	len = strlen(token);
-	if (len == 0 || len > AUTHN_TOKEN_MAX) {
-		req_fail(r, 401, "invalid token");
-		return;
-	}
-	if (store_token_find(r->ctx->db, r->ctx->secrets->token_keys, token, len,
-	    &tok, &found) < 0) {
-		req_fail_db(r);
-		return;
-	}
-	if (!found || tok.revoked || tok.expiry_us <= ktime_now_us()) {
-		log_info("audit: logout refused: token %s%s %s",
-		    found ? "" : "fp:", found ? tok.id : tok.fingerprint,
-		    !found ? "unknown" : tok.revoked ? "revoked" : "expired");
-		req_fail(r, 401, "invalid token");
-		return;
-	}
 	if (store_token_revoke(r->ctx->db, tok.id, &found) < 0) {
 		req_fail_db(r);
 		return;

@@ -14,13 +14,20 @@
 #ifndef KA_AUTHN_H
 #define KA_AUTHN_H
 
-#include <stddef.h>
-
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
+#include <yajl_gen.h>
 #include <yajl_tree.h>
 
+#include "counters.h"
+
+struct conf;
+struct directory_stats;
+struct dirsearch_attr;
 struct req;
+struct store_token_auth;
 
 void authn_token_review(struct req *r);  /* POST /authenticate[/token[/{}]] */
 void authn_login(struct req *r);         /* POST /login (HTTP Basic) */
@@ -43,7 +50,53 @@ int authn_basic_decode(const char *h, char **buf, size_t *buf_size,
     const char **user, char **password, size_t *password_len);
 
 /* The description of tokens made by POST /login (login.max_tokens counts
- * these). */
+ * these); one asked for in the body follows it after ": ". */
 #define AUTHN_LOGIN_DESCRIPTION "created by POST /login"
+
+/* --- what the clusters see: shared with the user API (me.c) ------------- */
+
+/* The user a TokenReview answers: username (with username_prefix), uid,
+ * groups (the directory's with group_prefix, then default_groups; never a
+ * "system:" name) and extra. */
+struct authn_user {
+	char *username;                         /* malloc'd */
+	const char *uid;                        /* borrowed from the entry, or NULL */
+	char **groups;                          /* malloc'd, each malloc'd */
+	size_t ngroups;
+	const struct dirsearch_attr *extra;     /* borrowed from the entry */
+	size_t nextra;
+};
+void authn_user_cleanup(struct authn_user *au);
+
+/* Who the token TOK (found live by the caller) is to the clusters now:
+ * the directory entry of its user (through the worker's cache), made into
+ * what a TokenReview answers — the one code path for both. Returns 0 with
+ * *OUTCOME COUNTERS_AUTHN_AUTHENTICATED and *AU filled (borrowing from the
+ * worker's directory cache until its next lookup: free with
+ * authn_user_cleanup), or 0 with the refusal in *OUTCOME (and, sometimes,
+ * DETAIL for the log); -1 when the directory cannot answer. *STATS says
+ * where the time went. */
+int authn_identify(struct req *r, const struct store_token_auth *tok,
+    struct authn_user *au, enum counters_authn *outcome, char *detail,
+    size_t detail_len, struct directory_stats *stats);
+/* AU's members (username, uid, groups, extra) into an open JSON map. */
+void authn_user_gen(yajl_gen g, const struct authn_user *au);
+/* The status.error of a refusal ("user not found in directory"). Static. */
+const char *authn_error_text(enum counters_authn outcome);
+
+/* The token of R's "Authorization: Bearer" header, when it is live (found,
+ * not revoked, not expired), in *TOK. Returns 0, or -1 after failing R:
+ * 401 {"error": "invalid token"} with WWW-Authenticate: Bearer for any
+ * other token or none (an audit line names it, for WHAT: "logout"), 503
+ * when the database cannot answer. */
+int authn_bearer(struct req *r, const char *what, struct store_token_auth *tok);
+
+/* What POST /login checks in its optional body ({"ttl"?, "expiry"?,
+ * "clusters"?, "description"?}) before any bind, without a request or a
+ * database (fuzz/ drives it): LEN bytes at TEXT. login.ttl and
+ * tokens.max_ttl come from CONF, NOW is the time. Returns 0, or -1 with
+ * the client's message in ERR. */
+int authn_login_body_check(const char *text, size_t len,
+    const struct conf *conf, int64_t now, char *err, size_t errlen);
 
 #endif

@@ -5,15 +5,19 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
 #include <openssl/hmac.h>
 #include <openssl/params.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
@@ -403,4 +407,78 @@ void
 crypto_fingerprint(const unsigned char hmac[CRYPTO_SHA256_LEN], char out[9])
 {
 	hex_encode(hmac, 4, out);
+}
+
+int
+crypto_ca_data_check(const char *b64, size_t len, char *err, size_t errlen)
+{
+	unsigned char *pem = NULL, *der = NULL;
+	char *name = NULL, *header = NULL;
+	long der_len;
+	BIO *bio = NULL;
+	size_t i, pad = 0;
+	int n, ncerts = 0, rc = -1;
+
+	if (len == 0 || len % 4 != 0 || len > INT_MAX) {
+		snprintf(err, errlen, "not base64 (a multiple of 4 characters)");
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)b64[i]) && b64[i] != '+' &&
+		    b64[i] != '/' && !(b64[i] == '=' && i >= len - 2)) {
+			snprintf(err, errlen, "not base64 (character %zu)", i + 1);
+			return -1;
+		}
+	if ((pem = malloc(len / 4 * 3 + 1)) == NULL)
+		fatal("malloc");
+	n = EVP_DecodeBlock(pem, (const unsigned char *)b64, (int)len);
+	if (n < 0) {
+		snprintf(err, errlen, "not base64");
+		goto done;
+	}
+	pad = (b64[len - 1] == '=') + (b64[len - 2] == '=');
+	if ((bio = BIO_new_mem_buf(pem, n - (int)pad)) == NULL)
+		fatal("BIO_new_mem_buf");
+	/* Every PEM block must be a certificate that parses. */
+	while (PEM_read_bio(bio, &name, &header, &der, &der_len) == 1) {
+		const unsigned char *p = der;
+		X509 *cert = NULL;
+
+		if (strcmp(name, "CERTIFICATE") != 0) {
+			snprintf(err, errlen, "holds a PEM block that is no "
+			    "certificate (%.40s)", name);
+			goto done;
+		}
+		cert = d2i_X509(NULL, &p, der_len);
+		X509_free(cert);
+		if (cert == NULL || p != der + der_len) {
+			snprintf(err, errlen, "certificate %d does not parse",
+			    ncerts + 1);
+			goto done;
+		}
+		ncerts++;
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(der);
+		name = header = NULL;
+		der = NULL;
+	}
+	if (ERR_GET_LIB(ERR_peek_last_error()) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
+		snprintf(err, errlen, "holds a malformed PEM block");
+		goto done;
+	}
+	if (ncerts == 0) {
+		snprintf(err, errlen, "holds no PEM certificate");
+		goto done;
+	}
+	rc = 0;
+done:
+	ERR_clear_error();
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+	BIO_free(bio);
+	free(pem);
+	return rc;
 }

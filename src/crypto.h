@@ -92,4 +92,10 @@ bool crypto_token_wellformed(const char *s, size_t len);
  * for log lines. */
 void crypto_fingerprint(const unsigned char hmac[CRYPTO_SHA256_LEN], char out[9]);
 
+/* Is B64 (LEN bytes) what a kubeconfig's certificate-authority-data holds:
+ * standard base64 (no line breaks) of one or more PEM certificates, each
+ * one parsing as X.509, and no other PEM block (a private key pasted by
+ * mistake is refused)? Returns 0, or -1 with the reason in ERR. Pure. */
+int crypto_ca_data_check(const char *b64, size_t len, char *err, size_t errlen);
+
 #endif

@@ -131,3 +131,14 @@ ktime_now_us(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+void
+ktime_duration_text(int64_t ms, char *buf, size_t size)
+{
+	if (ms % 3600000 == 0)
+		snprintf(buf, size, "%lldh", (long long)(ms / 3600000));
+	else if (ms % 60000 == 0)
+		snprintf(buf, size, "%lldm", (long long)(ms / 60000));
+	else
+		snprintf(buf, size, "%llds", (long long)(ms / 1000));
+}

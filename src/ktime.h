@@ -8,6 +8,7 @@
 #ifndef KA_KTIME_H
 #define KA_KTIME_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define KTIME_TEXT_MAX 32       /* bytes of ktime_format()'s output, NUL included */
@@ -27,5 +28,9 @@ int64_t ktime_now_us(void);
  * fractional digits (truncated to microseconds). Pure. */
 void ktime_format(int64_t us, char out[KTIME_TEXT_MAX]);
 int ktime_parse(const char *text, int64_t *us);
+
+/* A duration of MS milliseconds the way the configuration writes one:
+ * "24h", "90m" or "45s" (whole seconds). Pure. */
+void ktime_duration_text(int64_t ms, char *buf, size_t size);
 
 #endif

@@ -241,6 +241,30 @@ req_json(struct req *r)
 	return r->gen;
 }
 
+void
+req_check_begin(struct req *r, struct ctx *w, const char *text, size_t len)
+{
+	memset(r, 0, sizeof(*r));
+	r->ctx = w;
+	r->method = "POST";
+	r->route_index = -1;
+	if ((r->body = malloc(len + 1)) == NULL)
+		fatal("malloc");
+	memcpy(r->body, text, len);
+	r->body[len] = '\0';
+	r->body_len = len;
+}
+
+int
+req_check_end(struct req *r, char *err, size_t errlen)
+{
+	int rc = r->error != NULL ? -1 : 0;
+
+	snprintf(err, errlen, "%s", r->error != NULL ? r->error : "");
+	req_cleanup(r);
+	return rc;
+}
+
 const char *
 req_status_text(int status)
 {
@@ -278,10 +302,14 @@ req_write_as(struct req *r, int status, const char *content_type,
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "%s%s%s"
+	    "%s%s%s"
 	    "\r\n",
 	    status, req_status_text(status), content_type, len + newline,
 	    r->allow != NULL ? "Allow: " : "", r->allow != NULL ? r->allow : "",
-	    r->allow != NULL ? "\r\n" : "");
+	    r->allow != NULL ? "\r\n" : "",
+	    r->challenge != NULL ? "WWW-Authenticate: " : "",
+	    r->challenge != NULL ? r->challenge : "",
+	    r->challenge != NULL ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(head))
 		fatalx("response header longer than %zu bytes", sizeof(head));
 	FCGX_PutStr(head, n, r->fcgx->out);

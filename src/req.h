@@ -38,6 +38,7 @@ struct req {
 	int status;                     /* 0 until an answer is decided */
 	char *error;                    /* message of req_fail() */
 	char *allow;                    /* Allow header for a 405 */
+	const char *challenge;          /* WWW-Authenticate for a 401 (static) */
 	yajl_gen gen;                   /* the JSON answer being built */
 	bool answered;                  /* headers and body written */
 
@@ -104,6 +105,13 @@ void req_send_text(struct req *r, int status, const char *content_type,
 /* Write the answer if the handler did not (failure or 500), and log the
  * access line. */
 void req_finish(struct req *r);
+
+/* A request made up to check a body without FastCGI (the body checks
+ * fuzz/ drives): method POST, a copy of LEN bytes at TEXT as its body, W
+ * borrowed. req_check_end() says how the check went and cleans R up:
+ * 0, or -1 with the message the client would get in ERR. */
+void req_check_begin(struct req *r, struct ctx *w, const char *text, size_t len);
+int req_check_end(struct req *r, char *err, size_t errlen);
 
 /* The reason phrase for an HTTP status ("Not Found"). */
 const char *req_status_text(int status);

@@ -12,6 +12,7 @@
 #include "counters.h"
 #include "health.h"
 #include "log.h"
+#include "me.h"
 #include "metrics.h"
 #include "policies_api.h"
 #include "router.h"
@@ -25,6 +26,12 @@ static const struct route routes_table[] = {
 	{ "POST", "/authenticate/token/{}", authn_token_review },
 	{ "POST", "/login", authn_login },
 	{ "POST", "/logout", authn_logout },
+
+	{ "GET", "/me", me_get },
+	{ "GET", "/me/tokens", me_tokens_list },
+	{ "POST", "/me/tokens", me_tokens_create },
+	{ "DELETE", "/me/tokens/{}", me_tokens_delete },
+	{ "GET", "/me/kubeconfig", me_kubeconfig },
 
 	{ "GET", "/users", admin_users_list },
 	{ "POST", "/users", admin_users_create },

@@ -154,7 +154,7 @@ static const struct db_stmt_def store_token_cluster_insert = {
 
 #define STORE_TOKEN_SELECT \
 	"SELECT t.id, t.user_id, t.description, t.expiry, t.created_at, " \
-	"t.key_id, t.token_enc, t.scoped, c.name FROM tokens t " \
+	"t.key_id, t.token_enc, t.scoped, c.name, t.last_used_at FROM tokens t " \
 	"LEFT JOIN token_clusters tc ON tc.token_id = t.id " \
 	"LEFT JOIN clusters c ON c.id = tc.cluster_id " \
 	"WHERE t.revoked_at IS NULL "
@@ -175,6 +175,11 @@ static const struct db_stmt_def store_token_revoke_id = {
 	"UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
 	true,
 };
+static const struct db_stmt_def store_token_revoke_owned_id = {
+	"token_revoke_owned",
+	"UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND "
+	"revoked_at IS NULL", true,
+};
 static const struct db_stmt_def store_token_exists_id = {
 	"token_exists", "SELECT 1 FROM tokens WHERE id = ?", true,
 };
@@ -184,7 +189,7 @@ static const struct db_stmt_def store_token_purge_old = {
 };
 
 static const enum db_type store_token_cols[] = { DB_T_STR, DB_T_STR, DB_T_STR,
-    DB_T_TIME, DB_T_TIME, DB_T_INT, DB_T_BIN, DB_T_INT, DB_T_BIN };
+    DB_T_TIME, DB_T_TIME, DB_T_INT, DB_T_BIN, DB_T_INT, DB_T_BIN, DB_T_TIME };
 
 /* The result holds one row per (token, cluster): gather a token's rows. */
 struct store_token_walk {
@@ -253,7 +258,8 @@ store_token_row(void *ctx, const struct db_val *c, size_t n)
 		t->expiry_us = c[3].num;
 		t->created_us = c[4].num;
 		t->scoped = c[7].num != 0;
-		if (!c[6].null) {
+		t->last_used_us = c[9].null ? 0 : c[9].num;
+		if (!c[6].null && w->ring != NULL) {
 			const struct crypto_key *key =
 			    crypto_keyring_find(w->ring, (uint32_t)c[5].num);
 			if (key == NULL)
@@ -299,7 +305,8 @@ store_token_list(struct db *db, const struct crypto_keyring *ring,
 		p = db_str(user_id);
 		np = 1;
 	}
-	rc = db_run(db, def, &p, np, store_token_cols, 9, store_token_row, &w, NULL);
+	rc = db_run(db, def, &p, np, store_token_cols, 10, store_token_row, &w,
+	    NULL);
 	if (rc == 0)
 		rc = store_token_flush(&w);
 	store_token_walk_reset(&w);
@@ -444,6 +451,22 @@ store_token_revoke(struct db *db, const char *id, bool *found)
 }
 
 int
+store_token_revoke_owned(struct db *db, const char *id, const char *user_id,
+    bool *found)
+{
+	struct db_val p[] = { db_time(ktime_now_us()), db_str(id),
+	    db_str(user_id) };
+	unsigned long long n = 0;
+
+	*found = false;
+	if (db_run(db, &store_token_revoke_owned_id, p, 3, NULL, 0, NULL, NULL,
+	    &n) < 0)
+		return -1;
+	*found = n > 0;
+	return 0;
+}
+
+int
 store_token_exists(struct db *db, const char *id, bool *found)
 {
 	struct db_val p = db_str(id);
@@ -504,7 +527,8 @@ static const struct db_stmt_def store_token_touch_id = {
 };
 static const struct db_stmt_def store_token_described = {
 	"token_described",
-	"SELECT id FROM tokens WHERE user_id = ? AND description = ? AND "
+	"SELECT id FROM tokens WHERE user_id = ? AND "
+	"(description = ? OR description LIKE ?) AND "
 	"revoked_at IS NULL AND expiry > ? ORDER BY created_at DESC, id", true,
 };
 
@@ -650,11 +674,25 @@ store_token_list_described(struct db *db, const char *user_id,
     const char *description, int64_t now_us, store_id_fn fn, void *ctx)
 {
 	struct store_id_walk w = { fn, ctx };
-	struct db_val p[] = { db_str(user_id), db_str(description),
-	    db_time(now_us) };
+	char *pattern = malloc(2 * strlen(description) + 4), *o = pattern;
+	const char *d;
+	int rc;
 
-	return db_run(db, &store_token_described, p, 3,
+	if (pattern == NULL)
+		fatal("malloc");
+	/* "DESCRIPTION: %", LIKE's own characters escaped. */
+	for (d = description; *d != '\0'; d++) {
+		if (*d == '%' || *d == '_' || *d == '\\')
+			*o++ = '\\';
+		*o++ = *d;
+	}
+	memcpy(o, ": %", 4);
+	struct db_val p[] = { db_str(user_id), db_str(description),
+	    db_str(pattern), db_time(now_us) };
+	rc = db_run(db, &store_token_described, p, 4,
 	    (enum db_type[]){ DB_T_STR }, 1, store_id_row, &w, NULL);
+	free(pattern);
+	return rc;
 }
 
 /* --- clusters ------------------------------------------------------------- */
@@ -664,10 +702,12 @@ static int store_policy_bump(struct db *db);
 static const struct db_stmt_def store_cluster_insert = {
 	"cluster_insert",
 	"INSERT INTO clusters (id, name, master, node, kubeconfig, client_cn, "
-	"created) VALUES (?, ?, ?, ?, ?, ?, ?)", false,
+	"created, server, certificate_authority_data) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", false,
 };
 #define STORE_CLUSTER_SELECT \
-	"SELECT id, name, master, node, kubeconfig, client_cn, created FROM clusters "
+	"SELECT id, name, master, node, kubeconfig, client_cn, created, server, " \
+	"certificate_authority_data FROM clusters "
 static const struct db_stmt_def store_cluster_select_all = {
 	"cluster_select_all", STORE_CLUSTER_SELECT "ORDER BY created, id", true,
 };
@@ -689,7 +729,8 @@ static const struct db_stmt_def store_cluster_delete_id = {
 };
 
 static const enum db_type store_cluster_cols[] = { DB_T_STR, DB_T_BIN, DB_T_STR,
-    DB_T_STR, DB_T_STR, DB_T_STR, DB_T_TIME };
+    DB_T_STR, DB_T_STR, DB_T_STR, DB_T_TIME, DB_T_STR, DB_T_STR };
+#define STORE_CLUSTER_NCOLS 9
 
 struct store_cluster_walk {
 	store_cluster_fn fn;
@@ -702,7 +743,9 @@ store_cluster_row(void *ctx, const struct db_val *c, size_t n)
 	struct store_cluster_walk *w = ctx;
 	struct store_cluster cl = { .name = c[1].str, .master = c[2].str,
 	    .node = c[3].str, .kubeconfig = c[4].str,
-	    .client_cn = c[5].null ? NULL : c[5].str, .created_us = c[6].num };
+	    .client_cn = c[5].null ? NULL : c[5].str, .created_us = c[6].num,
+	    .server = c[7].null ? NULL : c[7].str,
+	    .ca_data = c[8].null ? NULL : c[8].str };
 
 	snprintf(cl.id, sizeof(cl.id), "%s", c[0].str);
 	return w->fn(w->ctx, &cl);
@@ -718,8 +761,10 @@ store_cluster_create(struct db *db, struct store_cluster *c)
 	struct db_val p[] = { db_str(c->id), db_bin(c->name, strlen(c->name)),
 	    db_str(c->master), db_str(c->node), db_str(c->kubeconfig),
 	    c->client_cn != NULL ? db_str(c->client_cn) : db_null(DB_T_STR),
-	    db_time(c->created_us) };
-	return db_run(db, &store_cluster_insert, p, 7, NULL, 0, NULL, NULL, NULL);
+	    db_time(c->created_us),
+	    c->server != NULL ? db_str(c->server) : db_null(DB_T_STR),
+	    c->ca_data != NULL ? db_str(c->ca_data) : db_null(DB_T_STR) };
+	return db_run(db, &store_cluster_insert, p, 9, NULL, 0, NULL, NULL, NULL);
 }
 
 int
@@ -731,10 +776,11 @@ store_cluster_list(struct db *db, const char *name, store_cluster_fn fn,
 
 	if (name == NULL)
 		return db_run(db, &store_cluster_select_all, NULL, 0,
-		    store_cluster_cols, 7, store_cluster_row, &w, NULL);
+		    store_cluster_cols, STORE_CLUSTER_NCOLS, store_cluster_row,
+		    &w, NULL);
 	p = db_bin(name, strlen(name));
 	return db_run(db, &store_cluster_select_name, &p, 1, store_cluster_cols,
-	    7, store_cluster_row, &w, NULL);
+	    STORE_CLUSTER_NCOLS, store_cluster_row, &w, NULL);
 }
 
 /* A copy of the cluster in ROW's columns in one allocation: the struct,
@@ -742,13 +788,14 @@ store_cluster_list(struct db *db, const char *name, store_cluster_fn fn,
 static struct store_cluster *
 store_cluster_copy(const struct db_val *c)
 {
-	const struct db_val *text[] = { &c[1], &c[2], &c[3], &c[4], &c[5] };
-	const char **field[5];
+	const struct db_val *text[] = { &c[1], &c[2], &c[3], &c[4], &c[5],
+	    &c[7], &c[8] };
+	const char **field[7];
 	struct store_cluster *cl;
 	size_t i, size = sizeof(*cl);
 	char *p;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 7; i++)
 		size += text[i]->null ? 0 : text[i]->len + 1;
 	if ((cl = calloc(1, size)) == NULL)
 		fatal("calloc");
@@ -757,10 +804,12 @@ store_cluster_copy(const struct db_val *c)
 	field[2] = &cl->node;
 	field[3] = &cl->kubeconfig;
 	field[4] = &cl->client_cn;
+	field[5] = &cl->server;
+	field[6] = &cl->ca_data;
 	p = (char *)(cl + 1);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 7; i++) {
 		if (text[i]->null)
-			continue;       /* only client_cn may be NULL */
+			continue;       /* the optional ones: stay NULL */
 		memcpy(p, text[i]->str, text[i]->len + 1);
 		*field[i] = p;
 		p += text[i]->len + 1;
@@ -779,7 +828,8 @@ store_cluster_get(struct db *db, const char *name, const char *id,
 
 	*c = NULL;
 	if (db_get(db, id != NULL ? &store_cluster_select_id :
-	    &store_cluster_select_name, &p, 1, store_cluster_cols, 7, &row) < 0)
+	    &store_cluster_select_name, &p, 1, store_cluster_cols,
+	    STORE_CLUSTER_NCOLS, &row) < 0)
 		return -1;
 	if (row.found)
 		*c = store_cluster_copy(row.col);

@@ -24,6 +24,7 @@ struct db;
 #define STORE_DESCRIPTION_MAX 1024      /* characters (VARCHAR(1024)) */
 #define STORE_URL_MAX 2048              /* master, node */
 #define STORE_CLIENT_CN_MAX 255
+#define STORE_SERVER_MAX 2048           /* a cluster's server URL */
 
 /* --- users ---------------------------------------------------------------- */
 
@@ -59,6 +60,7 @@ struct store_token {
 	const char *description;
 	int64_t expiry_us;
 	int64_t created_us;
+	int64_t last_used_us;                   /* 0 = never (lists only) */
 	bool scoped;
 	const char *const *clusters;            /* names, when scoped */
 	size_t nclusters;
@@ -87,11 +89,16 @@ int store_token_create(struct db *db, const struct crypto_keyring *ring,
     bool reveal, const struct store_token_new *in, struct store_token *out,
     const char **missing);
 /* Live (not revoked) tokens, oldest first: all, or of USER_ID, or the one
- * with ID (NULL = no such filter). Secrets are opened with RING when kept. */
+ * with ID (NULL = no such filter). Secrets are opened with RING when kept;
+ * RING NULL leaves every token "" (for answers that never show one). */
 int store_token_list(struct db *db, const struct crypto_keyring *ring,
     const char *user_id, const char *id, store_token_fn fn, void *ctx);
 /* Set revoked_at on the live token ID; *found false when there is none. */
 int store_token_revoke(struct db *db, const char *id, bool *found);
+/* The same for a token of USER_ID only: one statement, so that the answer
+ * is the same for someone else's token as for none. */
+int store_token_revoke_owned(struct db *db, const char *id,
+    const char *user_id, bool *found);
 /* Is there a token ID, revoked or not? */
 int store_token_exists(struct db *db, const char *id, bool *found);
 /* Delete tokens that expired, or were revoked, before BEFORE_US. */
@@ -140,8 +147,9 @@ int store_token_in_cluster(struct db *db, const char *token_id,
  * STORE_TOUCH_US before (the statement checks it too, for other workers). */
 int store_token_touch(struct db *db, const char *id, int64_t now_us);
 
-/* Ids of the tokens of USER_ID with exactly DESCRIPTION that are live
- * (neither revoked nor expired at NOW_US), newest first. */
+/* Ids of the tokens of USER_ID whose description is DESCRIPTION, or
+ * starts with DESCRIPTION followed by ": ", that are live (neither revoked
+ * nor expired at NOW_US), newest first. */
 typedef int (*store_id_fn)(void *ctx, const char *id);
 int store_token_list_described(struct db *db, const char *user_id,
     const char *description, int64_t now_us, store_id_fn fn, void *ctx);
@@ -155,6 +163,8 @@ struct store_cluster {
 	const char *node;
 	const char *kubeconfig;
 	const char *client_cn;          /* NULL = none */
+	const char *server;             /* its API server's https:// URL, or NULL */
+	const char *ca_data;            /* base64 of its CA's PEM, or NULL */
 	int64_t created_us;
 };
 typedef int (*store_cluster_fn)(void *ctx, const struct store_cluster *c);

@@ -51,7 +51,9 @@ mig down 2
 is "$rc" 0 "migrate down 2: exit 0"
 is "$(db_sql "SELECT CONCAT(version, ':', dirty) FROM schema_migrations")" "${versions[-3]}:0" \
 	"... at the version two back"
-is "$(tables)" "clusters schema_migrations tokens users " "... token_clusters, policies and generations gone"
+is "$(tables)" "clusters schema_migrations token_clusters tokens users " "... policies and generations gone"
+is "$(db_sql "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'clusters' AND COLUMN_NAME IN ('server', 'certificate_authority_data')")" \
+	0 "... and clusters' server and certificate_authority_data"
 mig version
 is "$out" "${versions[-3]}" "migrate version says so"
 ka_start || bail "no start at a middle version"

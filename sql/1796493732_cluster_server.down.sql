@@ -1,0 +1,3 @@
+ALTER TABLE clusters
+  DROP COLUMN certificate_authority_data,
+  DROP COLUMN server;
