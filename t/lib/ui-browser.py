@@ -134,8 +134,10 @@ def start_browser():
         "safebrowsing.enabled": False,
     })
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    # Not a *.log: the driver's log holds what was typed (passwords), and
+    # the suite's secrets audit reads the service's and nginx's logs.
     service = Service(executable_path=ENV["UI_CHROMEDRIVER"],
-                      log_path=os.path.join(ENV["UI_PROFILE"], "..", "chromedriver.log"))
+                      log_path=os.path.join(ENV["UI_PROFILE"], "..", "chromedriver.out"))
     driver = webdriver.Chrome(service=service, options=opts)
     driver.set_page_load_timeout(BOUND)
     driver.execute_cdp_cmd("Page.setDownloadBehavior",
@@ -541,6 +543,10 @@ def steps(p):
                if not any(u.startswith(o + "/") for o in origins)
                and u.startswith(("http:", "https:", "ws:", "wss:"))]
     ok(not foreign, "every request went to the site itself", foreign)
+    # The page's own tokens, as it sent them: the logs must not hold them.
+    for token in sorted({v[7:] for _, h in p.requests for k, v in h.items()
+                         if k.lower() == "authorization" and v.startswith("Bearer ")}):
+        out("secret " + token)
     admin_header = [u for u, h in p.requests if any(k.lower() == "x-auth-token" for k in h)]
     ok(not admin_header, "no request carried an x-auth-token", admin_header)
     bad = []
