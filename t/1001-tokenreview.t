@@ -5,28 +5,10 @@
 # directory data, last_used_at, and the audit lines. Every answer is checked
 # with the API server's own rules (t/data/k8s-fixtures/README.md, R1-R8).
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-authn.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
-
-FIXTURES=$KA_SRCDIR/t/data/k8s-fixtures
-
-# review PATH TOKEN [FIXTURE]: POST the fixture's exact bytes, TOKEN in
-# place of TOKEN_PLACEHOLDER, with the headers a kube-apiserver sends.
-review() {
-	local path=$1 token=$2 fixture=${3:-tokenreview-v1.json}
-	sed "s/TOKEN_PLACEHOLDER/$token/" "$FIXTURES/$fixture" >"$T/review.json"
-	ka_curl POST "$path?timeout=30s" -H 'User-Agent: Go-http-client/1.1' \
-		-H 'Accept: application/json, */*' -H 'Content-Type: application/json' \
-		-H 'Accept-Encoding: gzip' --data-binary @"$T/review.json"
-}
+stack_up
 
 # apiserver_accepts API-VERSION: R1-R8 of the fixtures' README on the last
 # answer, plus: no status.audiences, and no user on a failure.
@@ -90,16 +72,16 @@ for f in tokenreview-v1.json tokenreview-v1beta1.json pre-1.34/tokenreview-v1.js
 	pre-1.34/tokenreview-v1beta1.json; do
 	want=authentication.k8s.io/v1
 	[[ "$f" == *v1beta1* ]] && want=authentication.k8s.io/v1beta1
-	review /authenticate/token "$TOKEN" "$f"
+	REVIEW_FIXTURE=$f review "$TOKEN"
 	apiserver_accepts "$want"
 	ok $? "$f: the API server would accept the answer (R1-R8)"
 	is "$(jq -r .apiVersion <<<"$body")" "$want" "... apiVersion $want, as asked"
 	is "$(jq -r .status.authenticated <<<"$body")" true "... authenticated"
 	is "$(jq -r .status.user.username <<<"$body")" alice@example.org "... alice@example.org"
 done
-review /authenticate "$TOKEN" tokenreview-v1.json
+review "$TOKEN" /authenticate
 is "$(jq -r .status.authenticated <<<"$body")" true "alias POST /authenticate"
-review /authenticate/token/ "$TOKEN" tokenreview-v1.json
+review "$TOKEN" /authenticate/token/
 is "$(jq -r .status.authenticated <<<"$body")" true "... and with a trailing slash"
 ka_curl GET "/authenticate/token"
 is "$status" 405 "GET /authenticate/token: 405"
@@ -112,30 +94,30 @@ deny_is() {   # deny_is REASON DESCRIPTION
 	ok $? "$2: authenticated false, no user, R1-R8"
 	is "$(jq -r .status.error <<<"$body")" "$1" "... error: $1"
 }
-review /authenticate/token ""
+review ""
 deny_is "No token found" "empty token"
 ka_curl POST /authenticate/token -d '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{}}'
 deny_is "No token found" "no spec.token"
-review /authenticate/token "$(random_hex 32)"
+review "$(random_hex 32)"
 deny_is "token not found" "an unknown token"
-review /authenticate/token "${TOKEN^^}"
+review "${TOKEN^^}"
 deny_is "token not found" "the token in upper case"
-review /authenticate/token "${TOKEN:0:63}"
+review "${TOKEN:0:63}"
 deny_is "token not found" "the token less one character"
 
 # Expired: move the expiry into the past.
 tok2=$(curl -s -X POST "$K8S_AUTH_URL/tokens" -H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN" \
 	-d "{\"user_id\": \"$USER_ID\"}")
 db_sql "UPDATE tokens SET expiry = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE id = '$(jq -r .id <<<"$tok2")'"
-review /authenticate/token "$(jq -r .token <<<"$tok2")"
+review "$(jq -r .token <<<"$tok2")"
 deny_is "token expired" "an expired token"
 
 tok3=$(curl -s -X POST "$K8S_AUTH_URL/tokens" -H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN" \
 	-d "{\"user_id\": \"$USER_ID\"}")
-review /authenticate/token "$(jq -r .token <<<"$tok3")"
+review "$(jq -r .token <<<"$tok3")"
 is "$(jq -r .status.authenticated <<<"$body")" true "a second token works"
 admin_curl DELETE "/tokens/$(jq -r .id <<<"$tok3")"
-review /authenticate/token "$(jq -r .token <<<"$tok3")"
+review "$(jq -r .token <<<"$tok3")"
 deny_is "token revoked" "a revoked token"
 
 # A user the directory does not know.
@@ -143,7 +125,7 @@ nobody=$(curl -s -X POST "$K8S_AUTH_URL/users" -H "x-auth-token: $K8S_AUTH_ADMIN
 	-d '{"username": "nobody@example.org"}' | jq -r .id)
 ntok=$(curl -s -X POST "$K8S_AUTH_URL/tokens" -H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN" \
 	-d "{\"user_id\": \"$nobody\"}" | jq -r .token)
-review /authenticate/token "$ntok"
+review "$ntok"
 deny_is "user not found in directory" "a user not in the directory"
 
 # Injection through the stored id: escaped, so it matches no one.
@@ -152,7 +134,7 @@ for evil in '*' '*)(uid=*' 'alic*' 'alice)(|(uid=*' '\2a'; do
 		-H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN" -d @- | jq -r .id)
 	etok=$(curl -s -X POST "$K8S_AUTH_URL/tokens" -H "x-auth-token: $K8S_AUTH_ADMIN_TOKEN" \
 		-d "{\"user_id\": \"$id\"}" | jq -r .token)
-	review /authenticate/token "$etok"
+	review "$etok"
 	deny_is "user not found in directory" "stored id '$evil' (filter injection) matches no one"
 done
 
@@ -177,17 +159,17 @@ tid=$(curl -s "$K8S_AUTH_URL/tokens?user_id=$USER_ID" -H "x-auth-token: $K8S_AUT
 	jq -r ".[] | select(.token == \"$TOKEN\") | .id")
 first=$(db_sql "SELECT last_used_at FROM tokens WHERE id = '$tid'")
 like "$first" '^[0-9]{4}-' "last_used_at is set after a use"
-review /authenticate/token "$TOKEN"
+review "$TOKEN"
 is "$(db_sql "SELECT last_used_at FROM tokens WHERE id = '$tid'")" "$first" \
 	"... and not written again at once"
 db_sql "UPDATE tokens SET last_used_at = UTC_TIMESTAMP(6) - INTERVAL 540 SECOND WHERE id = '$tid'"
 old=$(db_sql "SELECT last_used_at FROM tokens WHERE id = '$tid'")
-review /authenticate/token "$TOKEN"
+review "$TOKEN"
 is "$(db_sql "SELECT last_used_at FROM tokens WHERE id = '$tid'")" "$old" \
 	"... nor 9 minutes later"
 db_sql "UPDATE tokens SET last_used_at = UTC_TIMESTAMP(6) - INTERVAL 601 SECOND WHERE id = '$tid'"
 old=$(db_sql "SELECT last_used_at FROM tokens WHERE id = '$tid'")
-review /authenticate/token "$TOKEN"
+review "$TOKEN"
 new=$(db_sql "SELECT last_used_at FROM tokens WHERE id = '$tid'")
 [ "$new" != "$old" ] && [[ "$new" > "$old" ]]
 ok $? "... but 10 minutes later it is ($old -> $new)"

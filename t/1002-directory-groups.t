@@ -6,9 +6,8 @@
 # (as the service account, whose size limit of 500 is real). A private slapd:
 # the test adds entries.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-authn.sh"
 
 command -v jq >/dev/null || skip_all "jq not installed"
 mariadb_setup
@@ -130,12 +129,6 @@ ka_config
 nginx_setup
 ka_start || bail "kubernetes-auth did not start"
 
-FIXTURES=$KA_SRCDIR/t/data/k8s-fixtures
-review() {   # review TOKEN [PATH]
-	sed "s/TOKEN_PLACEHOLDER/$1/" "$FIXTURES/tokenreview-v1.json" >"$T/review.json"
-	ka_curl POST "${2:-/authenticate/token}?timeout=30s" -H 'Content-Type: application/json' \
-		--data-binary @"$T/review.json"
-}
 # token_for NAME: $tok, a token of the local user whose stored id is NAME.
 declare -A TOKENS
 token_for() {
@@ -159,11 +152,6 @@ groups_of() {
 		got="error $status: $(jq -r '.status.error // .message' <<<"$body")"
 	fi
 }
-restart_with() {   # restart_with YAML (merged over the test defaults)
-	ka_stop || diag "ka_stop: $?"
-	ka_config - <<<"$1" || bail "ka_config failed"
-	ka_start || bail "kubernetes-auth did not restart"
-}
 
 # The test config's defaults: member + memberUid, cn, no nesting.
 groups_of dave
@@ -172,40 +160,40 @@ is "$got" "All Users,g-member,g-posix,g-unique" \
 grep -q 'group "system:masters" of user .* dropped' "$T/ka.log"
 ok $? "... the dropped system:masters group is logged"
 
-restart_with "$(printf 'ldap:\n  group_methods: [member]\n')"
+ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member]\n')"
 groups_of dave
 is "$got" "All Users,g-member,g-unique" "member only"
-restart_with "$(printf 'ldap:\n  group_methods: [memberUid]\n')"
+ka_restart - <<<"$(printf 'ldap:\n  group_methods: [memberUid]\n')"
 groups_of dave
 is "$got" "All Users,g-posix" "memberUid only"
-restart_with "$(printf 'ldap:\n  group_methods: [memberOf]\n')"
+ka_restart - <<<"$(printf 'ldap:\n  group_methods: [memberOf]\n')"
 groups_of dave
 is "$got" "All Users,g-member,g-team" \
 	"memberOf only (g-team's members are unreadable: found through memberOf)"
-restart_with "$(printf 'ldap:\n  group_methods: [member, memberUid, memberOf]\nauthentication:\n  default_groups: ["All Users", "system:masters", "g-member"]\n')"
+ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member, memberUid, memberOf]\nauthentication:\n  default_groups: ["All Users", "system:masters", "g-member"]\n')"
 groups_of dave
 is "$got" "All Users,g-member,g-posix,g-team,g-unique" \
 	"all three combined, each group once; system: in default_groups dropped too"
 
-restart_with "$(printf 'ldap:\n  group_name: dn\n')"
+ka_restart - <<<"$(printf 'ldap:\n  group_name: dn\n')"
 groups_of dave
 is "$got" "All Users,cn=g-member,ou=groups,$B,cn=g-posix,ou=groups,$B,cn=g-unique,ou=groups,$B" \
 	"group_name: dn (cn=system:masters,... dropped too)"
 
-restart_with "$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 1\n')"
+ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 1\n')"
 groups_of dave
 is "$got" "All Users,g-member,g-unique,n1" "nested_depth 1: one level up"
-restart_with "$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 10\n')"
+ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 10\n')"
 groups_of dave
 is "$got" "All Users,g-member,g-unique,n1,n2,n3" \
 	"nested_depth 10 with a cycle (n1 <-> n2): every group once, and an answer"
-restart_with "$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 2\n  group_name: dn\n')"
+ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member]\n  nested_depth: 2\n  group_name: dn\n')"
 groups_of dave
 is "$got" "All Users,cn=g-member,ou=groups,$B,cn=g-unique,ou=groups,$B,cn=n1,ou=groups,$B,cn=n2,ou=groups,$B" \
 	"nested_depth 2, named by DN"
 
 # Prefixes, uid, extra attributes; system: behind a prefix.
-restart_with "$(printf 'ldap:\n  extra_attributes: [departmentNumber, cn]\nauthentication:\n  username_prefix: "ldap:"\n  group_prefix: "ldap:"\n  default_groups: ["All Users"]\n')"
+ka_restart - <<<"$(printf 'ldap:\n  extra_attributes: [departmentNumber, cn]\nauthentication:\n  username_prefix: "ldap:"\n  group_prefix: "ldap:"\n  default_groups: ["All Users"]\n')"
 token_for dave
 review "$tok"
 is "$(jq -r .status.user.username <<<"$body")" "ldap:dave@example.org" "username_prefix"
@@ -215,7 +203,7 @@ is "$(jq -c .status.user.uid <<<"$body")" '"510"' "uid from uidNumber"
 is "$(jq -c .status.user.extra <<<"$body")" '{"departmentNumber":["42","43"],"cn":["dave"]}' \
 	"extra attributes, every value"
 
-restart_with "$(printf 'ldap:\n  group_methods: [member, memberUid]\n')"
+ka_restart - <<<"$(printf 'ldap:\n  group_methods: [member, memberUid]\n')"
 # Ids with filter and DN specials, and non-ASCII.
 groups_of "$SPECIAL"
 is "$got" "All Users,g-special,g-special-posix" \

@@ -2,35 +2,12 @@
 # Self-service tokens: POST /login with HTTP Basic (the directory checks
 # the password by a bind as the user), POST /logout with the token.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-authn.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 
-FIXTURES=$KA_SRCDIR/t/data/k8s-fixtures
-review() {   # review TOKEN: $answer is "authenticated" or the error
-	local saved_status=$status saved_body=$body
-	sed "s/TOKEN_PLACEHOLDER/$1/" "$FIXTURES/tokenreview-v1.json" >"$T/review.json"
-	ka_curl POST "/authenticate/token?timeout=30s" --data-binary @"$T/review.json"
-	if [ "$(jq -r .status.authenticated <<<"$body")" = true ]; then
-		answer="authenticated as $(jq -r .status.user.username <<<"$body")"
-	else
-		answer=$(jq -r '.status.error // .error' <<<"$body")
-	fi
-	status=$saved_status body=$saved_body
-}
 login() { ka_curl POST /login -u "$1"; }
-restart_with() {   # restart_with YAML (merged over the test defaults)
-	ka_stop || diag "ka_stop: $?"
-	ka_config - <<<"$1" || bail "ka_config failed"
-	ka_start || bail "kubernetes-auth did not restart"
-}
 
 # --- auto_create off (the default): an admin makes the user first --------
 login alice:alice-secret
@@ -55,7 +32,7 @@ exp=$(jq -r .expiry <<<"$body")
 want=$(date -u -d '+24 hours' +%Y-%m-%dT%H)
 like "$exp" "^${want}" "... expiring after login.ttl (24h)"
 review "$TOKEN1"
-is "$answer" "authenticated as alice@example.org" "the token authenticates"
+is "$(review_answer)" "authenticated as alice@example.org" "the token authenticates"
 
 login alice@example.org:alice-secret
 is "$status" 201 "login by mail (user_filter uid or mail): 201"
@@ -91,9 +68,9 @@ is "$?" 1 "no token in any log line"
 ka_curl POST /logout -H "Authorization: Bearer $TOKEN2"
 is "$status" 200 "logout: 200"
 review "$TOKEN2"
-is "$answer" "token revoked" "... the token is revoked"
+is "$(review_answer)" "token revoked" "... the token is revoked"
 review "$TOKEN1"
-is "$answer" "authenticated as alice@example.org" "... the other one still works"
+is "$(review_answer)" "authenticated as alice@example.org" "... the other one still works"
 ka_curl POST /logout -H "Authorization: Bearer $TOKEN2"
 is "$status" 401 "logout again: 401"
 ka_curl POST /logout -H "Authorization: Bearer $(random_hex 32)"
@@ -102,32 +79,32 @@ ka_curl POST /logout
 is "$status" 401 "logout without a token: 401"
 
 # --- auto_create, allowed_groups, max_tokens -------------------------------
-restart_with "$(printf 'login:\n  auto_create: true\n  allowed_groups: [admins]\n  max_tokens: 2\n')"
+ka_restart - <<<"$(printf 'login:\n  auto_create: true\n  allowed_groups: [admins]\n  max_tokens: 2\n')"
 login bob:bob-secret
 is "$status" 403 "allowed_groups [admins]: bob (developers) refused: 403"
 admin_curl GET "/users?username=bob"
 is "$body" "[]" "... and not created"
-restart_with "$(printf 'login:\n  auto_create: true\n  max_tokens: 2\n')"
+ka_restart - <<<"$(printf 'login:\n  auto_create: true\n  max_tokens: 2\n')"
 login bob:bob-secret
 is "$status" 201 "auto_create: bob logs in: 201"
 admin_curl GET "/users?username=bob"
 is "$(jq -r '.[0].username' <<<"$body")" bob "... and the local user bob was created"
-restart_with "$(printf 'login:\n  allowed_groups: [admins, developers]\n  max_tokens: 2\n')"
+ka_restart - <<<"$(printf 'login:\n  allowed_groups: [admins, developers]\n  max_tokens: 2\n')"
 login alice:alice-secret
 is "$status" 201 "allowed_groups: alice (admins) logs in"
 TOKEN3=$(jq -r .token <<<"$body")
 login alice:alice-secret
 TOKEN4=$(jq -r .token <<<"$body")
 review "$TOKEN1"
-is "$answer" "token revoked" "max_tokens 2: the oldest login token is revoked"
+is "$(review_answer)" "token revoked" "max_tokens 2: the oldest login token is revoked"
 review "$TOKEN3"
-is "$answer" "authenticated as alice@example.org" "... the newer ones work"
+is "$(review_answer)" "authenticated as alice@example.org" "... the newer ones work"
 review "$TOKEN4"
-is "$answer" "authenticated as alice@example.org" "... both"
+is "$(review_answer)" "authenticated as alice@example.org" "... both"
 is "$(db_sql "SELECT COUNT(*) FROM tokens WHERE user_id = '$ALICE' AND revoked_at IS NULL")" 2 \
 	"... two live tokens"
 
-restart_with "$(printf 'login:\n  enabled: false\n')"
+ka_restart - <<<"$(printf 'login:\n  enabled: false\n')"
 login alice:alice-secret
 is "$status" 404 "login.enabled false: 404"
 

@@ -5,11 +5,12 @@
 # MariaDB: a port nobody listens on, a TCP relay (socat) that the test
 # stops and starts, and the server itself. (Galera nodes: t/6*.)
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
+. "$KA_SRCDIR/t/lib/lib-authn.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
+command -v jq >/dev/null || skip_all "jq not installed"
 command -v socat >/dev/null || skip_all "socat not installed"
 mariadb_setup
 slapd_setup
@@ -42,32 +43,30 @@ node_is() { [ "$(node)" = "$1" ]; }
 is "$(node)" "127.0.0.1:$relay_port" "the first host refuses: the second serves (healthz names it)"
 like "$(cat "$T/ka.log")" "127.0.0.1:$closed: cannot connect" "... the refusal is logged"
 
-admin_curl POST /users -d '{"username": "alice"}'
-alice=$(jq -r .id <<<"$body")
-admin_curl POST /tokens -d "{\"user_id\": \"$alice\"}"
-token=$(jq -r .token <<<"$body")
-review() { ka_curl POST /authenticate/token -d "{\"spec\": {\"token\": \"$token\"}}"; }
-review
-is "$(jq -r .status.authenticated <<<"$body")" true "a TokenReview through the second host"
+admin_user alice
+admin_token "$user_id"
+review "$token"
+is "$(review_answer)" "authenticated as alice@example.org" "a TokenReview through the second host"
 
 # The second host goes away between two requests: the next request finds
 # its connection dead, walks the list again and lands on the third.
 stop_daemon "$relay" TERM 20
-review
-is "$status:$(jq -r .status.authenticated <<<"$body")" 200:true \
+review "$token"
+is "$(review_answer)" "authenticated as alice@example.org" \
 	"the second host gone: the very next TokenReview is answered (by the third)"
 sleep 1.1
 is "$(node)" "127.0.0.1:$DB_PORT" "... healthz names the third"
 like "$(cat "$T/ka.log")" "using 127.0.0.1:$DB_PORT, host 3 of database.hosts" "... and the log says so"
-for i in 1 2 3 4 5; do review; codes+="$status "; done
+codes=
+for i in 1 2 3 4 5; do review "$token"; codes+="$status "; done
 is "$codes" "200 200 200 200 200 " "... and goes on answering"
 
 # Back: after database.failback (2 s) the first hosts are tried again.
 relay_start || bail "the relay did not start again"
 eventually 80 node_is "127.0.0.1:$relay_port"
 is "$(node)" "127.0.0.1:$relay_port" "the second host back: the service fails back to it"
-review
-is "$(jq -r .status.authenticated <<<"$body")" true "... and answers from it"
+review "$token"
+is "$(review_answer)" "authenticated as alice@example.org" "... and answers from it"
 like "$(cat "$T/ka.log")" "trying the first hosts again" "... the log says why"
 
 # No host at all: 503, and healthz says so.
@@ -82,9 +81,8 @@ database:
   connect_timeout: 2s
 YAML
 ka_start || bail "kubernetes-auth did not restart"
-review
-is "$status" 503 "no host answers: 503"
-is "$(jq -r .message <<<"$body")" "database unavailable" "... database unavailable"
+review "$token"
+is "$(review_answer)" "503 database unavailable" "no host answers: 503, database unavailable"
 ka_curl GET /healthz
 is "$status:$(jq -r '.database + " " + (.database_node // "none")' <<<"$body")" "503:unavailable none" \
 	"... healthz 503, no node"

@@ -5,9 +5,7 @@
 # each (the access line, level 5) is compared by median: a ratio, which a
 # busy machine moves for both alike.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 
 command -v jq >/dev/null || skip_all "jq not installed"
 mariadb_setup

@@ -6,39 +6,22 @@
 # traffic is counted in slapd's own stats log, not taken from the
 # service's word; one worker, so every request meets the same cache.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
+. "$KA_SRCDIR/t/lib/lib-authn.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup --private
-KA_SLAPD_DEBUG=256 slapd_setup --private      # stats: one line per operation
-ka_config - <<<"workers: 1"
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+# slapd logs its stats: one line per operation.
+KA_SLAPD_DEBUG=256 stack_up --private-db --private-ldap - <<<"workers: 1"
 
-FIXTURES=$KA_SRCDIR/t/data/k8s-fixtures
-review() {   # review TOKEN
-	sed "s/TOKEN_PLACEHOLDER/$1/" "$FIXTURES/tokenreview-v1.json" >"$T/review.json"
-	ka_curl POST "/authenticate/token?timeout=30s" -H 'Content-Type: application/json' \
-		--data-binary @"$T/review.json"
-}
-restart_with() {   # restart_with YAML (merged over the test defaults)
-	ka_stop || diag "ka_stop: $?"
-	ka_config - <<<"$1" || bail "ka_config failed"
-	ka_start || bail "kubernetes-auth did not restart"
-}
 # slapd's count of search and bind operations so far.
 ldap_ops() { grep -cE ' (SRCH base|BIND dn)=' "$T/ldap/slapd.log"; }
 # The audit line of the last TokenReview.
 last_audit() { grep 'audit: authn ' "$T/ka.log" | tail -n 1; }
 
-uid=$(admin_curl POST /users -d '{"username": "alice@example.org"}' && jq -r .id <<<"$body")
-admin_curl POST /tokens -d "{\"user_id\": \"$uid\"}"
-TOKEN=$(jq -r .token <<<"$body")
-uid=$(admin_curl POST /users -d '{"username": "bob@example.org"}' && jq -r .id <<<"$body")
-admin_curl POST /tokens -d "{\"user_id\": \"$uid\"}"
-BOB=$(jq -r .token <<<"$body")
+admin_user alice@example.org
+admin_token "$user_id" && TOKEN=$token
+admin_user bob@example.org
+admin_token "$user_id" && BOB=$token
 
 # --- off by default --------------------------------------------------------
 grep -q cache_ttl "$T/config.yaml"
@@ -51,10 +34,10 @@ is "$(jq -r .status.authenticated <<<"$body")" true "cache off: authenticated ag
 after=$(ldap_ops)
 ok "$([ "$after" -ge $((before + 2)) ]; echo $?)" \
 	"cache off: the second TokenReview binds and searches again ($before -> $after operations)"
-like "$(last_audit)" 'ldap bind [0-9]+us, search [0-9]+us in [0-9]+\)' "... and its audit line shows the bind and searches"
+like "$(last_audit)" 'ldap bind [0-9]+us, search [0-9]+us in [1-9][0-9]*\)' "... and its audit line shows the bind and searches"
 
 # --- a hit asks slapd nothing ---------------------------------------------
-restart_with "$(printf 'workers: 1\nldap:\n  cache_ttl: 60s\n')"
+ka_restart - <<<"$(printf 'workers: 1\nldap:\n  cache_ttl: 60s\n')"
 review "$TOKEN"
 first=$body
 before=$(ldap_ops)
@@ -69,12 +52,13 @@ review "$BOB"
 ok "$([ "$(ldap_ops)" -gt "$after" ]; echo $?)" "another user is not in the cache: slapd is asked"
 
 # --- expiry ------------------------------------------------------------------
-restart_with "$(printf 'workers: 1\nldap:\n  cache_ttl: 1s\n')"
+# 3 s, so that two reviews in a row stay within it on a busy machine.
+ka_restart - <<<"$(printf 'workers: 1\nldap:\n  cache_ttl: 3s\n')"
 review "$TOKEN"
 before=$(ldap_ops)
 review "$TOKEN"
-is "$(ldap_ops)" "$before" "cache_ttl 1s: a second TokenReview at once is a hit"
-sleep 1.3
+is "$(ldap_ops)" "$before" "cache_ttl 3s: a second TokenReview at once is a hit"
+sleep 3.3
 review "$TOKEN"
 is "$(jq -r .status.authenticated <<<"$body")" true "after the TTL: authenticated"
 ok "$([ "$(ldap_ops)" -gt "$before" ]; echo $?)" "... and slapd was asked again"
@@ -90,13 +74,12 @@ seq 0 $((N - 1)) | awk -v base="$LDAP_BASE_DN" '{ u = sprintf("c%05d", $1)
 slapd_stop_private
 slapadd -q -f "$T/ldap/slapd.conf" -l "$T/many.ldif" >"$T/slapadd.log" 2>&1 || bail "slapadd failed: $(cat "$T/slapadd.log")"
 KA_SLAPD_DEBUG=256 slapd_start_private || bail "slapd did not restart"
-restart_with "$(printf 'workers: 1\nldap:\n  cache_ttl: 10m\n  cache_max: %d\n' "$MAX")"
+ka_restart - <<<"$(printf 'workers: 1\nldap:\n  cache_ttl: 10m\n  cache_max: %d\n' "$MAX")"
 
 TOKENS=()
 for i in $(seq 0 $((N - 1))); do
-	admin_curl POST /users -d "$(printf '{"username":"c%05d"}' "$i")"
-	admin_curl POST /tokens -d "{\"user_id\": \"$(jq -r .id <<<"$body")\"}"
-	TOKENS+=("$(jq -r .token <<<"$body")")
+	admin_user "$(printf 'c%05d' "$i")"
+	admin_token "$user_id" && TOKENS+=("$token")
 done
 secret_used "${TOKENS[@]}"
 is "${#TOKENS[@]}" "$N" "$N users with a token each, cache_max $MAX"

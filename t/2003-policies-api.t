@@ -4,39 +4,18 @@
 # clusters must exist and cannot be deleted while a rule names them; every
 # kind of bad rule refused with 400 and nothing stored.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authz.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config - <<'YAML'
+stack_up - <<'YAML'
 logging:
   level: 4
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 
-dump_sum() {
-	mariadb-dump --no-defaults --socket="$DB_SOCK" -uroot --skip-dump-date \
-		--skip-comments --hex-blob --skip-extended-insert "$DB_NAME" \
-		users tokens clusters token_clusters policies generations schema_migrations |
-		sed 's/ AUTO_INCREMENT=[0-9]*//' | sha256sum
-}
 generation() { db_sql "SELECT generation FROM generations WHERE name = 'policies'"; }
-bad() {   # bad STATUS DESCRIPTION METHOD PATH [CURL-ARGS...]
-	local want=$1 what=$2 before
-	shift 2
-	before=$(dump_sum)
-	admin_curl "$@"
-	is "$status" "$want" "$what: $want"
-	like "$(jq -r .error <<<"$body" 2>/dev/null)" '.' "... {\"error\": ...}"
-	is "$(dump_sum)" "$before" "... nothing changed"
-}
 bad_rule() {   # bad_rule DESCRIPTION JSON [ERROR-REGEX]
-	bad 400 "$1" POST /policies --data-binary "$2"
+	admin_refused 400 "$1" POST /policies --data-binary "$2"
 	[ -z "${3:-}" ] || like "$(jq -r .error <<<"$body")" "$3" "... says why"
 }
 
@@ -85,33 +64,33 @@ admin_curl PUT "/policies/$id1" --data-binary "$(jq -c '.cluster = null | .name 
 is "$status:$(db_sql "SELECT cluster_id IS NULL FROM policies WHERE id = $id1")" "200:1" "PUT can make a rule global"
 
 # Conflicts and things that are not there: nothing changes.
-bad 409 "POST a name in use" POST /policies --data-binary "$(jq -c '.name = "no-secrets" | del(.id)' <<<"$changed")"
+admin_refused 409 "POST a name in use" POST /policies --data-binary "$(jq -c '.name = "no-secrets" | del(.id)' <<<"$changed")"
 is "$(jq -r .error <<<"$body")" "a policy with this name exists" "... says why"
-bad 409 "PUT a name in use" PUT "/policies/$id1" --data-binary "$(jq -c '.name = "no-secrets" | del(.id)' <<<"$changed")"
-bad 400 "POST for an unknown cluster" POST /policies --data-binary "$(jq -c '.name = "x" | .cluster = "nowhere" | del(.id)' <<<"$changed")"
+admin_refused 409 "PUT a name in use" PUT "/policies/$id1" --data-binary "$(jq -c '.name = "no-secrets" | del(.id)' <<<"$changed")"
+admin_refused 400 "POST for an unknown cluster" POST /policies --data-binary "$(jq -c '.name = "x" | .cluster = "nowhere" | del(.id)' <<<"$changed")"
 is "$(jq -r .error <<<"$body")" 'cluster: no cluster is named "nowhere"' "... says why"
-bad 400 "PUT for an unknown cluster" PUT "/policies/$id1" --data-binary "$(jq -c '.cluster = "nowhere"' <<<"$changed")"
-bad 400 "PUT with another rule's id" PUT "/policies/$id1" --data-binary "$(jq -c ".id = $id2" <<<"$changed")"
-bad 400 "POST with an id" POST /policies --data-binary "$(jq -c '.name = "y" | .id = 99' <<<"$changed")"
-bad 404 "PUT an unknown id" PUT /policies/99999 --data-binary "$(jq -c 'del(.id) | .name = "z"' <<<"$changed")"
-bad 404 "PUT an unknown name" PUT /policies/nothing-here --data-binary "$(jq -c 'del(.id) | .name = "z"' <<<"$changed")"
-bad 404 "GET an unknown id" GET /policies/99999
-bad 404 "GET id 0" GET /policies/0
-bad 404 "GET a huge id" GET /policies/99999999999999999999999
-bad 404 "DELETE an unknown id" DELETE /policies/99999
-bad 405 "PATCH /policies/{id}" PATCH "/policies/$id1" -d '{}'
-bad 405 "PUT /policies" PUT /policies -d '{}'
-before=$(dump_sum)
+admin_refused 400 "PUT for an unknown cluster" PUT "/policies/$id1" --data-binary "$(jq -c '.cluster = "nowhere"' <<<"$changed")"
+admin_refused 400 "PUT with another rule's id" PUT "/policies/$id1" --data-binary "$(jq -c ".id = $id2" <<<"$changed")"
+admin_refused 400 "POST with an id" POST /policies --data-binary "$(jq -c '.name = "y" | .id = 99' <<<"$changed")"
+admin_refused 404 "PUT an unknown id" PUT /policies/99999 --data-binary "$(jq -c 'del(.id) | .name = "z"' <<<"$changed")"
+admin_refused 404 "PUT an unknown name" PUT /policies/nothing-here --data-binary "$(jq -c 'del(.id) | .name = "z"' <<<"$changed")"
+admin_refused 404 "GET an unknown id" GET /policies/99999
+admin_refused 404 "GET id 0" GET /policies/0
+admin_refused 404 "GET a huge id" GET /policies/99999999999999999999999
+admin_refused 404 "DELETE an unknown id" DELETE /policies/99999
+admin_refused 405 "PATCH /policies/{id}" PATCH "/policies/$id1" -d '{}'
+admin_refused 405 "PUT /policies" PUT /policies -d '{}'
+before=$(db_dump_sum)
 ka_curl POST /policies --data-binary "$(jq -c 'del(.id) | .name = "n"' <<<"$changed")"
 is "$status" 401 "no admin token: 401"
 ka_curl GET /policies
 is "$status" 401 "GET without the admin token: 401"
-is "$(dump_sum)" "$before" "... nothing changed"
+is "$(db_dump_sum)" "$before" "... nothing changed"
 
 # A cluster named by a rule cannot go; once the rule has, it can.
 policy_post '{"name":"prod-only","cluster":"prod","users":["bob"],"verbs":["get"],"nonResourceURLs":["/metrics"],"effect":"allow"}'
 id3=$policy_id
-bad 409 "DELETE a cluster a rule names" DELETE "/clusters/$prod"
+admin_refused 409 "DELETE a cluster a rule names" DELETE "/clusters/$prod"
 is "$(jq -r .error <<<"$body")" "1 policies name this cluster: delete them first" "... says why"
 admin_curl DELETE "/policies/$id3"
 is "$status:$(jq -c . <<<"$body")" "200:{\"id\":$id3}" "DELETE /policies/{id}: 200 {id}"

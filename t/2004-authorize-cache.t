@@ -5,44 +5,37 @@
 # back: changes flow again; a service that started with MariaDB down
 # answers no opinion with an evaluationError until the rules load.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authz.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup --private
-slapd_setup
 REFRESH=2
-ka_config - <<YAML
+stack_up --private-db - <<YAML
 workers: 3
 logging:
   level: 4
 authorization:
   refresh: ${REFRESH}s
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
-eventually 50 test "$(worker_count)" = 3
+wait_workers 3
 
 admin_curl POST /clusters -d '{"name": "prod"}'
 sar_body authorization.k8s.io/v1 alice '["team"]' url get /x >"$T/sar.json"
 
-# burst N: N SubjectAccessReviews at once (so that every worker gets some);
-# leaves the answers' verdicts in $T/burst.out.
-burst() {
-	local urls=() i
-	for i in $(seq "$1"); do urls+=("$KA_URL/authorize/prod?timeout=30s"); done
-	curl -sS --cacert "$KA_CACERT" -Z --parallel-max 12 -H 'Content-Type: application/json' \
-		--data-binary "@$T/sar.json" -w '\n' "${urls[@]}" 2>/dev/null |
+# burst_sar N: N SubjectAccessReviews at once (so that every worker gets
+# some); leaves the answers' verdicts in $T/burst.out, one a line.
+burst_sar() {
+	burst "$1" "/authorize/prod?timeout=30s" -H 'Content-Type: application/json' \
+		--data-binary "@$T/sar.json"
+	cat "$T"/burst/* |
 		jq -r 'if .status.allowed then "allowed" elif .status.denied then "denied" else "no-opinion" end' \
 		>"$T/burst.out" 2>/dev/null
 }
-# The workers that logged VERDICT for alice since log line FROM.
+# The workers that logged VERDICT for alice since log line FROM, sorted
+# as worker_pids sorts them.
 workers_saying() {   # workers_saying FROM VERDICT
 	tail -n +"$1" "$T/ka.log" | grep "audit: authorize user alice cluster prod: $2" |
-		sed -n 's/.*\[\([0-9]*\)\].*/\1/p' | sort -u | tr '\n' ' '
+		sed -n 's/.*\[\([0-9]*\)\].*/\1/p' | sort -n -u | tr '\n' ' '
 }
 all_workers() { worker_pids; }
 # until_all FROM VERDICT TENTHS: burst until every worker has said VERDICT.
@@ -50,7 +43,7 @@ until_all() {
 	local from=$1 verdict=$2 n _ 
 	n=$(scaled "$3")
 	for _ in $(seq $((n / 2))); do
-		burst 24
+		burst_sar 24
 		[ "$(workers_saying "$from" "$verdict")" = "$(all_workers)" ] && return 0
 		sleep 0.2
 	done
@@ -67,7 +60,7 @@ ok $? "every worker allows alice (3 workers: $(workers_saying "$from" "allowed b
 # Decisions run no query: the server's counter of statements does not move
 # across a burst (the generation is looked at once per refresh at most).
 q0=$(db_sql "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'" | cut -f2)
-burst 60
+burst_sar 60
 q1=$(db_sql "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'" | cut -f2)
 is "$(grep -c allowed "$T/burst.out")" 60 "60 decisions answered from the cache"
 ok "$([ $((q1 - q0)) -le 6 ]; echo $?)" "... with $((q1 - q0)) statements (at most one generation look per worker and refresh)"
@@ -96,8 +89,8 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 		{ bad=$((bad + 1)); diag "$status $body"; }
 done
 is "$bad" 0 "MariaDB down for $((REFRESH * 2 + 1)) s: $total answers, all from the cached rules"
-burst 24
-is "$(sort -u "$T/burst.out")" denied "... every worker, at once"
+burst_sar 24
+is "$(sort "$T/burst.out" | uniq -c | xargs)" "24 denied" "... every worker, at once"
 admin_curl POST /policies -d '{"name":"later","users":["x"],"verbs":["get"],"nonResourceURLs":["/y"],"effect":"allow"}'
 is "$status:$(jq -r .error <<<"$body")" "503:database unavailable" "the admin API: 503 JSON"
 admin_curl GET /policies

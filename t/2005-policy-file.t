@@ -5,11 +5,10 @@
 # rules), a broken file keeps the previous rules, and a database rule whose
 # name the file takes is left out with an evaluationError.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authz.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
 command -v jq >/dev/null || skip_all "jq not installed"
 mariadb_setup
@@ -23,19 +22,9 @@ logging:
 YAML
 nginx_setup
 
-dump_sum() {
-	mariadb-dump --no-defaults --socket="$DB_SOCK" -uroot --skip-dump-date \
-		--skip-comments --hex-blob --skip-extended-insert "$DB_NAME" \
-		clusters policies generations | sed 's/ AUTO_INCREMENT=[0-9]*//' | sha256sum
-}
 conflict() {   # conflict DESCRIPTION METHOD PATH [CURL-ARGS...]
-	local what=$1 before
-	shift
-	before=$(dump_sum)
-	admin_curl "$@"
-	is "$status" 409 "$what: 409"
-	like "$(jq -r .error <<<"$body")" "policy_file" "... naming policy_file"
-	is "$(dump_sum)" "$before" "... nothing changed"
+	admin_refused 409 "$@"
+	like "$(body_error)" "policy_file" "... naming policy_file"
 }
 verdict_of() {   # verdict_of PATH USER GROUPS URL -> verdict[:rule]
 	sar_body authorization.k8s.io/v1 "$2" "$3" url get "$4" >"$T/sar.json"
@@ -80,7 +69,7 @@ chmod 0644 "$PF"
 out=$(ka_check_config 2>&1)
 is "$?" 0 "check-config: a good policy_file passes"
 ka_start || bail "kubernetes-auth did not start"
-eventually 50 test "$(worker_count)" = 3
+wait_workers 3
 grep -q "policy_file $PF: 2 rules" "$T/ka.log"
 ok $? "the file is read at start: 2 rules"
 admin_curl POST /clusters -d '{"name": "prod"}'
@@ -122,7 +111,7 @@ YAML
 kill -HUP "$KA_PID"
 eventually 100 eval '[ "$(grep -c "reload complete" "$T/ka.log")" -ge 1 ]'
 ok $? "SIGHUP: reload complete"
-eventually 50 test "$(worker_count)" = 3
+wait_workers 3
 common=$(comm -12 <(tr ' ' '\n' <<<"$before" | sort) <(tr ' ' '\n' <<<"$(worker_pids)" | sort) | grep -c .)
 is "$common" 0 "... every worker replaced"
 grep -q "policy_file $PF: 2 rules" "$T/ka.log"

@@ -4,16 +4,10 @@
 # verified certificate has exactly that CN; otherwise 403 JSON. Clusters
 # without client_cn and the global path need no certificate.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-authz.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 SAR=$KA_SRCDIR/t/data/k8s-fixtures/sar-v1-resource.json
 
 admin_curl POST /clusters -d '{"name": "open"}'
@@ -29,32 +23,26 @@ pki_client_cert az-good apiserver-b || bail "pki_client_cert failed"
 pki_client_cert az-wrong apiserver-x || bail "pki_client_cert failed"
 pki_client_cert az-two "/CN=apiserver-b/CN=other" || bail "pki_client_cert failed"
 
-sar() {   # sar PATH [CURL-ARGS...]
-	local path=$1
-	shift
-	ka_curl POST "$path?timeout=30s" -H 'Content-Type: application/json' --data-binary @"$SAR" "$@"
-}
-
-sar /authorize/bound --cert "$C/az-good.pem" --key "$C/az-good.key"
+sar_post /authorize/bound "$SAR" --cert "$C/az-good.pem" --key "$C/az-good.key"
 is "$status" 200 "bound cluster, certificate with CN apiserver-b: 200"
 is "$(jq -r .status.allowed <<<"$body")" true "... and the cluster's rule applies"
 # Twice: the second answer comes from the worker's cluster cache.
-sar /authorize/bound --cert "$C/az-good.pem" --key "$C/az-good.key"
+sar_post /authorize/bound "$SAR" --cert "$C/az-good.pem" --key "$C/az-good.key"
 is "$status" 200 "... again, from the cache"
 for i in 1 2; do
-	sar /authorize/bound
+	sar_post /authorize/bound "$SAR"
 	is "$status" 403 "bound cluster, no certificate: 403 (try $i)"
 	is "$(jq -r .message <<<"$body")" "client certificate not accepted for this cluster" "... a Status"
 done
-sar /authorize/bound --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
+sar_post /authorize/bound "$SAR" --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
 is "$status" 403 "bound cluster, certificate with another CN: 403"
-sar /authorize/bound --cert "$C/az-two.pem" --key "$C/az-two.key"
+sar_post /authorize/bound "$SAR" --cert "$C/az-two.pem" --key "$C/az-two.key"
 is "$status" 403 "bound cluster, certificate with two CNs: 403"
-sar /authorize/open
+sar_post /authorize/open "$SAR"
 is "$status" 200 "unbound cluster, no certificate: 200"
-sar /authorize
+sar_post /authorize "$SAR"
 is "$status" 200 "global path, no certificate: 200"
-sar /authorize/nosuch --cert "$C/az-good.pem" --key "$C/az-good.key"
+sar_post /authorize/nosuch "$SAR" --cert "$C/az-good.pem" --key "$C/az-good.key"
 is "$status" 404 "unknown cluster: 404"
 
 # SubjectAccessReview bodies are bounded apart from admin bodies
@@ -77,26 +65,26 @@ is "$status" 400 "... while an admin body that size is read (and refused as no r
 
 # webhook_client_cert: required: every webhook path needs a certificate
 # nginx verified against the API servers' CA, the global ones too.
-ka_stop
-ka_config - <<'YAML'
+ka_restart - <<'YAML'
 webhook_client_cert: required
 YAML
-ka_start || bail "kubernetes-auth did not restart"
-sar /authorize
+sar_post /authorize "$SAR"
 is "$status:$(jq -r .message <<<"$body")" "403:a verified client certificate is required" \
 	"required: the global path without a certificate: 403"
-sar /authorize/open
+sar_post /authorize/open "$SAR"
 is "$status" 403 "... an unbound cluster's path too"
-sar /authorize/nosuch
+sar_post /authorize/nosuch "$SAR"
 is "$status" 403 "... and an unknown cluster's (no oracle for names)"
 ka_curl POST /authenticate/token -d '{"spec": {"token": "x"}}'
 is "$status:$(jq -r .kind <<<"$body")" "403:Status" "... and the authentication webhook"
-sar /authorize --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
+sar_post /authorize "$SAR" --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
 is "$status" 200 "a verified certificate (any CN): the global path answers"
-sar /authorize/open --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
+sar_post /authorize/open "$SAR" --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
 is "$status" 200 "... and an unbound cluster's"
-sar /authorize/bound --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
+sar_post /authorize/bound "$SAR" --cert "$C/az-wrong.pem" --key "$C/az-wrong.key"
 is "$status" 403 "... but a bound cluster still wants its own CN"
-sar /authorize/bound --cert "$C/az-good.pem" --key "$C/az-good.key"
+sar_post /authorize/bound "$SAR" --cert "$C/az-good.pem" --key "$C/az-good.key"
 is "$status" 200 "... which answers"
+ka_stop
+ok $? "kubernetes-auth stops cleanly"
 done_testing

@@ -7,9 +7,7 @@
 # a request arrives, the request simply succeeds first time: the checks
 # hold either way, and the diag line says how many retries were taken.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-authz.sh"
 
 mariadb_setup --private
@@ -59,4 +57,6 @@ wait
 like "$status" '^20[04]$' "delete cluster after a lock timeout: 2xx"
 is "$(db_sql "SELECT COUNT(*) FROM clusters")" 0 "... gone"
 diag "lock wait timeouts logged (retries taken): $(grep -c "Lock wait timeout" "$T/ka.log")"
+ka_stop
+ok $? "kubernetes-auth stops cleanly"
 done_testing

@@ -2,16 +2,10 @@
 # GET /healthz through nginx: 200 with both backends up, 503 naming the one
 # that is down, 200 again once it is back. Also what nginx answers itself.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 
 # Both are stopped below: private servers.
-mariadb_setup --private
-slapd_setup --private
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up --private-db --private-ldap
 
 # Poll /healthz until it answers WANT (the service caches the answer for a
 # second; a worker reconnects on its next check).
@@ -41,7 +35,7 @@ is "$(jq -r .error <<<"$body")" "not found" "... with an error"
 admin_curl GET /users/nope
 is "$status" 404 "GET /users/nope: 404 from the service"
 like "$(header content-type)" '^application/json' "... as JSON"
-like "$(jq -r .error <<<"$body")" . "... with an error"
+like "$(body_error)" . "... with an error"
 
 ka_curl POST /healthz -d '{}'
 is "$status" 405 "POST /healthz: 405"

@@ -4,16 +4,9 @@
 # is application/x-www-form-urlencoded) and jq, through nginx over HTTPS.
 # It stops before the authentication call (the webhook's own tests do that).
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 
 K8S_AUTH_URL=$KA_URL
 K8S_AUTH_ADMIN_TOKEN=$KA_ADMIN_TOKEN

@@ -3,31 +3,12 @@
 # secrets never in the database dump or the log; key rotation; reveal: false;
 # no key file. Bad input refused with nothing changed.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-authn.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 
-dump() {
-	mariadb-dump --no-defaults --socket="$DB_SOCK" -uroot --skip-dump-date \
-		--skip-comments --skip-extended-insert "$DB_NAME"
-}
-dump_sum() { dump | sha256sum; }
-bad() {   # bad STATUS DESCRIPTION METHOD PATH [CURL-ARGS...]
-	local want=$1 what=$2 before
-	shift 2
-	before=$(dump_sum)
-	admin_curl "$@"
-	is "$status" "$want" "$what: $want"
-	like "$(jq -r .error <<<"$body" 2>/dev/null)" '.' "... {\"error\": ...}"
-	is "$(dump_sum)" "$before" "... nothing changed"
-}
 epoch() { date -u -d "$1" +%s; }
 TOKENS=()
 new_token() {   # new_token JSON -> $tid $secret, status
@@ -82,45 +63,45 @@ is "$(jq -c '{id, token, user_id, description}' <<<"$body")" \
 	"GET /tokens/{id}: the token"
 
 # Bad input.
-bad 400 "no user_id" POST /tokens -d '{}'
-bad 400 "user_id a number" POST /tokens -d '{"user_id": 5}'
-bad 400 "user_id malformed" POST /tokens -d '{"user_id": "alice"}'
-bad 400 "unknown user_id" POST /tokens -d '{"user_id": "00000000-0000-4000-8000-000000000000"}'
+admin_refused 400 "no user_id" POST /tokens -d '{}'
+admin_refused 400 "user_id a number" POST /tokens -d '{"user_id": 5}'
+admin_refused 400 "user_id malformed" POST /tokens -d '{"user_id": "alice"}'
+admin_refused 400 "unknown user_id" POST /tokens -d '{"user_id": "00000000-0000-4000-8000-000000000000"}'
 is "$(jq -r .error <<<"$body")" "unknown user_id" "... says so"
-bad 400 "an array body" POST /tokens -d "[{\"user_id\": \"$alice\"}]"
-bad 400 "truncated JSON" POST /tokens -d "{\"user_id\": \"$alice\""
-bad 400 "description a number" POST /tokens -d "{\"user_id\": \"$alice\", \"description\": 1}"
-bad 400 "description over 1024 characters" POST /tokens \
+admin_refused 400 "an array body" POST /tokens -d "[{\"user_id\": \"$alice\"}]"
+admin_refused 400 "truncated JSON" POST /tokens -d "{\"user_id\": \"$alice\""
+admin_refused 400 "description a number" POST /tokens -d "{\"user_id\": \"$alice\", \"description\": 1}"
+admin_refused 400 "description over 1024 characters" POST /tokens \
 	-d "{\"user_id\": \"$alice\", \"description\": \"$(printf 'd%.0s' $(seq 1025))\"}"
-bad 400 "expiry in the past" POST /tokens -d "{\"user_id\": \"$alice\", \"expiry\": \"2001-01-01T00:00:00Z\"}"
+admin_refused 400 "expiry in the past" POST /tokens -d "{\"user_id\": \"$alice\", \"expiry\": \"2001-01-01T00:00:00Z\"}"
 is "$(jq -r .error <<<"$body")" "expiry is in the past" "... says so"
-bad 400 "expiry unparseable" POST /tokens -d "{\"user_id\": \"$alice\", \"expiry\": \"next tuesday\"}"
-bad 400 "expiry without a zone" POST /tokens -d "{\"user_id\": \"$alice\", \"expiry\": \"$want\"}"
-bad 400 "expiry a number" POST /tokens -d "{\"user_id\": \"$alice\", \"expiry\": 1700000000}"
-bad 400 "expiry beyond max_ttl" POST /tokens \
+admin_refused 400 "expiry unparseable" POST /tokens -d "{\"user_id\": \"$alice\", \"expiry\": \"next tuesday\"}"
+admin_refused 400 "expiry without a zone" POST /tokens -d "{\"user_id\": \"$alice\", \"expiry\": \"$want\"}"
+admin_refused 400 "expiry a number" POST /tokens -d "{\"user_id\": \"$alice\", \"expiry\": 1700000000}"
+admin_refused 400 "expiry beyond max_ttl" POST /tokens \
 	-d "{\"user_id\": \"$alice\", \"expiry\": \"$(date -u -d '+2 years' +%Y-%m-%dT%H:%M:%SZ)\"}"
 like "$(jq -r .error <<<"$body")" "max_ttl \\(8760h\\)" "... names max_ttl"
-bad 400 "ttl over max_ttl" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": \"8761h\"}"
-bad 400 "ttl over max_ttl in seconds" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": 31536001}"
-bad 400 "ttl zero" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": \"0s\"}"
-bad 400 "ttl negative" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": -5}"
-bad 400 "ttl unparseable" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": \"forever\"}"
-bad 400 "ttl a boolean" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": true}"
-bad 400 "ttl a fraction" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": 1.5}"
-bad 400 "both expiry and ttl" POST /tokens \
+admin_refused 400 "ttl over max_ttl" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": \"8761h\"}"
+admin_refused 400 "ttl over max_ttl in seconds" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": 31536001}"
+admin_refused 400 "ttl zero" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": \"0s\"}"
+admin_refused 400 "ttl negative" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": -5}"
+admin_refused 400 "ttl unparseable" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": \"forever\"}"
+admin_refused 400 "ttl a boolean" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": true}"
+admin_refused 400 "ttl a fraction" POST /tokens -d "{\"user_id\": \"$alice\", \"ttl\": 1.5}"
+admin_refused 400 "both expiry and ttl" POST /tokens \
 	-d "{\"user_id\": \"$alice\", \"ttl\": \"1h\", \"expiry\": \"$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)\"}"
 is "$(jq -r .error <<<"$body")" "give expiry or ttl, not both" "... says so"
-bad 400 "clusters not an array" POST /tokens -d "{\"user_id\": \"$alice\", \"clusters\": \"c1\"}"
-bad 400 "clusters empty" POST /tokens -d "{\"user_id\": \"$alice\", \"clusters\": []}"
-bad 400 "clusters with a number" POST /tokens -d "{\"user_id\": \"$alice\", \"clusters\": [1]}"
-bad 400 "unknown cluster name" POST /tokens -d "{\"user_id\": \"$alice\", \"clusters\": [\"nope\"]}"
+admin_refused 400 "clusters not an array" POST /tokens -d "{\"user_id\": \"$alice\", \"clusters\": \"c1\"}"
+admin_refused 400 "clusters empty" POST /tokens -d "{\"user_id\": \"$alice\", \"clusters\": []}"
+admin_refused 400 "clusters with a number" POST /tokens -d "{\"user_id\": \"$alice\", \"clusters\": [1]}"
+admin_refused 400 "unknown cluster name" POST /tokens -d "{\"user_id\": \"$alice\", \"clusters\": [\"nope\"]}"
 is "$(jq -r .error <<<"$body")" "unknown cluster in clusters: nope" "... names it"
-bad 404 "GET malformed id" GET /tokens/1234
-bad 404 "GET unknown id" GET /tokens/00000000-0000-4000-8000-000000000000
+admin_refused 404 "GET malformed id" GET /tokens/1234
+admin_refused 404 "GET unknown id" GET /tokens/00000000-0000-4000-8000-000000000000
 notatoken=$(openssl rand -hex 32)
-bad 404 "DELETE with a secret-looking id" DELETE "/tokens/$notatoken"
+admin_refused 404 "DELETE with a secret-looking id" DELETE "/tokens/$notatoken"
 unlike "$body" "$notatoken" "... the error does not echo it"
-bad 405 "PUT /tokens/{id}" PUT "/tokens/$t1" -d '{}'
+admin_refused 405 "PUT /tokens/{id}" PUT "/tokens/$t1" -d '{}'
 
 # Scoped tokens.
 admin_curl POST /clusters -d '{"name": "prod"}'
@@ -135,9 +116,9 @@ is "$(jq -c .clusters <<<"$body")" '["dev","prod"]' "GET shows its clusters"
 is "$(db_sql "SELECT scoped FROM tokens WHERE id = '$ts'")" 1 "... scoped in the database"
 admin_curl GET "/tokens/$t1"
 is "$(jq -r 'has("clusters")' <<<"$body")" false "an unscoped token has no clusters field"
-bad 400 "a known and an unknown cluster" POST /tokens \
+admin_refused 400 "a known and an unknown cluster" POST /tokens \
 	-d "{\"user_id\": \"$alice\", \"clusters\": [\"prod\", \"staging\"]}"
-bad 409 "DELETE a cluster a token names" DELETE "/clusters/$dev"
+admin_refused 409 "DELETE a cluster a token names" DELETE "/clusters/$dev"
 
 # Revocation.
 admin_curl DELETE "/tokens/$ts"
@@ -153,12 +134,15 @@ admin_curl DELETE "/clusters/$dev"
 is "$status" 200 "the cluster a revoked token named can go"
 
 # At rest: only the HMAC and the sealed copy.
+plain=$(db_dump) && hex=$(db_dump --hex-blob) || bail "mariadb-dump failed"
+is "$(grep -c '^INSERT INTO `tokens` VALUES' <<<"$hex")" "${#TOKENS[@]}" \
+	"the dump holds a row for each of the ${#TOKENS[@]} tokens issued"
 n=0
 for s in "${TOKENS[@]}"; do
-	dump | grep -qiF "$s" && n=$((n + 1))
-	dump --hex-blob | grep -qiF "$(printf '%s' "$s" | xxd -p -c 200)" && n=$((n + 1))
+	grep -qiF "$s" <<<"$plain" && n=$((n + 1))
+	grep -qiF "$(printf '%s' "$s" | xxd -p -c 200)" <<<"$hex" && n=$((n + 1))
 done
-is "$n" 0 "a database dump holds none of the ${#TOKENS[@]} secrets issued (plain or hex)"
+is "$n" 0 "... and none of their secrets (plain or hex)"
 n=0
 for s in "${TOKENS[@]}"; do grep -qF "$s" "$T/ka.log" && n=$((n + 1)); done
 is "$n" 0 "... nor does the log"
@@ -178,12 +162,11 @@ is "$(db_sql "SELECT key_id FROM tokens WHERE id = '$t2'")" 2 "... a new one use
 admin_curl GET "/tokens/$t2"
 is "$(jq -r .token <<<"$body")" "$s2" "... and shows"
 # TokenReview looks a token up under every key's HMAC at once.
-review() {   # review TOKEN: "true" or the error
-	ka_curl POST /authenticate/token -d "{\"spec\": {\"token\": \"$1\"}}"
-	jq -r 'if .status.authenticated then "true" else .status.error end' <<<"$body"
-}
-is "$(review "$s1")" true "two keys: a key 1 token authenticates"
-is "$(review "$s2")" true "two keys: a key 2 token authenticates"
+AS_ALICE="authenticated as alice@example.org"
+review "$s1"
+is "$(review_answer)" "$AS_ALICE" "two keys: a key 1 token authenticates"
+review "$s2"
+is "$(review_answer)" "$AS_ALICE" "two keys: a key 2 token authenticates"
 ka_stop
 secret_file "$KA_KEY_FILE" "$(grep '^2:' "$KA_KEY_FILE")"
 ka_start || bail "no restart with key 2 only"
@@ -191,8 +174,11 @@ admin_curl GET "/tokens/$t1"
 is "$status:$(jq -r 'has("token")' <<<"$body")" "200:false" "key 1 removed: its token is listed without its secret"
 admin_curl GET "/tokens/$t2"
 is "$(jq -r .token <<<"$body")" "$s2" "... key 2's token still shows"
-is "$(review "$s2")" true "key 2 only: its token authenticates"
-isnt "$(review "$s1")" true "... a key 1 token no longer does"
+review "$s2"
+is "$(review_answer)" "$AS_ALICE" "key 2 only: its token authenticates"
+# Not found (no loaded key's HMAC of it matches a row), no other refusal.
+review "$s1"
+is "$(review_answer)" "token not found" "... a key 1 token no longer does: not found"
 
 # reveal: false: shown once.
 ka_stop
@@ -220,6 +206,7 @@ is "$(db_sql "SELECT COUNT(*) FROM tokens WHERE id = '$t2'")" 1 "... not the one
 
 # No key file: start-up refused with how to make one.
 ka_stop
+ok $? "kubernetes-auth stops cleanly"
 mv "$KA_KEY_FILE" "$KA_KEY_FILE.gone"
 out=$(KUBERNETES_AUTH_ADMIN_TOKEN=$KA_ADMIN_TOKEN timeout 20 "$KA_BIN" -config-file "$T/config.yaml" 2>&1)
 is "$?" 1 "no key file: refuses to start (exit 1)"

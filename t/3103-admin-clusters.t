@@ -2,30 +2,10 @@
 # Clusters: create, list, ?name=, get, delete (409 while a live token names
 # it), the webhook kubeconfig; bad input refused with nothing changed.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
-
-dump_sum() {
-	mariadb-dump --no-defaults --socket="$DB_SOCK" -uroot --skip-dump-date \
-		--skip-comments --hex-blob --skip-extended-insert "$DB_NAME" | sha256sum
-}
-bad() {   # bad STATUS DESCRIPTION METHOD PATH [CURL-ARGS...]
-	local want=$1 what=$2 before
-	shift 2
-	before=$(dump_sum)
-	admin_curl "$@"
-	is "$status" "$want" "$what: $want"
-	like "$(jq -r .error <<<"$body" 2>/dev/null)" '.' "... {\"error\": ...}"
-	is "$(dump_sum)" "$before" "... nothing changed"
-}
+stack_up
 
 KC=$'apiVersion: v1\nclusters:\n- cluster:\n server: https://master.kubernetes-cluster.local:6443'
 admin_curl POST /clusters --data-binary "$(jq -cn --arg kc "$KC" \
@@ -71,20 +51,20 @@ is "$body" "[]" "?name=PROD : case matters"
 admin_curl GET "/clusters/$c2"
 is "$(jq -r .name <<<"$body")" "prod" "GET /clusters/{id}"
 
-bad 409 "duplicate name" POST /clusters -d '{"name": "prod"}'
-bad 400 "no name" POST /clusters -d '{"master": "x"}'
-bad 400 "empty name" POST /clusters -d '{"name": ""}'
-bad 400 "name a number" POST /clusters -d '{"name": 7}'
-bad 400 "name over 255 bytes" POST /clusters -d "{\"name\": \"$(printf 'n%.0s' $(seq 256))\"}"
-bad 400 "master a list" POST /clusters -d '{"name": "x", "master": ["a"]}'
-bad 400 "kubeconfig an object" POST /clusters -d '{"name": "x", "kubeconfig": {}}'
-bad 400 "client_cn empty" POST /clusters -d '{"name": "x", "client_cn": ""}'
-bad 400 "client_cn a number" POST /clusters -d '{"name": "x", "client_cn": 1}'
-bad 400 "not an object" POST /clusters -d '["x"]'
-bad 400 "malformed JSON" POST /clusters -d '{"name": "x",}'
-bad 404 "GET malformed id" GET /clusters/prod
-bad 404 "DELETE malformed id" DELETE /clusters/prod
-bad 404 "kubeconfig of an unknown cluster" GET /clusters/00000000-0000-4000-8000-000000000000/webhook-kubeconfig
+admin_refused 409 "duplicate name" POST /clusters -d '{"name": "prod"}'
+admin_refused 400 "no name" POST /clusters -d '{"master": "x"}'
+admin_refused 400 "empty name" POST /clusters -d '{"name": ""}'
+admin_refused 400 "name a number" POST /clusters -d '{"name": 7}'
+admin_refused 400 "name over 255 bytes" POST /clusters -d "{\"name\": \"$(printf 'n%.0s' $(seq 256))\"}"
+admin_refused 400 "master a list" POST /clusters -d '{"name": "x", "master": ["a"]}'
+admin_refused 400 "kubeconfig an object" POST /clusters -d '{"name": "x", "kubeconfig": {}}'
+admin_refused 400 "client_cn empty" POST /clusters -d '{"name": "x", "client_cn": ""}'
+admin_refused 400 "client_cn a number" POST /clusters -d '{"name": "x", "client_cn": 1}'
+admin_refused 400 "not an object" POST /clusters -d '["x"]'
+admin_refused 400 "malformed JSON" POST /clusters -d '{"name": "x",}'
+admin_refused 404 "GET malformed id" GET /clusters/prod
+admin_refused 404 "DELETE malformed id" DELETE /clusters/prod
+admin_refused 404 "kubeconfig of an unknown cluster" GET /clusters/00000000-0000-4000-8000-000000000000/webhook-kubeconfig
 
 # The webhook kubeconfig.
 admin_curl GET "/clusters/$c2/webhook-kubeconfig"
@@ -102,7 +82,7 @@ is "$(jq -c '.users[0].user' <<<"$body")" "{}" "no client_cn: no client certific
 admin_curl GET "/clusters/$c3/webhook-kubeconfig"
 is "$(jq -r '.clusters[0].cluster.server' <<<"$body")" "https://localhost:$KA_NGINX_PORT/authenticate/token/a_b%25c%20d" \
 	"an older name with specials is percent-encoded"
-bad 400 "?for=bogus" GET "/clusters/$c1/webhook-kubeconfig?for=bogus"
+admin_refused 400 "?for=bogus" GET "/clusters/$c1/webhook-kubeconfig?for=bogus"
 # The name where the id goes: the file right after the cluster is made.
 admin_curl GET "/clusters/$c2/webhook-kubeconfig?for=authorization"
 by_id=$body
@@ -112,14 +92,14 @@ is "$body" "$by_id" "... the same file as by id"
 admin_curl GET "/clusters/a_b%25c%20d/webhook-kubeconfig"
 is "$(jq -r '.clusters[0].cluster.server' <<<"$body")" "https://localhost:$KA_NGINX_PORT/authenticate/token/a_b%25c%20d" \
 	"... a percent-encoded name too"
-bad 404 "kubeconfig of an unknown name" GET /clusters/no-such-cluster/webhook-kubeconfig
+admin_refused 404 "kubeconfig of an unknown name" GET /clusters/no-such-cluster/webhook-kubeconfig
 
 # Deleting a cluster.
 admin_curl POST /users -d '{"username": "alice"}'
 alice=$(jq -r .id <<<"$body")
 admin_curl POST /tokens -d "{\"user_id\": \"$alice\", \"clusters\": [\"prod\"]}"
 tid=$(jq -r .id <<<"$body")
-bad 409 "DELETE a cluster a live token names" DELETE "/clusters/$c2"
+admin_refused 409 "DELETE a cluster a live token names" DELETE "/clusters/$c2"
 like "$(jq -r .error <<<"$body")" "token" "... says tokens name it"
 admin_curl DELETE "/tokens/$tid"
 admin_curl DELETE "/clusters/$c2"

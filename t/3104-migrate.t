@@ -3,9 +3,7 @@
 # dirty one (start-up refused with the `migrate force` hint); a failing
 # migration; two runs at once apply each migration once; force; version.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 
 command -v jq >/dev/null || skip_all "jq not installed"
 mariadb_setup

@@ -3,16 +3,9 @@
 # the admin API answers again, without a restart of the service, and no
 # worker died (prepared statements are made again on the new connection).
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup --private
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up --private-db
 
 admin_curl POST /users -d '{"username": "alice"}'
 alice=$(jq -r .id <<<"$body")

@@ -3,9 +3,8 @@
 # the original service's documented API: users, clusters and tokens come
 # over with their ids, secrets and expiries; a second run changes nothing.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
 command -v jq >/dev/null || skip_all "jq not installed"
 command -v python3 >/dev/null || skip_all "python3 not installed"
@@ -94,16 +93,12 @@ waitfor "$SPAWNED_PID" 50 curl -s -o /dev/null --cacert "$PKI_DIR/ca.pem" "https
 
 "$KA_BIN" migrate up -config-file "$T/config.yaml" >/dev/null 2>&1 || bail "migrate up failed"
 imp() { out=$("$KA_BIN" import -config-file "$T/config.yaml" "$@" 2>&1); rc=$?; }
-dump_sum() {
-	mariadb-dump --no-defaults --socket="$DB_SOCK" -uroot --skip-dump-date \
-		--skip-comments --hex-blob --skip-extended-insert "$DB_NAME" | sha256sum
-}
 
-before=$(dump_sum)
+before=$(db_dump_sum)
 imp --from "http://127.0.0.1:$port" --admin-token wrong
 is "$rc" 1 "a wrong admin token: exit 1"
 like "$out" "HTTP 401" "... says 401"
-is "$(dump_sum)" "$before" "... nothing changed"
+is "$(db_dump_sum)" "$before" "... nothing changed"
 imp --from "ftp://127.0.0.1:$port" --admin-token foo
 is "$rc" 2 "an ftp:// URL: usage error"
 imp --from "http://127.0.0.1:$port"
@@ -119,15 +114,17 @@ is "$(db_sql "SELECT id FROM users ORDER BY id" | tr '\n' ' ')" "$U1 $U2 " "user
 is "$(db_sql "SELECT username FROM users WHERE id = '$U2'")" "'; DROP TABLE users; --" "... usernames byte for byte"
 is "$(db_sql "SELECT created FROM clusters WHERE id = '$C1'")" "2018-01-01 12:34:56.000000" "cluster created kept"
 is "$(db_sql "SELECT expiry FROM tokens WHERE id = '$T1'")" "2031-08-03 11:09:51.396053" "token expiry kept (in UTC)"
-mariadb-dump --no-defaults --socket="$DB_SOCK" -uroot "$DB_NAME" | grep -qiE "$S1|$S2"
-is "$?" 1 "the secrets are not in the database dump"
+dump=$(db_dump) || bail "mariadb-dump failed"
+like "$dump" "^INSERT INTO \`tokens\` VALUES \('$T1'" "the database dump holds the imported tokens"
+grep -qiE "$S1|$S2" <<<"$dump"
+is "$?" 1 "... but not their secrets"
 
-after=$(dump_sum)
+after=$(db_dump_sum)
 imp --from "http://127.0.0.1:$port/" --admin-token foo
 is "$rc" 0 "a second import: exit 0"
 like "$out" "users: 0 added, 2 already here" "... everything already here"
 like "$out" "tokens: 0 added, 2 already here" "... tokens too"
-is "$(dump_sum)" "$after" "... nothing changed"
+is "$(db_dump_sum)" "$after" "... nothing changed"
 
 imp --from "https://localhost:$tport/api" --admin-token foo
 is "$rc" 1 "https with an unknown CA: refused"
@@ -146,7 +143,7 @@ imp --from "http://127.0.0.1:$port/bad" --admin-token foo
 is "$rc" 1 "a token whose secret is not 64 lowercase hex: exit 1"
 like "$out" "not 64 lowercase hex" "... says why"
 unlike "$out" "XXXXXXXX" "... without printing it"
-is "$(dump_sum)" "$after" "... nothing changed"
+is "$(db_dump_sum)" "$after" "... nothing changed"
 
 # The imported tokens, through the admin API.
 ka_start || bail "kubernetes-auth did not start"

@@ -3,10 +3,9 @@
 # then every process runs as the configured user; the admin token given on
 # the command line does not stay visible there.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (socket ownership, privilege drop)"
 mariadb_setup
@@ -47,9 +46,9 @@ like "$out" "Permission denied" "a user outside listen_group cannot connect"
 KA_ADMIN_TOKEN=$secret   # as given on the command line
 admin_curl POST /clusters -d '{"name": "bound", "client_cn": "apiserver-bound"}'
 is "$status" 201 "a cluster bound to a client certificate"
-admin_curl POST /users -d '{"username": "bob"}'
-admin_curl POST /tokens -d "{\"user_id\": \"$(jq -r .id <<<"$body")\"}"
-bob_token=$(jq -r .token <<<"$body")
+admin_user bob
+admin_token "$user_id"
+bob_token=$token
 forge() {   # forge USER: a TokenReview on the bound cluster's path, with a forged certificate
 	printf '{"spec": {"token": "%s"}}' "$bob_token" |
 		setpriv --reuid="$1" --regid=nogroup --clear-groups /usr/bin/python3 "$KA_SRCDIR/t/lib/fcgi-request.py" \
@@ -88,6 +87,7 @@ ok "$(test -S "$KA_SOCK"; echo $?)" "SIGKILL leaves a stale socket"
 ka_start
 ok $? "start over a stale socket"
 ka_stop
+ok $? "... and stops cleanly"
 echo "not a socket" >"$KA_SOCK"
 out=$(KUBERNETES_AUTH_ADMIN_TOKEN=$secret timeout 20 "$KA_BIN" -config-file "$T/config.yaml" 2>&1)
 is "$?" 1 "a regular file at the socket path stops start-up"

@@ -2,20 +2,14 @@
 # max_requests: a worker leaves after that many requests, between requests,
 # and is replaced; no request fails. 0 = never.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
-mariadb_setup
-slapd_setup
-ka_config - <<'YAML'
+stack_up - <<'YAML'
 workers: 2
 max_requests: 5
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
-eventually 50 test "$(worker_count)" = 2
+wait_workers 2
 before=$(worker_pids)
 
 codes=$(for _ in $(seq 30); do
@@ -27,7 +21,7 @@ exits=$(grep -cE "exited after [0-9]+ ms and 5 requests" "$T/ka.log")
 ok "$([ "$((recycled + exits))" -ge 1 ] || [ "$(worker_pids)" != "$before" ]; echo $?)" "workers were recycled"
 ok "$(comm -12 <(tr ' ' '\n' <<<"$before" | sort) <(worker_pids | tr ' ' '\n' | sort) | grep -q .; [ $? -ne 0 ]; echo $?)" \
 	"none of the first workers is left after 30 requests"
-eventually 50 test "$(worker_count)" = 2
+wait_workers 2
 is "$(worker_count)" 2 "two workers"
 unlike "$(cat "$T/ka.log")" "died before serving" "recycling is not taken for a crash"
 
@@ -41,8 +35,10 @@ workers: 1
 max_requests: 0
 YAML
 ka_start || bail "restart failed"
-eventually 50 test "$(worker_count)" = 1
+wait_workers 1
 pid=$(worker_pids)
 for _ in $(seq 50); do ka_curl GET /healthz; done
 is "$(worker_pids)" "$pid" "max_requests 0: the same worker after 50 requests"
+ka_stop
+ok $? "kubernetes-auth stops cleanly"
 done_testing

@@ -2,29 +2,21 @@
 # A worker inside one request for longer than request_timeout is killed and
 # replaced; its caller gets nginx's JSON 503; other workers keep serving.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
-
-mariadb_setup
-slapd_setup
 
 # An LDAP listener that accepts and never answers.
 blackhole_start
-blackhole_port=$BLACKHOLE_PORT
 
-ka_config - <<YAML
+stack_up - <<YAML
 workers: 2
 request_timeout: 1s
 ldap:
-  urls: [ "ldap://127.0.0.1:$blackhole_port" ]
+  urls: [ "ldap://127.0.0.1:$BLACKHOLE_PORT" ]
   network_timeout: 30s
   timeout: 30s
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
-eventually 50 test "$(worker_count)" = 2
+wait_workers 2
 before=$(worker_pids)
 
 ( ka_curl GET /healthz; echo "$status $body" >"$T/stuck.out" ) &
@@ -39,9 +31,9 @@ is "$stuck_status" 503 "the stuck request's caller gets 503"
 is "$stuck_body" '{"error":"service unavailable"}' "... nginx's JSON"
 like "$(cat "$T/ka.log")" "stuck in one request for [0-9]+ ms .*killing it" "the kill is logged"
 like "$(cat "$T/ka.log")" "killed by signal 9" "the worker died by SIGKILL"
-eventually 50 test "$(worker_count)" = 2
+wait_workers 2
 is "$(worker_count)" 2 "the killed worker was replaced"
-ok "$([ "$(worker_pids)" != "$before" ]; echo $?)" "with a new pid"
+isnt "$(worker_pids)" "$before" "with a new pid"
 is "$(kill -0 "$KA_PID"; echo $?)" 0 "the master runs on"
 ka_stop
 is "$?" 0 "graceful stop"

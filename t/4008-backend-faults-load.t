@@ -6,30 +6,23 @@
 # down, TokenReviews are 503s. Correct answers resume once the backend is
 # back, no worker dies, and no stale-connection error (2006, 1243) follows.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
 command -v wrk >/dev/null || skip_all "wrk not installed"
-mariadb_setup --private
-slapd_setup --private
-ka_config - <<'YAML'
+stack_up --private-db --private-ldap - <<'YAML'
 workers: 3
 authorization:
   refresh: 1s
 logging:
   level: 4
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
-eventually 50 test "$(worker_count)" = 3
+wait_workers 3
 FIXTURES=$KA_SRCDIR/t/data/k8s-fixtures
 
-admin_curl POST /users -d '{"username":"alice"}'
-user_id=$(jq -r .id <<<"$body")
-admin_curl POST /tokens -d "{\"user_id\":\"$user_id\"}"
-token=$(jq -r .token <<<"$body")
+admin_user alice
+admin_token "$user_id"
 sed "s/TOKEN_PLACEHOLDER/$token/" "$FIXTURES/tokenreview-v1.json" >"$T/tr.json"
 admin_curl POST /policies -d '{"name":"devs-scale","groups":["developers"],"verbs":["get"],
 	"apiGroups":["apps"],"resources":["deployments/scale"],"effect":"allow"}'

@@ -10,9 +10,7 @@
 # undoes it at exit, pass or fail: the package is purged, and the service
 # account is removed again if this test created it.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-load.sh"
 
 PKG=kubernetes-auth
@@ -209,7 +207,8 @@ mkdir -m "$(unit_value RuntimeDirectoryMode)" "$run_dir"
 while read -r pre; do
 	pre=${pre#[-+!@]}
 	# shellcheck disable=SC2086
-	$pre || diag "ExecStartPre failed: $pre"
+	$pre
+	ok $? "ExecStartPre: $pre"
 done < <(unit_value ExecStartPre)
 read -ra exec_start <<<"$(unit_value ExecStart)"
 is "${exec_start[*]}" "/usr/sbin/kubernetes-auth -config-file $ETC/config.yaml" "the unit's ExecStart"
@@ -217,11 +216,11 @@ spawn_daemon kubernetes-auth "$T/ka.log" env -i PATH=/usr/sbin:/usr/bin:/sbin:/b
 	sh -c 'umask "$0" && exec "$@"' "$(unit_value UMask)" "${exec_start[@]}"
 KA_PID=$SPAWNED_PID
 KA_SOCK=$run_dir/kubernetes-auth.sock
-if ! waitfor "$KA_PID" 150 _ka_ready; then
+waitfor "$KA_PID" 150 _ka_ready
+ok $? "the installed service runs (migrated and forked)" || {
 	sed 's/^/#   /' "$T/ka.log" | tail -n 30
 	bail "the installed service did not start"
-fi
-ok 0 "the installed service runs (migrated and forked)"
+}
 is "$(perm "$run_dir")" "root:$ACCOUNT 771" "$run_dir: root:$ACCOUNT 0771"
 is "$(perm "$KA_SOCK")" "root:www-data 660" "socket: root:www-data 0660"
 # (ps would cut the 16-character name.)
@@ -230,15 +229,16 @@ is "$(ps -o uid= -p "$(ka_pids | paste -sd, -)" | sort -u | xargs)" "$uid" \
 
 # The packaged nginx site in the test nginx: its paths swapped for the test's
 # (t/lib/lib-nginx.sh), fed from the installed file. The test nginx's
-# workers run in group www-data, as Debian's do; they reach the socket
-# through a link, since the harness moves every /run path into $T.
+# workers run as www-data, as Debian's do (the packaged config serves that
+# user only: listen_peer_users); they reach the socket through a link,
+# since the harness moves every /run path into $T.
 eval "$(declare -f _nginx_site | sed '1s/^_nginx_site /_nginx_site_from_tree /')"
 _nginx_site() { local KA_SRCDIR=$T/installed; _nginx_site_from_tree "$@"; }
 mkdir -p "$T/installed/nginx" "$T/run"
 ln -s "$SITE" "$T/installed/nginx/kubernetes-auth.conf"
 ln -s /usr/share/kubernetes-auth/ui "$T/installed/ui"
 ln -s "$KA_SOCK" "$T/run/ka.sock"
-KA_NGINX_GROUP=www-data
+KA_NGINX_USER=www-data KA_NGINX_GROUP=www-data
 KA_SOCK=$T/run/ka.sock nginx_setup
 KA_SOCK=$run_dir/kubernetes-auth.sock
 ka_curl GET /healthz

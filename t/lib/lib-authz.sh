@@ -2,7 +2,8 @@
 #
 # Source after lib-nginx.sh (it uses ka_curl / admin_curl).
 #
-#   sar_post PATH FILE     POST FILE's bytes to PATH as a kube-apiserver does
+#   sar_post PATH FILE [CURL-ARGS...]
+#                          POST FILE's bytes to PATH as a kube-apiserver does
 #                          (Content-Type, Accept, User-Agent, ?timeout=30s);
 #                          sets $status, $body, $headers
 #   sar_body APIVERSION USER GROUPS ATTRS
@@ -20,11 +21,13 @@
 [ -n "${_KA_LIB_AUTHZ:-}" ] && return 0
 _KA_LIB_AUTHZ=1
 
-sar_post() {   # sar_post PATH FILE
-	ka_curl POST "$1?timeout=30s" --data-binary "@$2" \
+sar_post() {   # sar_post PATH FILE [CURL-ARGS...]
+	local path=$1 file=$2
+	shift 2
+	ka_curl POST "$path?timeout=30s" --data-binary "@$file" \
 		-H 'Content-Type: application/json' \
 		-H 'Accept: application/json, */*' \
-		-H 'User-Agent: Go-http-client/1.1'
+		-H 'User-Agent: Go-http-client/1.1' "$@"
 }
 
 sar_body() {   # sar_body APIVERSION USER GROUPS ATTRS...

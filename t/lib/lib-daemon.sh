@@ -30,11 +30,18 @@
 #                      waits for the socket and a worker (after migrations);
 #                      sets KA_PID; non-zero when it does not get there
 #   ka_stop            SIGTERM, wait, KILL after a bound; returns its status
+#                      (non-zero too when the log holds a sanitizer report)
+#   ka_sanitizer_report   status 0 when the log holds one (and shows it)
+#   ka_restart [FILE|-]   ka_stop, ka_config with that overlay, ka_start; a
+#                      stop that is not clean is a failed check, a start
+#                      that fails bails out
 #   ka_pids            master and worker pids, one a line
 #   ka_curl METHOD PATH [CURL-ARGS...]     HTTPS through nginx ($KA_URL);
 #                      sets $status, $body, $headers (CRs stripped)
 #   admin_curl METHOD PATH [CURL-ARGS...]  the same with x-auth-token
 #   header NAME        a header of the last response (case-insensitive)
+#   body_error         the last response's {"error": "..."} string; nothing
+#                      when the body is no JSON object with a non-empty one
 #
 # Quick start sets KA_PERSIST=1 and its own T before sourcing: daemons are
 # then left running at exit and nothing is removed.
@@ -453,13 +460,26 @@ ka_stop() {   # -> the master's exit status (0 after a graceful stop)
 	[ -n "${KA_PID:-}" ] || return 0
 	stop_daemon "$KA_PID" TERM 150 || rc=$?
 	KA_PID=
-	if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "${KA_LOG:-$T/ka.log}"; then
-		diag "sanitizer report in ${KA_LOG:-$T/ka.log}:"
-		grep -E -A 20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "${KA_LOG:-$T/ka.log}" |
-			head -n 60 | sed 's/^/#   /'
+	if ka_sanitizer_report; then
 		[ "$rc" = 0 ] && rc=1
 	fi
 	return "$rc"
+}
+
+# Status 0 when the service's log holds a sanitizer report, which it then
+# shows as diagnostics.
+ka_sanitizer_report() {
+	local log=${KA_LOG:-$T/ka.log} re='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'
+	grep -Eq "$re" "$log" || return 1
+	diag "sanitizer report in $log:"
+	grep -E -A 20 "$re" "$log" | head -n 60 | sed 's/^/#   /'
+}
+
+# The merged config changes; the service's data, database and nginx stay.
+ka_restart() {   # ka_restart [OVERLAY-YAML-FILE | -]
+	ka_stop || ok $? "kubernetes-auth stops cleanly before the restart (see ${KA_LOG:-$T/ka.log})"
+	ka_config "$@" || bail "ka_config failed"
+	ka_start || bail "kubernetes-auth did not restart"
 }
 
 ka_pids() {
@@ -474,6 +494,8 @@ ka_curl() {   # ka_curl METHOD PATH-OR-URL [CURL-ARGS...]
 	[[ "$url" == http* ]] || url=${KA_URL:?ka_curl needs nginx_setup}$url
 	local method_arg=(-X "$method")
 	[ "$method" = HEAD ] && method_arg=(-I)
+	# A request that gets no answer must not leave the last one's behind.
+	rm -f "$T/.curl.body" "$T/.curl.headers"
 	status=$(curl -sS --cacert "$KA_CACERT" "${method_arg[@]}" \
 		--max-time "$((20 * TEST_TIME_FACTOR))" \
 		-o "$T/.curl.body" -D "$T/.curl.headers" -w '%{http_code}' "$@" "$url") ||
@@ -494,4 +516,9 @@ header() {   # header NAME -> the value, from the last ka_curl
 	printf '%s\n' "$headers" | awk -v n="$(printf '%s' "$1" | tr 'A-Z' 'a-z')" '
 		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) {
 			v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v; exit } }'
+}
+
+body_error() {
+	jq -r 'if type == "object" and (.error | type) == "string" and .error != ""
+		then .error else empty end' <<<"$body" 2>/dev/null
 }

@@ -8,6 +8,12 @@
 #       DB_PASSWORD_FILE, and DB_SOCK (root over the unix socket).
 #   db_sql "SQL"       run SQL as root in DB_NAME; prints rows tab-separated,
 #                      no column names
+#   db_dump [MARIADB-DUMP-ARGS...]   DB_NAME as SQL, one INSERT a row;
+#                      fails when mariadb-dump does
+#   db_dump_sum        a checksum of the whole of DB_NAME (AUTO_INCREMENT
+#                      counters aside: a refused INSERT may use one up), for
+#                      "nothing changed" checks; when the dump fails, a line
+#                      that equals no other, so that such a check fails too
 #   mariadb_stop_private / mariadb_start_private
 #       stop (SIGTERM: a clean shutdown) and start again the private server,
 #       same port, same data.
@@ -153,13 +159,25 @@ mariadb_setup() {   # mariadb_setup [--private]
 	return 0
 }
 
-_mariadb_dump() {
-	mariadb-dump --no-defaults --socket="$DB_SOCK" -uroot --hex-blob \
-		--skip-comments "$DB_NAME" >"$T/.dump.sql" 2>/dev/null
-}
+_mariadb_dump() { db_dump --hex-blob >"$T/.dump.sql" 2>/dev/null; }
 
 db_sql() {   # db_sql "SQL"
 	_mariadb_root "$DB_SOCK" -N -B "$DB_NAME" -e "$1"
+}
+
+db_dump() {   # db_dump [MARIADB-DUMP-ARGS...]
+	mariadb-dump --no-defaults --socket="$DB_SOCK" -uroot --skip-dump-date \
+		--skip-comments --skip-extended-insert "$@" "$DB_NAME"
+}
+
+db_dump_sum() {
+	local dump
+	if dump=$(db_dump --hex-blob) && [ -n "$dump" ]; then
+		sed 's/ AUTO_INCREMENT=[0-9]*//' <<<"$dump" | sha256sum
+	else
+		echo "db_dump_sum: mariadb-dump failed" >&2
+		echo "no dump ($EPOCHREALTIME)"
+	fi
 }
 
 mariadb_stop_private() {

@@ -2,13 +2,20 @@
 # the service under test.
 #
 #   nginx_setup        start nginx (as root; its workers run as
-#                      nobody:nogroup, the service's listen_group in tests)
+#                      nobody:nogroup, the service's listen_peer_users and
+#                      listen_group in tests; KA_NGINX_USER and
+#                      KA_NGINX_GROUP say otherwise)
 #                      on 127.0.0.1:$KA_NGINX_PORT (reserved by ka_config, or
 #                      here), forwarding to $KA_SOCK. Exports KA_URL
 #                      (https://localhost:PORT), KA_CACERT (the test CA that
 #                      signed nginx's certificate), KA_NGINX_PORT,
 #                      KA_NGINX_LOGS (access and error logs).
 #   nginx_stop         graceful stop (SIGQUIT)
+#   nginx_admin_limit  sets NGINX_RATE and NGINX_BURST: the site file's
+#                      limit_req on the admin paths (requests a second,
+#                      burst); non-zero when the file does not say
+#   nginx_limit_most SECONDS   the most requests from one untrusted address
+#                      that limit gets through in SECONDS (see below)
 #
 # Server-level function, also used by contrib/quickstart.sh:
 #   nginx_server_start DIR PORT SOCKET   sets NGINX_PID; needs pki_setup
@@ -66,7 +73,7 @@ nginx_server_start() {   # nginx_server_start DIR PORT SOCKET
 		return 1
 	fi
 	cat >"$d/nginx.conf" <<-EOF
-	user nobody $KA_NGINX_GROUP;
+	user ${KA_NGINX_USER:-nobody} $KA_NGINX_GROUP;
 	worker_processes 2;
 	daemon off;
 	pid $d/nginx.pid;
@@ -124,3 +131,22 @@ nginx_setup() {
 }
 
 nginx_stop() { nginx_server_stop "$T/nginx"; }
+
+nginx_admin_limit() {
+	local site=$KA_SRCDIR/nginx/kubernetes-auth.conf
+	NGINX_RATE=$(sed -n 's/^limit_req_zone .*zone=kubernetes_auth_admin:.* rate=\([0-9]*\)r\/s;$/\1/p' "$site")
+	NGINX_BURST=$(sed -n 's/^ *limit_req zone=kubernetes_auth_admin burst=\([0-9]*\) nodelay;$/\1/p' "$site")
+	[[ "$NGINX_RATE/$NGINX_BURST" =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]]
+}
+
+# limit_req is a leaky bucket: each request let through adds one, the
+# bucket drains RATE a second, and a request that would fill it past BURST
+# is turned away (429). A fresh bucket so lets the first BURST + 1 requests
+# through at any speed, and over t seconds no more than BURST + 1 + RATE * t
+# get through, however the requests are spread. Give SECONDS from before
+# the first request left to after the last answer came (so at least the
+# span over which nginx saw them arrive); a second is added, as nginx
+# stamps requests with a clock it reads once per turn of its event loop.
+nginx_limit_most() {   # nginx_limit_most SECONDS
+	awk -v b="$NGINX_BURST" -v r="$NGINX_RATE" -v t="$1" 'BEGIN { printf "%d\n", b + 1 + r * (t + 1) }'
+}
