@@ -25,22 +25,15 @@ for py in /usr/bin/python3 python3; do
 	if "$py" -c 'import selenium' 2>/dev/null; then UI_PYTHON=$py; break; fi
 done
 [ -n "$UI_PYTHON" ] || skip_all "python3 selenium not installed (Debian package python3-selenium)"
-command -v jq >/dev/null || skip_all "jq not installed"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
+. "$KA_SRCDIR/t/lib/lib-admin.sh"
 
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
-
-mariadb_setup
-slapd_setup
 # All three ways a directory records groups, as in the quick start: alice
 # is in admins, developers and operators.
-ka_config - <<'YAML'
+stack_up - <<'YAML'
 ldap:
   group_methods: [member, memberUid, memberOf]
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 
 # --- what the page serves ----------------------------------------------------
 
@@ -70,10 +63,8 @@ is "$?" 1 "the page's code never uses the admin token header, web storage or coo
 
 # --- users and clusters ------------------------------------------------------
 
-admin_curl POST /users -d '{"username": "alice"}'
-ALICE=$(jq -r .id <<<"$body")
-admin_curl POST /users -d '{"username": "bob"}'
-BOB=$(jq -r .id <<<"$body")
+admin_user alice && ALICE=$user_id
+admin_user bob && BOB=$user_id
 like "$ALICE $BOB" '^[0-9a-f-]{36} [0-9a-f-]{36}$' "users alice and bob exist"
 CA_DATA=$(base64 -w0 "$KA_CACERT")
 admin_curl POST /clusters -d "{\"name\": \"prod\", \"server\": \"https://prod.example.org:6443\",
