@@ -6,7 +6,8 @@
 #                      listen_group in tests; KA_NGINX_USER and
 #                      KA_NGINX_GROUP say otherwise)
 #                      on 127.0.0.1:$KA_NGINX_PORT (reserved by ka_config, or
-#                      here), forwarding to $KA_SOCK. Exports KA_URL
+#                      here), forwarding to $KA_SOCK and serving /ui/ from
+#                      $KA_UI_DIR (default: the source tree's ui/). Exports KA_URL
 #                      (https://localhost:PORT), KA_CACERT (the test CA that
 #                      signed nginx's certificate), KA_NGINX_PORT,
 #                      KA_NGINX_LOGS (access and error logs).
@@ -18,7 +19,9 @@
 #                      that limit gets through in SECONDS (see below)
 #
 # Server-level function, also used by contrib/quickstart.sh:
-#   nginx_server_start DIR PORT SOCKET   sets NGINX_PID; needs pki_setup
+#   nginx_server_start DIR PORT SOCKET   sets NGINX_PID; needs pki_setup.
+#                      With KA_NGINX_UNTRUSTED_LOOPBACK=1 the loopback
+#                      addresses are rate-limited like any client's.
 #   nginx_server_stop DIR
 
 [ -n "${_KA_LIB_NGINX:-}" ] && return 0
