@@ -13,7 +13,8 @@
 #
 # Everything lives in .quickstart/ at the top of the source tree: data, logs,
 # pid files, the configuration (.quickstart/config.yaml) and the test CA.
-# nginx listens on https://127.0.0.1:8443 with a certificate from that CA;
+# nginx listens on https://127.0.0.1:8443 with a certificate from that CA
+# (the users' page: https://127.0.0.1:8443/ui/);
 # MariaDB and slapd listen on free loopback ports. The demo directory is the
 # test suite's: users alice, bob and carol (mail <name>@example.org,
 # password <name>-secret), groups admins, developers and operators. A
@@ -36,7 +37,7 @@ STANDIN_PORT=6443
 cmd=${1:-start}
 case $cmd in
 start|stop|status|clean) ;;
--h|--help|help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help|help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 *) echo "usage: $0 [start|stop|status|clean]" >&2; exit 2 ;;
 esac
 
@@ -209,7 +210,8 @@ fi
 # All three ways a directory says who is in a group: alice is in admins
 # by member, in developers by memberUid, in operators by memberOf. Users
 # are stored by mail, as the walk-through registers them. A new user's
-# first login makes their local user (login.auto_create).
+# first login (with the plugin, or on the page /ui/) makes their local
+# user (login.auto_create).
 ka_config - <<'YAML'
 ldap:
   id_attribute: mail
@@ -268,6 +270,10 @@ As a user, with kubectl and the credential plugin (bob / bob-secret):
   . .quickstart/env
   kubectl auth-login setup --url "\$K8S_AUTH_URL" --cluster demo --certificate-authority "\$K8S_AUTH_CACERT"
   kubectl get --raw /version
+
+The self-service page (sign in as alice / alice-secret; trust the CA
+\$K8S_AUTH_CACERT in your browser, or accept its warning):
+  https://127.0.0.1:$NGINX_PORT/ui/
 
 GET /healthz answers: $healthz
 

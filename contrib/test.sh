@@ -21,7 +21,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	libcurl4-openssl-dev
 	mariadb-server slapd ldap-utils nginx curl jq wrk openssl ca-certificates python3 socat debhelper
 	kubernetes-client lintian
-	galera-4 rsync mariadb-backup haproxy"
+	galera-4 rsync mariadb-backup haproxy
+	chromium chromium-driver python3-selenium"
 
 sanitizers=0 deps=1 build=1 tests=1
 while [ $# -gt 0 ]; do
@@ -56,6 +57,7 @@ install_deps() {
 		chmod +x /usr/sbin/policy-rc.d
 	}
 	apt-get update
+	"$(dirname "$0")/set-aside-kubectl.sh"
 	# shellcheck disable=SC2086
 	apt-get install -y --no-install-recommends $PACKAGES
 }

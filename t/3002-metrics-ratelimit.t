@@ -174,6 +174,14 @@ ok "$([ "$through" -le "$most" ]; echo $?)" \
 	"... at most $most in ${BURST_TOOK}s (burst + 1 + rate x (t + 1)): the other $((N - through)) answered 429"
 is "$(jq -r .error "$(grep -m1 '^429 ' "$T/burst.codes" | cut -d' ' -f2-)" 2>/dev/null)" "too many requests" \
 	"the 429 is JSON"
+# Its wait, from the next refused request (at most 40 tries).
+for _ in $(seq 40); do
+	code=$(curl -sS --interface 127.0.0.2 --cacert "$KA_CACERT" -o /dev/null -D "$T/429.h" \
+		-w '%{http_code}' -H "x-auth-token: $KA_ADMIN_TOKEN" "$KA_URL/users")
+	[ "$code" = 429 ] && break
+done
+is "$code $(grep -i '^retry-after:' "$T/429.h" | tr -d '\r' | tr A-Z a-z)" "429 retry-after: 1" \
+	"... and says when to try again"
 burst "$N" /users -H "x-auth-token: $KA_ADMIN_TOKEN"
 is "$(burst_answers)" "$N 200" "$N admin requests at once from 127.0.0.1 (trusted): none limited"
 burst "$N" /healthz --interface 127.0.0.2

@@ -157,6 +157,10 @@ is "$(/usr/sbin/kubernetes-auth --version)" "kubernetes-auth $version" "... is t
 n_sql=$(find "$KA_SRCDIR/sql" -name '*.sql' | wc -l)
 is "$(find /usr/share/kubernetes-auth/sql -name '*.sql' | wc -l)" "$n_sql" \
 	"/usr/share/kubernetes-auth/sql holds all $n_sql migration files"
+ui_files=$(cd "$KA_SRCDIR/ui" && ls | xargs)
+is "$(cd /usr/share/kubernetes-auth/ui 2>/dev/null && ls | xargs)" "$ui_files" \
+	"/usr/share/kubernetes-auth/ui holds the page: $ui_files"
+is "$(perm /usr/share/kubernetes-auth/ui/index.html)" "root:root 644" "... readable by nginx"
 is "$(perm "$ETC/config.yaml")" "root:root 644" "$ETC/config.yaml"
 is "$(perm "$SITE")" "root:root 644" "$SITE"
 ok "$(test ! -e "$SITE_LINK"; echo $?)" "... not enabled"
@@ -274,12 +278,16 @@ eval "$(declare -f _nginx_site | sed '1s/^_nginx_site /_nginx_site_from_tree /')
 _nginx_site() { local KA_SRCDIR=$T/installed; _nginx_site_from_tree "$@"; }
 mkdir -p "$T/installed/nginx" "$T/run"
 ln -s "$SITE" "$T/installed/nginx/kubernetes-auth.conf"
+ln -s /usr/share/kubernetes-auth/ui "$T/installed/ui"
 ln -s "$KA_SOCK" "$T/run/ka.sock"
 KA_NGINX_USER=www-data KA_NGINX_GROUP=www-data
 KA_SOCK=$T/run/ka.sock nginx_setup
 KA_SOCK=$run_dir/kubernetes-auth.sock
 ka_curl GET /healthz
 is "$status $(jq -r .status <<<"$body")" "200 ok" "GET /healthz through the packaged site"
+ka_curl GET /ui/
+is "$status $(header x-frame-options)" "200 DENY" "GET /ui/ through the packaged site: the page"
+is "$body" "$(cat /usr/share/kubernetes-auth/ui/index.html)" "... the installed one"
 
 # --- the documented walk-through (../shared/ORIGINAL-API.md) ----------------------
 

@@ -6,7 +6,8 @@
 #                      listen_group in tests; KA_NGINX_USER and
 #                      KA_NGINX_GROUP say otherwise)
 #                      on 127.0.0.1:$KA_NGINX_PORT (reserved by ka_config, or
-#                      here), forwarding to $KA_SOCK. Exports KA_URL
+#                      here), forwarding to $KA_SOCK and serving /ui/ from
+#                      $KA_UI_DIR (default: the source tree's ui/). Exports KA_URL
 #                      (https://localhost:PORT), KA_CACERT (the test CA that
 #                      signed nginx's certificate), KA_NGINX_PORT,
 #                      KA_NGINX_LOGS (access and error logs).
@@ -18,7 +19,9 @@
 #                      that limit gets through in SECONDS (see below)
 #
 # Server-level functions, also used by contrib/quickstart.sh and the HA lab:
-#   nginx_server_start DIR PORT SOCKET   sets NGINX_PID; needs pki_setup
+#   nginx_server_start DIR PORT SOCKET   sets NGINX_PID; needs pki_setup.
+#                      With KA_NGINX_UNTRUSTED_LOOPBACK=1 the loopback
+#                      addresses are rate-limited like any client's.
 #   nginx_server_files DIR PORT SOCKET   only write (and check) its files
 #   nginx_server_stop DIR
 
@@ -32,6 +35,23 @@ KA_NGINX_GROUP=nogroup
 
 # The site file with its installed paths replaced by the test's.
 _nginx_site() {   # _nginx_site DIR PORT SOCKET > SITE
+	local d=$1 port=$2 sock=$3 ui=${KA_UI_DIR:-$KA_SRCDIR/ui}
+	# nginx's workers (nobody) serve the page: a checkout below /root is
+	# out of their reach, so they get a copy.
+	if ! _ka_nobody_reads "$ui"; then
+		rm -rf "$d/ui" && cp -rL "$ui" "$d/ui" && chmod -R a+rX "$d/ui" || return 1
+		ui=$d/ui
+	fi
+	# KA_NGINX_UNTRUSTED_LOOPBACK=1: 127.0.0.1 and ::1 are rate-limited
+	# like any client (the tests' own addresses are exempt otherwise).
+	if [ "${KA_NGINX_UNTRUSTED_LOOPBACK:-0}" = 1 ]; then
+		_nginx_site_paths "$@" | sed -e '/^ *127\.0\.0\.1 0;$/d' -e '/^ *::1 0;$/d'
+	else
+		_nginx_site_paths "$@"
+	fi
+}
+
+_nginx_site_paths() {   # _nginx_site_paths DIR PORT SOCKET > SITE  (with $ui)
 	local d=$1 port=$2 sock=$3
 	sed -e "s|listen 443 |listen 127.0.0.1:$port |" \
 		-e '/listen \[::\]:443 /d' \
@@ -39,6 +59,7 @@ _nginx_site() {   # _nginx_site DIR PORT SOCKET > SITE
 		-e "s|/etc/kubernetes-auth/tls/server.key|$PKI_DIR/server.key|" \
 		-e "s|/etc/kubernetes-auth/tls/apiserver-ca.crt|$PKI_DIR/apiserver-ca.pem|" \
 		-e "s|/run/kubernetes-auth/kubernetes-auth.sock|$sock|" \
+		-e "s|/usr/share/kubernetes-auth/ui/|$ui/|" \
 		-e "s|/var/log/nginx/kubernetes-auth\.|$d/logs/kubernetes-auth.|" \
 		-e 's|include fastcgi_params;|include /etc/nginx/fastcgi_params;|' \
 		"$KA_SRCDIR/nginx/kubernetes-auth.conf"
@@ -51,7 +72,7 @@ nginx_server_files() {   # nginx_server_files DIR PORT SOCKET
 	mkdir -p "$d/logs" "$d/tmp"
 	_nginx_site "$d" "$port" "$sock" >"$d/kubernetes-auth.conf" || return 1
 	# A path the substitutions missed means the site file changed under us.
-	if left=$(grep -nE '/etc/kubernetes-auth/|[ :]/run/kubernetes-auth/|/var/log/|listen +(443|\[::\])' \
+	if left=$(grep -nE '/etc/kubernetes-auth/|[ :]/run/kubernetes-auth/|/usr/share/kubernetes-auth/|/var/log/|listen +(443|\[::\])' \
 		"$d/kubernetes-auth.conf"); then
 		echo "nginx: site file not adapted for tests: $left" >&2
 		return 1
