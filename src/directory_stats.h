@@ -17,7 +17,9 @@
 struct directory_stats {
 	long bind_us;                   /* service bind (and any reconnect) */
 	long search_us;                 /* user and group searches */
-	long group_search_us;           /* of which the group searches */
+	long group_search_us;           /* the groups: searches and what is
+	                                   done with their answers */
+	long user_search_us;            /* the user search alone */
 	unsigned searches;              /* search operations (pages count) */
 	bool cached;                    /* answered from the cache */
 };

@@ -896,7 +896,9 @@ dirsearch_lookup_once(struct directory *dir, const char *filter,
 	if (rc < 0)
 		return -1;
 	q.attrs = dirsearch_user_attrs(dir->conf);
+	started = ktime_mono_us();
 	rc = dirsearch_run(dir, &q, out);
+	dir->stats.user_search_us += ktime_since_us(started);
 	free(q.attrs);
 	if (rc < 0 && out->size_exceeded && w.n > 1)
 		rc = 0;

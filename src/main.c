@@ -399,7 +399,7 @@ static void
 main_lookup_keep_best(struct main_lookup_time *best, const struct directory_stats *s,
     int run)
 {
-	long user_us = s->search_us - s->group_search_us;
+	long user_us = s->user_search_us;
 
 	if (run == 0 || s->bind_us < best->bind_us)
 		best->bind_us = s->bind_us;
@@ -447,11 +447,13 @@ main_time_lookup(const struct conf *conf, struct directory *dir,
 		ngroups = u != NULL ? u->ngroups : 0;
 		if (nentries != 1) {
 			long user_us = stats.search_us, bind_us = stats.bind_us;
+			long user_search_us = stats.user_search_us;
 			if (dirsearch_probe_groups(dir, dn, probe, &ngroups) < 0)
 				goto fail;
 			directory_get_stats(dir, &stats);
 			stats.bind_us = bind_us;
 			stats.search_us += user_us;
+			stats.user_search_us = user_search_us;
 		}
 		main_lookup_keep_best(&best, &stats, run);
 	}
