@@ -31,7 +31,7 @@ static yajl_val
 parse(const char *text)
 {
 	yajl_val v = NULL;
-	char err[160];
+	char err[160] = "";
 
 	if (text == NULL || json_parse(text, strlen(text), &v, err, sizeof(err)) < 0)
 		return NULL;
@@ -296,7 +296,7 @@ hold_lock(const char *lock_path, int *to_child, int *from_child)
 	if (pipe(down) < 0 || pipe(up) < 0)
 		abort();
 	if ((pid = fork()) == 0) {
-		char err[256], c;
+		char err[256] = "", c;
 		int fd;
 		close(down[1]);
 		close(up[0]);
@@ -374,7 +374,7 @@ test_answers(void)
 {
 	struct plugin_api_token t;
 	struct plugin_api_kubeconfig kc;
-	char err[256], text[64];
+	char err[256] = "", text[64];
 	const char *good = "{\"apiVersion\":\"v1\",\"kind\":\"Config\","
 	    "\"clusters\":[{\"name\":\"prod\",\"cluster\":{\"server\":"
 	    "\"https://prod.example.org:6443\",\"certificate-authority-data\":"
@@ -403,8 +403,10 @@ test_answers(void)
 		plugin_api_token_cleanup(&t);
 	}
 
+	err[0] = '\0';
 	ok(plugin_api_parse_kubeconfig(good, strlen(good), &kc, err,
-	    sizeof(err)) == 0, "the service's kubeconfig parses (%s)", err);
+	    sizeof(err)) == 0 && err[0] == '\0',
+	    "the service's kubeconfig parses, no error written (%s)", err);
 	is_str(kc.server, "https://prod.example.org:6443", "... its server");
 	is_str(kc.ca_data, "QUJD", "... its CA data");
 	is_str(kc.user_entry, "alice@prod", "... its user entry");
@@ -413,26 +415,33 @@ test_answers(void)
 	plugin_api_kubeconfig_cleanup(&kc);
 
 	{
-		struct { const char *from, *to, *what; } cases[] = {
-			{ "\"kubectl-auth_login\"", "\"sh\"", "another exec command" },
+		/* Each refused for its own reason: WHY is in the error. */
+		struct { const char *from, *to, *what, *why; } cases[] = {
+			{ "\"kubectl-auth_login\"", "\"sh\"", "another exec command",
+			    "exec command is not" },
 			{ "\"https://prod.example.org:6443\"", "\"http://prod\"",
-			    "an http:// server" },
-			{ "\"get-token\",", "\"setup\",", "args not starting with get-token" },
-			{ "\"--user\",", "1,", "an arg that is no string" },
+			    "an http:// server", "not an https:// URL" },
+			{ "\"get-token\",", "\"setup\",", "args not starting with get-token",
+			    "do not start with get-token" },
+			{ "\"--user\",", "1,", "an arg that is no string",
+			    "is not a clean string" },
 			{ "\"name\":\"prod\",\"cluster\"", "\"name\":\"pr\\nod\",\"cluster\"",
-			    "a cluster name with a newline" },
-			{ "\"QUJD\"", "\"QU JD\"", "CA data that is not base64" },
+			    "a cluster name with a newline", "names are missing or not clean" },
+			{ "\"QUJD\"", "\"QU JD\"", "CA data that is not base64",
+			    "is not base64" },
 			{ "v1beta1\",\"command", "v1alpha1\",\"command",
-			    "an exec apiVersion this plugin does not speak" },
+			    "an exec apiVersion this plugin does not speak",
+			    "apiVersion is none this plugin speaks" },
 		};
 		size_t i;
 		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 			const char *p = strstr(good, cases[i].from);
 			snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(p - good), good,
 			    cases[i].to, p + strlen(cases[i].from));
+			err[0] = '\0';
 			ok(plugin_api_parse_kubeconfig(bad, strlen(bad), &kc, err,
-			    sizeof(err)) < 0, "a kubeconfig with %s: refused (%s)",
-			    cases[i].what, err);
+			    sizeof(err)) < 0 && strstr(err, cases[i].why) != NULL,
+			    "a kubeconfig with %s: refused (%s)", cases[i].what, err);
 			plugin_api_kubeconfig_cleanup(&kc);
 		}
 		snprintf(bad, sizeof(bad), "{\"clusters\":[],\"users\":[],\"contexts\":[]}");
@@ -467,7 +476,7 @@ test_merge(void)
 	    "\"contexts\":[{\"name\":\"other\",\"context\":{\"cluster\":\"other\","
 	    "\"user\":\"x\"}}],\"current-context\":\"other\"}";
 	const char *extra[] = { "--certificate-authority", "/etc/ca.pem" };
-	char err[256], *text;
+	char err[256] = "", *text;
 	size_t len;
 	yajl_val v;
 

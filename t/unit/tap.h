@@ -20,9 +20,11 @@ tap_ok(int cond, const char *what)
 	fflush(stdout);
 }
 
-#define ok(cond, ...) do { char tap_msg_[512]; \
+/* The condition is evaluated before the message is formatted: a message
+ * may show what the call under test wrote (an error text, say). */
+#define ok(cond, ...) do { char tap_msg_[512]; int tap_c_ = !!(cond); \
 	snprintf(tap_msg_, sizeof(tap_msg_), __VA_ARGS__); \
-	tap_ok((cond), tap_msg_); } while (0)
+	tap_ok(tap_c_, tap_msg_); } while (0)
 
 static void
 tap_is_str(const char *got, const char *want, const char *what)
@@ -36,8 +38,9 @@ tap_is_str(const char *got, const char *want, const char *what)
 }
 
 #define is_str(got, want, ...) do { char tap_msg_[512]; \
+	const char *g_ = (got), *w_ = (want); \
 	snprintf(tap_msg_, sizeof(tap_msg_), __VA_ARGS__); \
-	tap_is_str((got), (want), tap_msg_); } while (0)
+	tap_is_str(g_, w_, tap_msg_); } while (0)
 
 #define is_int(got, want, ...) do { char tap_msg_[512]; \
 	long long g_ = (long long)(got), w_ = (long long)(want); \
