@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LAYERS='
-1 base      log textbuf json conf crypto hex ktime sig scoreboard counters secret http
+1 base      log textbuf json conf crypto hex ktime sig scoreboard counters secret http kubeconfig
 2 backends  db store directory dircache dirdn direscape dirsearch migrate admintoken secrets policy
 3 request   req router ctx
 4 handlers  authn authz admin me policies_api health metrics import

@@ -17,6 +17,7 @@
 #include "directory_stats.h"
 #include "json.h"
 #include "ktime.h"
+#include "kubeconfig.h"
 #include "log.h"
 #include "req.h"
 #include "secrets.h"
@@ -480,82 +481,43 @@ done:
 
 /* --- GET /me/kubeconfig --------------------------------------------------- */
 
-/* The kubeconfig's user: the credential plugin as an exec provider, told
- * where the service is, which cluster, which user (its token cache key and
- * the name it asks the password for) and the token lifetime to ask for. */
-static void
-me_gen_exec_user(yajl_gen g, const struct conf *conf, const char *url,
-    const char *cluster, const char *username, const char *user_entry)
-{
-	char ttl[32];
-
-	ktime_duration_text(conf->login.ttl_ms, ttl, sizeof(ttl));
-	yajl_gen_map_open(g);
-	json_gen_str(g, "name", user_entry);
-	json_gen_key(g, "user");
-	yajl_gen_map_open(g);
-	json_gen_key(g, "exec");
-	yajl_gen_map_open(g);
-	json_gen_str(g, "apiVersion", ME_PLUGIN_API_VERSION);
-	json_gen_str(g, "command", ME_PLUGIN_COMMAND);
-	json_gen_key(g, "args");
-	yajl_gen_array_open(g);
-	json_gen_str(g, NULL, "get-token");
-	json_gen_str(g, NULL, "--url");
-	json_gen_str(g, NULL, url);
-	json_gen_str(g, NULL, "--cluster");
-	json_gen_str(g, NULL, cluster);
-	json_gen_str(g, NULL, "--user");
-	json_gen_str(g, NULL, username);
-	json_gen_str(g, NULL, "--ttl");
-	json_gen_str(g, NULL, ttl);
-	yajl_gen_array_close(g);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-}
-
-/* A kubeconfig for cluster C whose user runs the credential plugin:
- * cluster, user and context, the context current. JSON, which is YAML. */
+/* A kubeconfig for cluster C whose user runs the credential plugin,
+ * told where the service is, which cluster, which user (its token cache
+ * key and the name it asks the password for) and the token lifetime to
+ * ask for: cluster, user and context, the context current. JSON, which is
+ * YAML. */
 static void
 me_gen_kubeconfig(struct req *r, const struct store_cluster *c,
     const struct store_token_auth *tok, const char *url)
 {
-	char *user_entry;
+	char *user_entry, ttl[32];
 	yajl_gen g = req_json(r);
+	const char *args[] = { "get-token", "--url", url, "--cluster", c->name,
+	    "--user", tok->username, "--ttl", ttl };
+	struct kubeconfig_entries e = {
+		.cluster = c->name, .server = c->server, .ca_data = c->ca_data,
+		.context = c->name, .exec_api_version = ME_PLUGIN_API_VERSION,
+		.args = args, .nargs = sizeof(args) / sizeof(args[0]),
+	};
 
+	ktime_duration_text(r->ctx->conf->login.ttl_ms, ttl, sizeof(ttl));
 	if (asprintf(&user_entry, "%s@%s", tok->username, c->name) < 0)
 		fatal("asprintf");
+	e.user = user_entry;
 	yajl_gen_map_open(g);
 	json_gen_str(g, "apiVersion", "v1");
 	json_gen_str(g, "kind", "Config");
 	json_gen_key(g, "clusters");
 	yajl_gen_array_open(g);
-	yajl_gen_map_open(g);
-	json_gen_str(g, "name", c->name);
-	json_gen_key(g, "cluster");
-	yajl_gen_map_open(g);
-	json_gen_str(g, "server", c->server);
-	if (c->ca_data != NULL)
-		json_gen_str(g, "certificate-authority-data", c->ca_data);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
+	kubeconfig_gen_cluster(g, &e);
 	yajl_gen_array_close(g);
 	json_gen_key(g, "users");
 	yajl_gen_array_open(g);
-	me_gen_exec_user(g, r->ctx->conf, url, c->name, tok->username,
-	    user_entry);
+	kubeconfig_gen_user(g, &e);
 	yajl_gen_array_close(g);
 	json_gen_key(g, "contexts");
 	yajl_gen_array_open(g);
-	yajl_gen_map_open(g);
-	json_gen_str(g, "name", c->name);
-	json_gen_key(g, "context");
-	yajl_gen_map_open(g);
-	json_gen_str(g, "cluster", c->name);
-	json_gen_str(g, "user", user_entry);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
+	kubeconfig_gen_context(g, &e);
 	yajl_gen_array_close(g);
 	json_gen_str(g, "current-context", c->name);
 	yajl_gen_map_close(g);

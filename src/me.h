@@ -28,11 +28,9 @@ void me_kubeconfig(struct req *r);      /* GET /me/kubeconfig?cluster=NAME */
 int me_token_body_check(const char *text, size_t len, const struct conf *conf,
     int64_t now, char *err, size_t errlen);
 
-/* The exec credential plugin a kubeconfig from GET /me/kubeconfig runs
- * (the plugin, another program, checks it under its own name,
- * PLUGIN_API_COMMAND), and the apiVersion it is run with (every kubectl
- * since 1.11 speaks v1beta1; v1 needs 1.22). */
-#define ME_PLUGIN_COMMAND "kubectl-auth_login"
+/* The apiVersion a kubeconfig from GET /me/kubeconfig runs the credential
+ * plugin (KUBECONFIG_PLUGIN_COMMAND) with: every kubectl since 1.11 speaks
+ * v1beta1; v1 needs 1.22. */
 #define ME_PLUGIN_API_VERSION "client.authentication.k8s.io/v1beta1"
 
 #endif

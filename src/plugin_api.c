@@ -12,6 +12,7 @@
 #include "hex.h"
 #include "json.h"
 #include "ktime.h"
+#include "kubeconfig.h"
 #include "log.h"
 #include "plugin_cred.h"
 
@@ -145,9 +146,9 @@ plugin_api_parse_exec(yajl_val exec, struct plugin_api_kubeconfig *kc,
 		return -1;
 	}
 	/* The service may only make the kubeconfig run this plugin. */
-	if (command == NULL || strcmp(command, PLUGIN_API_COMMAND) != 0) {
+	if (command == NULL || strcmp(command, KUBECONFIG_PLUGIN_COMMAND) != 0) {
 		snprintf(err, errlen, "the user's exec command is not "
-		    PLUGIN_API_COMMAND);
+		    KUBECONFIG_PLUGIN_COMMAND);
 		return -1;
 	}
 	if (args == NULL || !YAJL_IS_ARRAY(args) || args->u.array.len == 0 ||

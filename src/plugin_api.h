@@ -17,7 +17,6 @@
 
 #include "http.h"
 
-#define PLUGIN_API_COMMAND "kubectl-auth_login"
 #define PLUGIN_API_MAX_ARGS 32
 
 struct plugin_api {
@@ -85,7 +84,7 @@ int plugin_api_parse_token(const char *body, size_t len,
     struct plugin_api_token *t);
 
 /* A GET /me/kubeconfig answer: exactly one cluster (https:// server,
- * base64 CA data when any), one user whose exec runs PLUGIN_API_COMMAND
+ * base64 CA data when any), one user whose exec runs KUBECONFIG_PLUGIN_COMMAND
  * "get-token" with at most PLUGIN_API_MAX_ARGS string arguments, one
  * context; names 1..255 bytes without control characters. Returns 0 with
  * *KC, or -1 with ERR (free *KC either way). */

@@ -18,6 +18,7 @@
 #include <yajl_gen.h>
 
 #include "json.h"
+#include "kubeconfig.h"
 #include "plugin_api.h"
 #include "plugin_file.h"
 
@@ -78,59 +79,6 @@ plugin_kubeconfig_list_open(yajl_gen g, yajl_val old, const char *key,
 			json_gen_value(g, list->u.array.values[i]);
 }
 
-static void
-plugin_kubeconfig_cluster(yajl_gen g, const struct plugin_api_kubeconfig *kc)
-{
-	yajl_gen_map_open(g);
-	json_gen_str(g, "name", kc->cluster);
-	json_gen_key(g, "cluster");
-	yajl_gen_map_open(g);
-	json_gen_str(g, "server", kc->server);
-	if (kc->ca_data != NULL)
-		json_gen_str(g, "certificate-authority-data", kc->ca_data);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-}
-
-static void
-plugin_kubeconfig_user(yajl_gen g, const struct plugin_api_kubeconfig *kc,
-    const char *const *extra, size_t nextra)
-{
-	size_t i;
-
-	yajl_gen_map_open(g);
-	json_gen_str(g, "name", kc->user_entry);
-	json_gen_key(g, "user");
-	yajl_gen_map_open(g);
-	json_gen_key(g, "exec");
-	yajl_gen_map_open(g);
-	json_gen_str(g, "apiVersion", kc->exec_api_version);
-	json_gen_str(g, "command", PLUGIN_API_COMMAND);
-	json_gen_key(g, "args");
-	yajl_gen_array_open(g);
-	for (i = 0; i < kc->nargs; i++)
-		json_gen_str(g, NULL, kc->args[i]);
-	for (i = 0; i < nextra; i++)
-		json_gen_str(g, NULL, extra[i]);
-	yajl_gen_array_close(g);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-}
-
-static void
-plugin_kubeconfig_context(yajl_gen g, const struct plugin_api_kubeconfig *kc)
-{
-	yajl_gen_map_open(g);
-	json_gen_str(g, "name", kc->context);
-	json_gen_key(g, "context");
-	yajl_gen_map_open(g);
-	json_gen_str(g, "cluster", kc->cluster);
-	json_gen_str(g, "user", kc->user_entry);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-}
-
 char *
 plugin_kubeconfig_merge_text(const char *old_text, size_t len,
     const struct plugin_api_kubeconfig *kc, const char *const *extra,
@@ -138,10 +86,21 @@ plugin_kubeconfig_merge_text(const char *old_text, size_t len,
 {
 	static const char *const ours[] = { "apiVersion", "kind", "clusters",
 	    "users", "contexts", "current-context" };
+	const char *args[PLUGIN_API_MAX_ARGS];
+	struct kubeconfig_entries e = {
+		.cluster = kc->cluster, .server = kc->server,
+		.ca_data = kc->ca_data, .user = kc->user_entry,
+		.context = kc->context, .exec_api_version = kc->exec_api_version,
+		.args = args, .nargs = kc->nargs,
+		.more_args = extra, .nmore_args = nextra,
+	};
 	yajl_val old = NULL;
 	yajl_gen g;
 	char why[160];
 	size_t i, j;
+
+	for (i = 0; i < kc->nargs; i++)
+		args[i] = kc->args[i];
 
 	if (len > 0 && json_parse(old_text, len, &old, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "the kubeconfig is not readable: %s", why);
@@ -161,13 +120,13 @@ plugin_kubeconfig_merge_text(const char *old_text, size_t len,
 	json_gen_str(g, "apiVersion", "v1");
 	json_gen_str(g, "kind", "Config");
 	plugin_kubeconfig_list_open(g, old, "clusters", kc->cluster);
-	plugin_kubeconfig_cluster(g, kc);
+	kubeconfig_gen_cluster(g, &e);
 	yajl_gen_array_close(g);
 	plugin_kubeconfig_list_open(g, old, "users", kc->user_entry);
-	plugin_kubeconfig_user(g, kc, extra, nextra);
+	kubeconfig_gen_user(g, &e);
 	yajl_gen_array_close(g);
 	plugin_kubeconfig_list_open(g, old, "contexts", kc->context);
-	plugin_kubeconfig_context(g, kc);
+	kubeconfig_gen_context(g, &e);
 	yajl_gen_array_close(g);
 	json_gen_str(g, "current-context", kc->context);
 	/* Everything else (preferences, extensions) as it was. */
