@@ -64,6 +64,19 @@ fuzz_present(yajl_val body, const char *key)
 	return v != NULL && !YAJL_IS_NULL(v);
 }
 
+/* Is the input empty or only spaces, tabs and line ends? (What the token
+ * bodies take as no body; a NUL is no blank.) */
+static inline bool
+fuzz_blank(const uint8_t *data, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (data[i] == '\0' || strchr(" \t\r\n", data[i]) == NULL)
+			return false;
+	return true;
+}
+
 /* Log everything: the messages built from hostile input are part of what
  * is fuzzed (run.sh discards stderr, the sanitizers still report). */
 static inline void

@@ -45,7 +45,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256] = "x", *text;
 	yajl_val tree = NULL, ttl;
 	const char *description;
-	size_t i;
 
 	if (authn_login_body_check((const char *)data, size, &conf, NOW_US, err,
 	    sizeof(err)) < 0) {
@@ -53,10 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_ASSERT(err[0] == '\0');
-	for (i = 0; i < size && data[i] != '\0' &&
-	    strchr(" \t\r\n", data[i]) != NULL; i++)
-		;
-	if (i == size)
+	if (fuzz_blank(data, size))
 		return 0;
 	text = fuzz_strndup(data, size);
 	FUZZ_ASSERT(json_parse(text, size, &tree, err, sizeof(err)) == 0);

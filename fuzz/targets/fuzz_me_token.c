@@ -28,17 +28,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static bool
-blank(const uint8_t *data, size_t size)
-{
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		if (strchr(" \t\r\n", data[i]) == NULL || data[i] == '\0')
-			return false;
-	return true;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_ASSERT(err[0] == '\0');
-	if (blank(data, size))
+	if (fuzz_blank(data, size))
 		return 0;
 	text = fuzz_strndup(data, size);
 	FUZZ_ASSERT(json_parse(text, size, &tree, err, sizeof(err)) == 0);
