@@ -424,7 +424,6 @@ static int
 admin_gen_token(void *ctx, const struct store_token *t)
 {
 	yajl_gen g = ctx;
-	size_t i;
 
 	yajl_gen_map_open(g);
 	json_gen_str(g, "id", t->id);
@@ -435,13 +434,8 @@ admin_gen_token(void *ctx, const struct store_token *t)
 	json_gen_str(g, "user_id", t->user_id);
 	json_gen_str(g, "description", t->description != NULL ? t->description : "");
 	admin_gen_time(g, "expiry", t->expiry_us);
-	if (t->scoped) {
-		json_gen_key(g, "clusters");
-		yajl_gen_array_open(g);
-		for (i = 0; i < t->nclusters; i++)
-			json_gen_str(g, NULL, t->clusters[i]);
-		yajl_gen_array_close(g);
-	}
+	if (t->scoped)
+		json_gen_strs(g, "clusters", t->clusters, t->nclusters);
 	yajl_gen_map_close(g);
 	return 0;
 }

@@ -952,7 +952,6 @@ authn_login_answer(struct req *r, const struct store_token *out,
 {
 	char expiry[KTIME_TEXT_MAX];
 	yajl_gen g = req_json(r);
-	size_t i;
 
 	yajl_gen_map_open(g);
 	json_gen_str(g, "id", out->id);
@@ -961,13 +960,8 @@ authn_login_answer(struct req *r, const struct store_token *out,
 	json_gen_str(g, "description", out->description);
 	ktime_format(out->expiry_us, expiry);
 	json_gen_str(g, "expiry", expiry);
-	if (out->scoped) {
-		json_gen_key(g, "clusters");
-		yajl_gen_array_open(g);
-		for (i = 0; i < out->nclusters; i++)
-			json_gen_str(g, NULL, out->clusters[i]);
-		yajl_gen_array_close(g);
-	}
+	if (out->scoped)
+		json_gen_strs(g, "clusters", out->clusters, out->nclusters);
 	/* A users: entry of a kubeconfig, ready for `kubectl config`. */
 	json_gen_key(g, "kubeconfig_user");
 	yajl_gen_map_open(g);

@@ -459,6 +459,18 @@ json_gen_strn(yajl_gen g, const char *key, const char *value, size_t len)
 }
 
 void
+json_gen_strs(yajl_gen g, const char *key, const char *const *v, size_t n)
+{
+	size_t i;
+
+	json_gen_key(g, key);
+	yajl_gen_array_open(g);
+	for (i = 0; i < n; i++)
+		json_gen_str(g, NULL, v[i]);
+	yajl_gen_array_close(g);
+}
+
+void
 json_gen_str(yajl_gen g, const char *key, const char *value)
 {
 	json_gen_strn(g, key, value, strlen(value));

@@ -50,6 +50,9 @@ void json_gen_strn(yajl_gen g, const char *key, const char *value, size_t len);
 void json_gen_bool(yajl_gen g, const char *key, bool value);
 void json_gen_int(yajl_gen g, const char *key, long long value);
 void json_gen_key(yajl_gen g, const char *key);
+/* An array of the N strings at V. */
+void json_gen_strs(yajl_gen g, const char *key, const char *const *v,
+    size_t n);
 
 /* V (a tree of json_parse()) written again, whole, as one value. */
 void json_gen_value(yajl_gen g, yajl_val v);

@@ -57,18 +57,6 @@ me_gen_time(yajl_gen g, const char *key, int64_t us)
 	json_gen_str(g, key, text);
 }
 
-static void
-me_gen_names(yajl_gen g, const char *key, const char *const *v, size_t n)
-{
-	size_t i;
-
-	json_gen_key(g, key);
-	yajl_gen_array_open(g);
-	for (i = 0; i < n; i++)
-		json_gen_str(g, NULL, v[i]);
-	yajl_gen_array_close(g);
-}
-
 /* A token as the user API shows it: never its secret. */
 static void
 me_gen_token(yajl_gen g, const struct store_token *t, bool last_used)
@@ -88,7 +76,7 @@ me_gen_token(yajl_gen g, const struct store_token *t, bool last_used)
 		}
 	}
 	if (t->scoped)
-		me_gen_names(g, "clusters", t->clusters, t->nclusters);
+		json_gen_strs(g, "clusters", t->clusters, t->nclusters);
 	yajl_gen_map_close(g);
 }
 
@@ -253,10 +241,10 @@ me_get(struct req *r)
 	me_gen_time(g, "created", row.created_us);
 	me_gen_time(g, "expiry", tok.expiry_us);
 	if (row.scoped)
-		me_gen_names(g, "clusters", (const char *const *)row.clusters.v,
+		json_gen_strs(g, "clusters", (const char *const *)row.clusters.v,
 		    row.clusters.n);
 	yajl_gen_map_close(g);
-	me_gen_names(g, "clusters", (const char *const *)clusters->v,
+	json_gen_strs(g, "clusters", (const char *const *)clusters->v,
 	    clusters->n);
 	yajl_gen_map_close(g);
 	req_send_json(r, 200);
@@ -385,7 +373,7 @@ me_token_created(struct req *r, const struct store_token *out)
 	me_gen_time(g, "created", out->created_us);
 	me_gen_time(g, "expiry", out->expiry_us);
 	if (out->scoped)
-		me_gen_names(g, "clusters", out->clusters, out->nclusters);
+		json_gen_strs(g, "clusters", out->clusters, out->nclusters);
 	yajl_gen_map_close(g);
 	req_send_json(r, 201);
 }
