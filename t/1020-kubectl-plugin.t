@@ -8,20 +8,14 @@
 # clear error and leaves no cache file; two kubectl at once make one token;
 # logout revokes; the cache is 0600 in 0700; errors say what went wrong.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-kubectl.sh"
 
 for tool in jq kubectl python3; do
 	command -v "$tool" >/dev/null || skip_all "$tool not installed (apt-get install jq kubernetes-client python3)"
 done
 [ -x "$KA_BUILDDIR/kubectl-auth_login" ] || bail "no $KA_BUILDDIR/kubectl-auth_login: build first"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 admin_curl POST /users -d '{"username": "alice"}'
 ALICE=$(jq -r .id <<<"$body")
 standin_setup demo || bail "the stand-in API server did not start"

@@ -5,20 +5,14 @@
 # too many attempts (429 with Retry-After), the service down (503), a
 # cluster without a server, an unknown cluster, bad usage.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 . "$KA_SRCDIR/t/lib/lib-kubectl.sh"
 
 for tool in jq python3; do
 	command -v "$tool" >/dev/null || skip_all "$tool not installed"
 done
 [ -x "$KA_BUILDDIR/kubectl-auth_login" ] || bail "no $KA_BUILDDIR/kubectl-auth_login: build first"
-mariadb_setup
-slapd_setup
-ka_config
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
+stack_up
 admin_curl POST /users -d '{"username": "alice"}'
 admin_curl POST /clusters -d '{"name": "prod", "server": "https://prod.example.org:6443"}'
 admin_curl POST /clusters -d '{"name": "bare"}'

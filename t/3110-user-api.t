@@ -6,15 +6,10 @@
 # certificate_authority_data; POST /login's optional body; bad input of
 # every class; an audit line per call and no secret in the log.
 . "$(dirname "$0")/lib/tap.sh"
-. "$KA_SRCDIR/t/lib/lib-mariadb.sh"
-. "$KA_SRCDIR/t/lib/lib-slapd.sh"
-. "$KA_SRCDIR/t/lib/lib-nginx.sh"
+. "$KA_SRCDIR/t/lib/lib-stack.sh"
 
-command -v jq >/dev/null || skip_all "jq not installed"
-mariadb_setup
-slapd_setup
 # Prefixes and extra: GET /me must answer them exactly as a TokenReview.
-ka_config - <<'YAML'
+stack_up - <<'YAML'
 ldap:
   extra_attributes: [cn]
 authentication:
@@ -28,8 +23,6 @@ tokens:
   ttl: 720h
   max_ttl: 720h
 YAML
-nginx_setup
-ka_start || bail "kubernetes-auth did not start"
 
 me() {   # me METHOD PATH TOKEN [CURL-ARGS...]
 	local method=$1 path=$2 token=$3
