@@ -80,32 +80,19 @@ KA_SRCDIR=$SRC
 
 say() { printf '%s bench/galera: %s\n' "$(date +%T)" "$*" >&2; }
 die() { say "$*"; exit 1; }
+. "$SRC/bench/lib.sh"
 T0=$EPOCHREALTIME
 _galera_have || die "galera-4 (and rsync) are not installed"
 _netns_have || die "cannot create network namespaces here"
 
 # --- build ------------------------------------------------------------------
-COMMIT="(not a git checkout)"
-if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
-	COMMIT=$(git -C "$SRC" rev-parse --short=12 HEAD)
-	dirty=$(git -C "$SRC" status --porcelain --untracked-files=no | awk '{ print $NF }' |
-		grep -vx 'bench/RESULTS.md' | head -n 5 | paste -sd, -)
-	[ -n "$dirty" ] && COMMIT="$COMMIT (uncommitted changes: ${dirty//,/, })"
-fi
+COMMIT=$(bench_commit)
 if [ -n "${BENCH_BIN:-}" ]; then
 	[ -x "$BENCH_BIN" ] || die "BENCH_BIN=$BENCH_BIN is not an executable"
 	KA_BIN=$BENCH_BIN
 else
-	mkdir -p "$T/build"
 	say "building $COMMIT (-O2 -g) in $T/build"
-	if [ "$COMMIT" = "(not a git checkout)" ]; then
-		cp -a "$SRC/." "$T/build/" && { [ ! -f "$T/build/Makefile" ] || make -C "$T/build" distclean >/dev/null 2>&1; }
-	else
-		(cd "$SRC" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - 2>/dev/null) |
-			tar -xf - -C "$T/build"
-	fi
-	(cd "$T/build" && ./autogen.sh && ./configure CFLAGS='-O2 -g' && make -j"$(nproc)" kubernetes-auth) \
-		>"$T/build.log" 2>&1 || { tail -n 30 "$T/build.log" >&2; die "build failed (log above)"; }
+	bench_build "$T/build" kubernetes-auth
 	KA_BIN=$T/build/kubernetes-auth
 fi
 export KA_BIN
@@ -178,23 +165,14 @@ ka_start || die "kubernetes-auth did not start on the single server"
 # --- the data ---------------------------------------------------------------------
 # POST each line of FILE to PATH over one HTTP/2 connection, 16 at a time;
 # the answers to stdout, one a line. The admin token stays in a 0600 file.
-post_all() {   # post_all PATH FILE
-	jq -rn --arg url "$KA_URL$1" --arg ca "$KA_CACERT" --arg tok "$KA_ADMIN_TOKEN" \
-		'[inputs] | to_entries[] | (if .key > 0 then "next" else empty end),
-		 "url = \($url | tojson)", "cacert = \($ca | tojson)",
-		 "header = \("x-auth-token: " + $tok | tojson)", "header = \"Content-Type: application/json\"",
-		 "data = \(.value | tojson | tojson)", "write-out = \"\\n\"", "silent"' <"$2" >"$T/curl.conf" &&
-		chmod 0600 "$T/curl.conf" &&
-		curl -s --parallel --parallel-max 16 -K "$T/curl.conf" 2>>"$T/curl.err"
-}
 say "seeding 3 users and $NTOKENS tokens"
 printf '{"username":"%s"}\n' alice bob carol >"$T/users.jsonl"
-post_all /users "$T/users.jsonl" | jq -r 'select(.id) | .id' >"$T/user-ids"
+post_lines /users "$T/users.jsonl" | jq -r 'select(.id) | .id' >"$T/user-ids"
 [ "$(wc -l <"$T/user-ids")" = 3 ] || die "POST /users did not create the three users"
 awk -v n="$NTOKENS" '{ id[NR] = $1 } END { for (i = 0; i < n; i++)
 	printf "{\"user_id\":\"%s\",\"description\":\"bench %d\"}\n", id[i % NR + 1], i }' \
 	"$T/user-ids" >"$T/tokens.jsonl"
-post_all /tokens "$T/tokens.jsonl" | jq -r 'select(.token) | .token' >"$T/tokens"
+post_lines /tokens "$T/tokens.jsonl" | jq -r 'select(.token) | .token' >"$T/tokens"
 [ "$(wc -l <"$T/tokens")" = "$NTOKENS" ] || die "POST /tokens: $(wc -l <"$T/tokens") of $NTOKENS created"
 ka_stop
 # The same rows on the cluster (node 1; replicated). No LOCK TABLES:
@@ -216,14 +194,6 @@ done
 
 # --- measuring ----------------------------------------------------------------------
 HZ=$(getconf CLK_TCK)
-cpu_ticks() {   # cpu_ticks PID... -> utime+stime, summed
-	local p s=0 v
-	for p in "$@"; do
-		v=$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null) || continue
-		s=$((s + ${v:-0}))
-	done
-	echo "$s"
-}
 db_pids() {   # db_pids single|galera
 	if [ "$1" = single ]; then cat "$S/pid"; else galera_pid 1; galera_pid 2; galera_pid 3; fi
 }

@@ -28,14 +28,11 @@ KA_SRCDIR=$SRC
 . "$SRC/t/lib/lib-nginx.sh"
 say() { printf '%s profile: %s\n' "$(date +%T)" "$*" >&2; }
 die() { say "$*"; exit 1; }
+. "$SRC/bench/lib.sh"
 
 B=$T/build
-mkdir -p "$B"
-(cd "$SRC" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - 2>/dev/null) |
-	tar -xf - -C "$B"
 say "building"
-(cd "$B" && ./autogen.sh && ./configure CFLAGS='-O2 -g' && make -j"$(nproc)" kubernetes-auth) \
-	>"$T/build.log" 2>&1 || { tail -n 30 "$T/build.log" >&2; die "build failed"; }
+bench_build "$B" kubernetes-auth
 KA_SRCDIR=$B
 export KA_SRCDIR
 
@@ -139,4 +136,6 @@ phase sar /authorize/prod sar
 # measured is the hit path.
 profile_config 10m
 phase tokenreview-cached /authenticate/token tokenreview "$T/tokens" true
-[ "${KA_KEEP_TMP:-0}" = 1 ] && echo "profiles: $T/cg/*.callgrind (callgrind_annotate, kcachegrind)"
+if [ "${KA_KEEP_TMP:-0}" = 1 ]; then
+	echo "profiles: $T/cg/*.callgrind (callgrind_annotate, kcachegrind)"
+fi

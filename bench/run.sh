@@ -81,25 +81,14 @@ KA_SRCDIR=$SRC
 
 say() { printf '%s bench: %s\n' "$(date +%T)" "$*" >&2; }
 die() { say "$*"; exit 1; }
+. "$SRC/bench/lib.sh"
 T0=$EPOCHREALTIME
 
 # --- build ------------------------------------------------------------------
 B=$T/build
-mkdir -p "$B"
-if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
-	(cd "$SRC" && git ls-files -z --cached --others --exclude-standard |
-		tar --null -T - -cf - 2>/dev/null) | tar -xf - -C "$B"
-	COMMIT=$(git -C "$SRC" rev-parse --short=12 HEAD)
-	changed=$(git -C "$SRC" status --porcelain --untracked-files=no | awk '{ print $NF }' |
-		grep -vx 'bench/RESULTS.md' | head -n 5 | paste -sd, -)
-	[ -n "$changed" ] && COMMIT="$COMMIT (uncommitted changes: ${changed//,/, })"
-else
-	cp -a "$SRC/." "$B/" && { [ ! -f "$B/Makefile" ] || make -C "$B" distclean >/dev/null 2>&1; }
-	COMMIT="(not a git checkout)"
-fi
+COMMIT=$(bench_commit)
 say "building $COMMIT in $B"
-(cd "$B" && ./autogen.sh && ./configure CFLAGS='-O2 -g' && make -j"$(nproc)" kubernetes-auth libka.a) \
-	>"$T/build.log" 2>&1 || { tail -n 30 "$T/build.log" >&2; die "build failed (log above)"; }
+bench_build "$B" kubernetes-auth libka.a
 libs=$(sed -n 's/^\(FCGI\|MARIADB\|YAJL\|YAML\|SSL\|CRYPTO\|LDAP\)_LIBS = //p' "$B/Makefile" | tr '\n' ' ')
 gcc -O2 -g -std=gnu11 -o "$B/fcgi-null" "$B/bench/fcgi-null.c" -lfcgi ||
 	die "cannot build bench/fcgi-null.c"
@@ -207,19 +196,6 @@ for _ in $(seq 50); do
 done
 
 # --- seeding ----------------------------------------------------------------
-# POST each line of FILE to PATH, 16 at a time over HTTP/2 (one curl), the
-# answers to stdout, one a line.
-post_lines() {   # post_lines PATH FILE
-	local path=$1 file=$2
-	awk -v url="$KA_URL$path" -v ca="$KA_CACERT" -v tok="$KA_ADMIN_TOKEN" '
-		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\"")
-		  if (NR > 1) print "next"
-		  printf "url = \"%s\"\ncacert = \"%s\"\nheader = \"x-auth-token: %s\"\n", url, ca, tok
-		  printf "header = \"Content-Type: application/json\"\ndata = \"%s\"\nwrite-out = \"\\n\"\nsilent\n", $0 }' \
-		"$file" >"$T/curl.conf"
-	chmod 0600 "$T/curl.conf"
-	curl -s --parallel --parallel-max 16 -K "$T/curl.conf" 2>>"$T/curl.err"
-}
 say "seeding $NUSERS local users and tokens, $NRULES rules"
 seq 0 $((NUSERS - 1)) | awk '{ printf "u%05d\n", $1 }' >"$T/names"
 awk '{ printf "{\"username\":\"%s\"}\n", $1 }' "$T/names" >"$T/users.jsonl"
@@ -261,14 +237,6 @@ say "seeded in $(elapsed "$T0")s since start"
 
 # --- measuring --------------------------------------------------------------
 ka_all_pids() { echo "$KA_PID"; pgrep -P "$KA_PID"; }
-cpu_ticks() {   # cpu_ticks PID... -> utime+stime, summed
-	local p s=0 v
-	for p in "$@"; do
-		v=$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null) || continue
-		s=$((s + ${v:-0}))
-	done
-	echo "$s"
-}
 # The processes a request goes through, in the table's order: the service
 # and fcgi-null (only one of them is asked at a time), slapd, MariaDB,
 # nginx. The client (wrk, ldap-ceiling) is counted as it exits: see
