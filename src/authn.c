@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "admin.h"
 #include "conf.h"
@@ -647,7 +646,7 @@ authn_basic_decode(const char *h, char **buf, size_t *buf_size,
     const char **user, char **password, size_t *password_len)
 {
 	const char *b64;
-	size_t len, pad = 0;
+	size_t len;
 	char *colon;
 	int n;
 
@@ -663,15 +662,8 @@ authn_basic_decode(const char *h, char **buf, size_t *buf_size,
 	*buf_size = len / 4 * 3 + 1;
 	if ((*buf = calloc(1, *buf_size)) == NULL)
 		fatal("calloc");
-	n = EVP_DecodeBlock((unsigned char *)*buf, (const unsigned char *)b64,
-	    (int)len);
-	if (n < 0)
+	if ((n = crypto_base64_decode(b64, len, (unsigned char *)*buf)) < 0)
 		return -1;
-	if (b64[len - 1] == '=')
-		pad++;
-	if (b64[len - 2] == '=')
-		pad++;
-	n -= (int)pad;
 	(*buf)[n] = '\0';
 	if (memchr(*buf, '\0', (size_t)n) != NULL ||
 	    (colon = strchr(*buf, ':')) == NULL)

@@ -410,13 +410,27 @@ crypto_fingerprint(const unsigned char hmac[CRYPTO_SHA256_LEN], char out[9])
 }
 
 int
+crypto_base64_decode(const char *b64, size_t len, unsigned char *out)
+{
+	int n;
+
+	if (len == 0 || len % 4 != 0 || len > INT_MAX)
+		return -1;
+	n = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)len);
+	if (n < 0)
+		return -1;
+	/* EVP_DecodeBlock counts the bytes the padding stands for. */
+	return n - (b64[len - 1] == '=') - (b64[len - 2] == '=');
+}
+
+int
 crypto_ca_data_check(const char *b64, size_t len, char *err, size_t errlen)
 {
 	unsigned char *pem = NULL, *der = NULL;
 	char *name = NULL, *header = NULL;
 	long der_len;
 	BIO *bio = NULL;
-	size_t i, pad = 0;
+	size_t i;
 	int n, ncerts = 0, rc = -1;
 
 	if (len == 0 || len % 4 != 0 || len > INT_MAX) {
@@ -431,13 +445,11 @@ crypto_ca_data_check(const char *b64, size_t len, char *err, size_t errlen)
 		}
 	if ((pem = malloc(len / 4 * 3 + 1)) == NULL)
 		fatal("malloc");
-	n = EVP_DecodeBlock(pem, (const unsigned char *)b64, (int)len);
-	if (n < 0) {
+	if ((n = crypto_base64_decode(b64, len, pem)) < 0) {
 		snprintf(err, errlen, "not base64");
 		goto done;
 	}
-	pad = (b64[len - 1] == '=') + (b64[len - 2] == '=');
-	if ((bio = BIO_new_mem_buf(pem, n - (int)pad)) == NULL)
+	if ((bio = BIO_new_mem_buf(pem, n)) == NULL)
 		fatal("BIO_new_mem_buf");
 	/* Every PEM block must be a certificate that parses. */
 	while (PEM_read_bio(bio, &name, &header, &der, &der_len) == 1) {

@@ -92,6 +92,11 @@ bool crypto_token_wellformed(const char *s, size_t len);
  * for log lines. */
 void crypto_fingerprint(const unsigned char hmac[CRYPTO_SHA256_LEN], char out[9]);
 
+/* LEN characters of standard base64 at B64 (a multiple of 4, no line
+ * breaks) decoded into OUT, which has room for LEN / 4 * 3 + 1 bytes.
+ * Returns the number of bytes decoded (padding not counted), or -1. */
+int crypto_base64_decode(const char *b64, size_t len, unsigned char *out);
+
 /* Is B64 (LEN bytes) what a kubeconfig's certificate-authority-data holds:
  * standard base64 (no line breaks) of one or more PEM certificates, each
  * one parsing as X.509, and no other PEM block (a private key pasted by
