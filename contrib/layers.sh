@@ -17,7 +17,7 @@ LAYERS='
 2 backends  db store directory dircache dirdn direscape dirsearch migrate admintoken secrets policy
 3 request   req router ctx
 4 handlers  authn authz admin me policies_api health metrics import
-5 process   routes worker master main
+5 process   routes worker master checkconfig main
 6 client    plugin
 '
 # The client layer is another program (kubectl-auth_login): above all the
