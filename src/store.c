@@ -102,19 +102,20 @@ store_user_list(struct db *db, const char *username, store_user_fn fn, void *ctx
 	    store_user_cols, 3, store_user_row, &w, NULL);
 }
 
-/* PREFIX as a LIKE pattern: its own %, _ and \ escaped, then %. */
+/* S as the start of a LIKE pattern into OUT (SIZE bytes; 2 * strlen(S) +
+ * strlen(SUFFIX) + 1 hold it whole): LIKE's own %, _ and \ escaped, then
+ * SUFFIX as it is ("%" and the like). */
 static void
-store_like_prefix(const char *prefix, char *out, size_t size)
+store_like(const char *s, const char *suffix, char *out, size_t size)
 {
-	size_t n = 0;
+	size_t n = 0, k = strlen(suffix);
 
-	for (; *prefix != '\0' && n + 3 < size; prefix++) {
-		if (*prefix == '%' || *prefix == '_' || *prefix == '\\')
+	for (; *s != '\0' && n + 2 + k < size; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
 			out[n++] = '\\';
-		out[n++] = *prefix;
+		out[n++] = *s;
 	}
-	out[n++] = '%';
-	out[n] = '\0';
+	memcpy(out + n, suffix, k + 1);
 }
 
 int
@@ -135,7 +136,7 @@ store_user_list_page(struct db *db, const struct store_user_page *page,
 			return 0;
 		}
 	}
-	store_like_prefix(page->prefix != NULL ? page->prefix : "", pattern,
+	store_like(page->prefix != NULL ? page->prefix : "", "%", pattern,
 	    sizeof(pattern));
 	struct db_val p[] = { db_bin(pattern, strlen(pattern)),
 	    db_time(after.created_us), db_time(after.created_us), db_str(after.id),
@@ -757,19 +758,13 @@ store_token_list_described(struct db *db, const char *user_id,
     const char *description, int64_t now_us, store_id_fn fn, void *ctx)
 {
 	struct store_id_walk w = { fn, ctx };
-	char *pattern = malloc(2 * strlen(description) + 4), *o = pattern;
-	const char *d;
+	size_t size = 2 * strlen(description) + 4;
+	char *pattern = malloc(size);
 	int rc;
 
 	if (pattern == NULL)
 		fatal("malloc");
-	/* "DESCRIPTION: %", LIKE's own characters escaped. */
-	for (d = description; *d != '\0'; d++) {
-		if (*d == '%' || *d == '_' || *d == '\\')
-			*o++ = '\\';
-		*o++ = *d;
-	}
-	memcpy(o, ": %", 4);
+	store_like(description, ": %", pattern, size);      /* "DESCRIPTION: %" */
 	struct db_val p[] = { db_str(user_id), db_str(description),
 	    db_str(pattern), db_time(now_us) };
 	rc = db_run(db, &store_token_described, p, 4,
