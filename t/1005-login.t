@@ -103,6 +103,19 @@ review "$TOKEN4"
 is "$(review_answer)" "authenticated as alice@example.org" "... both"
 is "$(db_sql "SELECT COUNT(*) FROM tokens WHERE user_id = '$ALICE' AND revoked_at IS NULL")" 2 \
 	"... two live tokens"
+# A login with a description of its own ("created by POST /login: ...",
+# found with LIKE; this one holds LIKE's own characters) counts too.
+ka_curl POST /login -u alice:alice-secret -H 'Content-Type: application/json' \
+	-d '{"description":"50%_off\\"}'
+is "$status" 201 "a login with the description 50%_off\\: 201"
+is "$(jq -r .description <<<"$body")" 'created by POST /login: 50%_off\' "... as given"
+TOKEN5=$(jq -r .token <<<"$body")
+review "$TOKEN3"
+is "$(review_answer)" "token revoked" "... it counts for max_tokens: the oldest is revoked"
+review "$TOKEN5"
+is "$(review_answer)" "authenticated as alice@example.org" "... it works"
+review "$TOKEN4"
+is "$(review_answer)" "authenticated as alice@example.org" "... and the one before"
 
 ka_restart - <<<"$(printf 'login:\n  enabled: false\n')"
 login alice:alice-secret
